@@ -1,0 +1,151 @@
+"""A spreadsheet-like editor for one filter's kh x kw weights."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QWheelEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from kernelscope.widgets.cell_text import format_value, text_colour_on
+
+
+def parse_weight(text: str) -> float:
+    """A typed weight: any finite number (``1``, ``-0.5``, ``1e-3``, ``1/9``); ValueError otherwise."""
+    t = text.strip().replace("\u2212", "-")
+    if "/" in t:
+        num, _, den = t.partition("/")
+        value = float(num) / float(den)
+    else:
+        value = float(t)
+    if not math.isfinite(value):
+        raise ValueError(t)
+    return value
+
+
+class KernelGrid(QTableWidget):
+    """Type a number, move with arrows/Tab/Enter, nudge with the wheel. Emits edits, never applies them."""
+
+    weight_edited = Signal(int, int, float)  # row, col, value
+    entry_refused = Signal(str)
+    weight_hovered = Signal(int, int)  # (-1, -1) when the mouse leaves the weights
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._kernel = np.zeros((3, 3), np.float32)
+        self._updating = False
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        # Square cells sized to the pane (see _fit_cells), not stretched into tall strips.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setFrameShape(QTableWidget.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.itemChanged.connect(self._on_item_changed)
+        self.cellEntered.connect(lambda r, c: self.weight_hovered.emit(r, c))
+        self.setAccessibleName("Kernel weights")
+
+    def set_kernel(self, kernel: np.ndarray) -> None:
+        """Show a (kh, kw) kernel; signals stay quiet while the cells are filled."""
+        self._kernel = np.array(kernel, dtype=np.float32)
+        kh, kw = self._kernel.shape
+        self._updating = True
+        try:
+            if self.rowCount() != kh or self.columnCount() != kw:
+                self.setRowCount(kh)
+                self.setColumnCount(kw)
+                self.setHorizontalHeaderLabels([str(c) for c in range(kw)])
+                self.setVerticalHeaderLabels([str(r) for r in range(kh)])
+            self._fit_cells()
+            limit = float(np.abs(self._kernel).max()) or 1.0
+            font = QFont(self.font())
+            font.setPixelSize(self._font_px())
+            for r in range(kh):
+                for c in range(kw):
+                    item = self.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                        self.setItem(r, c, item)
+                    v = float(self._kernel[r, c])
+                    bg = _weight_colour(v / limit)
+                    item.setText(format_value(v, 80))
+                    item.setToolTip(f"weight ({r}, {c}) = {v:g}")
+                    item.setFont(font)
+                    item.setBackground(QBrush(bg))
+                    item.setForeground(QBrush(text_colour_on(bg)))
+        finally:
+            self._updating = False
+
+    def kernel(self) -> np.ndarray:
+        return self._kernel
+
+    def cell_side(self) -> int:
+        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster."""
+        kh, kw = self._kernel.shape
+        avail_w = self.width() - self.verticalHeader().width() - 4
+        avail_h = self.height() - self.horizontalHeader().height() - 4
+        return int(max(28, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
+
+    def _font_px(self) -> int:
+        return int(max(11, min(34, self.cell_side() * 0.3)))
+
+    def _fit_cells(self) -> None:
+        side = self.cell_side()
+        self.horizontalHeader().setDefaultSectionSize(side)
+        self.verticalHeader().setDefaultSectionSize(side)
+        for c in range(self.columnCount()):
+            self.setColumnWidth(c, side)
+        for r in range(self.rowCount()):
+            self.setRowHeight(r, side)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.set_kernel(self._kernel)
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._updating:
+            return
+        r, c = item.row(), item.column()
+        old = float(self._kernel[r, c])
+        try:
+            value = parse_weight(item.text())
+        except (ValueError, ZeroDivisionError):
+            self.entry_refused.emit(
+                f"'{item.text().strip()}' is not a number: weight ({r}, {c}) stays {format_value(old, 80)}"
+            )
+            self.set_kernel(self._kernel)
+            return
+        if value != old:
+            self.weight_edited.emit(r, c, value)
+        else:
+            self.set_kernel(self._kernel)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if item is None:
+            super().wheelEvent(event)
+            return
+        steps = event.angleDelta().y() / 120
+        fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        delta = steps * (0.1 if fine else 1.0)
+        if delta:
+            r, c = item.row(), item.column()
+            self.weight_edited.emit(r, c, float(np.float32(self._kernel[r, c] + delta)))
+        event.accept()
+
+    def leaveEvent(self, event: object) -> None:
+        self.weight_hovered.emit(-1, -1)
+
+
+def _weight_colour(t: float) -> QColor:
+    """Diverging blue (negative) - white - red (positive), matching the maps' centred scale."""
+    t = max(-1.0, min(1.0, t))
+    if t >= 0:
+        return QColor.fromRgbF(1.0, 1.0 - 0.65 * t, 1.0 - 0.7 * t)
+    return QColor.fromRgbF(1.0 + 0.7 * t, 1.0 + 0.5 * t, 1.0)

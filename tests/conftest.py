@@ -1,0 +1,14 @@
+"""Headless Qt for every test: set before PySide6 or pyqtgraph is imported anywhere."""
+
+import os
+
+os.environ["QT_QPA_PLATFORM"] = os.environ.get("KERNELSCOPE_TEST_QPA", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# Keep user settings out of tests.
+os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "kernelscope-test-config"))
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -1,0 +1,129 @@
+"""The command line, end to end in subprocesses (a second QApplication would abort pytest)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernelscope import __version__, engine
+from kernelscope.sessions import default_session, save_session
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("KERNELSCOPE_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kernelscope", *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("kernelscope: error: ")
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"kernelscope {__version__}"
+
+
+def test_export_npy_writes_the_engine_maps(tmp_path: Path) -> None:
+    session = tmp_path / "x.kscope"
+    save_session(default_session(), session)
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(session), "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    maps = np.load(out)
+    assert maps.shape == (3, 3, 1)
+    assert maps.dtype == np.float32
+    s = default_session()
+    np.testing.assert_array_equal(maps, engine.conv2d(s.input, s.kernels, s.bias))
+    np.testing.assert_array_equal(maps[:, :, 0], [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
+
+
+def test_export_the_article_line_shape(tmp_path: Path) -> None:
+    """Conv2D(32, (3, 3), activation="relu", input_shape=(150, 150, 3)) as a session file."""
+    rng = np.random.default_rng(0)
+    doc = {
+        "format": "kernelscope-session", "version": 1,
+        "layer": {"filters": 32, "kernel_size": [3, 3], "activation": "relu"},
+        "input": rng.random((150, 150, 3)).round(3).tolist(),
+        "kernels": engine.glorot_uniform((3, 3, 3, 32), seed=1).tolist(),
+        "bias": [0] * 32,
+    }
+    session = tmp_path / "article.kscope"
+    session.write_text(json.dumps(doc))
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(session), "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    maps = np.load(out)
+    assert maps.shape == (148, 148, 32)
+    assert (maps >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "x.kscope"),
+        ('{"format": "kernelscope-session", "version": 9}', "newer"),
+        ("", "x.kscope"),
+    ],
+)
+def test_bad_session_is_one_line_and_exit_2(tmp_path: Path, content: str, fragment: str) -> None:
+    bad = tmp_path / "x.kscope"
+    bad.write_text(content)
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(bad), "--npy", str(out))
+    assert_one_line_error(proc, fragment)
+    assert not out.exists()
+
+
+def test_missing_file_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(run("export", str(tmp_path / "nope.kscope"), "--npy", "o.npy"), "nope.kscope")
+    assert_one_line_error(run(str(tmp_path / "nope.kscope"), "--screenshot", str(tmp_path / "s.png")))
+
+
+def test_unwritable_export_leaves_nothing(tmp_path: Path) -> None:
+    session = tmp_path / "x.kscope"
+    save_session(default_session(), session)
+    out = tmp_path / "no-such-dir" / "maps.npy"
+    assert_one_line_error(run("export", str(session), "--npy", str(out)), "maps.npy")
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--bogus"], ["export"], ["export", "x.kscope"], ["--screenshot", "s.png", "--size", "huge"], ["a", "b"]],
+)
+def test_bad_arguments_are_one_line(args: list[str], tmp_path: Path) -> None:
+    assert_one_line_error(run(*args, cwd=tmp_path))
+
+
+def test_screenshot_renders_the_article_scene(tmp_path: Path) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    out = tmp_path / "shot.png"
+    proc = run("--screenshot", str(out), "--size", "1024x768")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    # Not blank: black cells of the X, white cells, and the red window frame are all there.
+    colours = {QColor(image.pixel(x, y)).name() for x in range(0, 1024, 4) for y in range(0, 768, 4)}
+    assert "#000000" in colours
+    assert "#ffffff" in colours
+    reds = [c for c in colours if QColor(c).red() > 200 and QColor(c).green() < 60 and QColor(c).blue() < 60]
+    assert reds, "the red window frame is missing"
+    assert len(colours) > 20
