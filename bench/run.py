@@ -91,7 +91,7 @@ def scene_arrays(s: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def torch_conv(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray) -> Callable[[], object] | None:
     try:
         import torch
-        import torch.nn.functional as F
+        import torch.nn.functional as torch_f
     except ImportError:
         return None
     torch.set_num_threads(os.cpu_count() or 1)
@@ -104,7 +104,7 @@ def torch_conv(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray) -> Callabl
 
     def run() -> object:
         with torch.no_grad():
-            return F.conv2d(xt, kt, bt, stride=s.strides, padding=padding, dilation=s.dilation)
+            return torch_f.conv2d(xt, kt, bt, stride=s.strides, padding=padding, dilation=s.dilation)
 
     return run
 
@@ -159,7 +159,10 @@ def run(scenes: list[Scene], repeats: int, with_window: bool) -> list[Row]:
 
 
 def table(rows: list[Row]) -> str:
-    head = f"{'scene':32} {'output':12} {'engine ms':>10} {'GFLOP/s':>8} {'torch ms':>9} {'ratio':>6} {'edit->paint ms':>15}"
+    head = (
+        f"{'scene':32} {'output':12} {'engine ms':>10} {'GFLOP/s':>8} {'torch ms':>9} {'ratio':>6} "
+        f"{'edit->paint ms':>15}"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         t = f"{r.torch_ms:9.2f}" if r.torch_ms is not None else f"{'n/a':>9}"

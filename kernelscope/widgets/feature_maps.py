@@ -1,185 +1,378 @@
-"""Every filter's feature map at once: one ViewBox + ImageItem + numbers + cell frame per filter."""
+"""Every filter's feature map at once, tiled into one image so 32 or 64 maps repaint in one frame.
+
+pyqtgraph's cost is per item more than per pixel (architecture.md), so the maps are coloured in
+NumPy and tiled into a single RGB ``ImageItem``; numbers, titles and the current-cell frames are
+cheap overlays on top. The widget never edits data: clicks become ``cell_clicked``.
+"""
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kernelscope.colormaps import COLORMAPS, DEFAULT_COLORMAP
 from kernelscope.widgets.cell_text import MIN_CELL_PX_FOR_TEXT, format_value, text_colour_on
 
-DEFAULT_COLORMAP = "CET-D1"
+BACKGROUND = (255, 255, 255)
+FRAME_RED = QColor(220, 30, 30)
+
+
+def lookup_table(name: str) -> np.ndarray:
+    """(256, 3) uint8 colours of a named map (pyqtgraph ships the CET and matplotlib maps)."""
+    return pg.colormap.get(name).getLookupTable(nPts=256, alpha=False).astype(np.uint8)
+
+
+def scale_levels(maps: np.ndarray, diverging: bool, shared: bool) -> np.ndarray:
+    """(F, 2) colour levels: centred on zero for a diverging map, min..max for a sequential one."""
+    f = maps.shape[0]
+    flat = maps.reshape(f, -1)
+    if diverging:
+        lim = np.abs(flat).max(axis=1)
+        if shared:
+            lim[:] = lim.max() if f else 1.0
+        lim = np.where(lim > 0, lim, 1.0)
+        return np.stack([-lim, lim], axis=1)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    if shared:
+        lo[:], hi[:] = lo.min(), hi.max()
+    same = hi <= lo
+    return np.stack([np.where(same, lo - 1, lo), np.where(same, hi + 1, hi)], axis=1)
+
+
+def colour_maps(maps: np.ndarray, levels: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """(F, h, w, 3) uint8: each map through the look-up table with its own levels."""
+    lo = levels[:, 0, None, None]
+    span = (levels[:, 1] - levels[:, 0])[:, None, None]
+    idx = np.clip((maps - lo) * (255.0 / span) + 0.5, 0, 255).astype(np.uint8)
+    return lut[idx]
+
+
+@dataclass(frozen=True)
+class Mosaic:
+    """Where each map sits in the tiled image: tile k's top-left is ``origin(k)``."""
+
+    count: int
+    h: int
+    w: int
+    columns: int
+    gap_x: int
+    gap_y: int
+
+    @property
+    def rows(self) -> int:
+        return math.ceil(self.count / self.columns)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows * (self.h + self.gap_y), self.columns * (self.w + self.gap_x) - self.gap_x
+
+    def origin(self, k: int) -> tuple[int, int]:
+        r, c = divmod(k, self.columns)
+        return r * (self.h + self.gap_y) + self.gap_y, c * (self.w + self.gap_x)
+
+    def locate(self, y: float, x: float) -> tuple[int, int, int] | None:
+        """(filter, row, col) under a point in image coordinates, or None over a gap."""
+        if y < 0 or x < 0:
+            return None
+        tr, ty = divmod(math.floor(y), self.h + self.gap_y)
+        tc, tx = divmod(math.floor(x), self.w + self.gap_x)
+        k = tr * self.columns + tc
+        row = ty - self.gap_y
+        if tc >= self.columns or k >= self.count or row < 0 or tx >= self.w:
+            return None
+        return k, row, tx
+
+
+def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float) -> Mosaic:
+    """The column count that shows the maps largest in the pane, with room for each title."""
+    gap_x = max(1, round(w * 0.12))
+    gap_y = max(1, round(h * 0.28))
+    best, best_scale = 1, 0.0
+    for cols in range(1, count + 1):
+        m = Mosaic(count, h, w, cols, gap_x, gap_y)
+        mh, mw = m.shape
+        scale = min(width_px / mw, height_px / mh)
+        if scale > best_scale * 1.0001:
+            best, best_scale = cols, scale
+    return Mosaic(count, h, w, best, gap_x, gap_y)
 
 
 class CellNumbers(QGraphicsItem):
-    """Writes each cell's value at a fixed pixel size, only when the cells are big enough to read."""
+    """Writes each cell's value at a fixed pixel size, only where cells are big enough to read."""
 
-    def __init__(self, lut: np.ndarray) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._data = np.zeros((1, 1), np.float32)
-        self._levels = (-1.0, 1.0)
-        self._lut = lut
+        self._maps = np.zeros((0, 1, 1), np.float32)
+        self._colours = np.zeros((0, 1, 1, 3), np.uint8)
+        self._mosaic = Mosaic(0, 1, 1, 1, 1, 1)
 
-    def set_data(self, data: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> None:
+    def set_data(self, maps: np.ndarray, colours: np.ndarray, mosaic: Mosaic) -> None:
         self.prepareGeometryChange()
-        self._data = data
-        self._levels = levels
-        self._lut = lut
+        self._maps, self._colours, self._mosaic = maps, colours, mosaic
         self.update()
 
     def boundingRect(self) -> QRectF:
-        h, w = self._data.shape
+        h, w = self._mosaic.shape
         return QRectF(0, 0, w, h)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         transform = painter.worldTransform()
         cell_px = min(abs(transform.m11()), abs(transform.m22()))
-        if cell_px < MIN_CELL_PX_FOR_TEXT:
+        if cell_px < MIN_CELL_PX_FOR_TEXT or not self._maps.size:
             return
-        h, w = self._data.shape
+        exposed = option.exposedRect  # type: ignore[attr-defined]
         painter.save()
         painter.setWorldTransform(QTransform())
         font = QFont()
         font.setPixelSize(int(max(9, min(48, cell_px * 0.34))))
         painter.setFont(font)
-        lo, hi = self._levels
-        n = len(self._lut)
-        for r in range(h):
-            for c in range(w):
-                v = float(self._data[r, c])
-                t = 0.5 if hi <= lo else (v - lo) / (hi - lo)
-                rgb = self._lut[int(min(n - 1, max(0, round(t * (n - 1)))))]
-                painter.setPen(text_colour_on(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]))))
-                rect = transform.mapRect(QRectF(c, r, 1, 1))
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, format_value(v, cell_px))
+        m = self._mosaic
+        for k in range(m.count):
+            oy, ox = m.origin(k)
+            if not exposed.intersects(QRectF(ox, oy, m.w, m.h)):
+                continue
+            for r in range(m.h):
+                for c in range(m.w):
+                    rgb = self._colours[k, r, c]
+                    painter.setPen(text_colour_on(QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]))))
+                    rect = transform.mapRect(QRectF(ox + c, oy + r, 1, 1))
+                    text = format_value(float(self._maps[k, r, c]), cell_px)
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
 
-class FeatureMaps(pg.GraphicsLayoutWidget):
-    """Lays the F maps out in a grid that fits the pane, with one shared, zero-centred colour scale."""
+class ColourBar(QWidget):
+    """A vertical gradient with its value labels, so a colour can be read back as a number."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lut = lookup_table(DEFAULT_COLORMAP)
+        self._levels = (-1.0, 1.0)
+        self._shared = True
+        self.setMinimumWidth(70)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("Colour scale")
+
+    def set_scale(self, lut: np.ndarray, levels: tuple[float, float], shared: bool) -> None:
+        self._lut, self._levels, self._shared = lut, levels, shared
+        self.setToolTip(
+            "One colour scale for every map" if shared else "Each map has its own scale; labels are for the first map"
+        )
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(76, 300)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        fm = p.fontMetrics()
+        top, bottom = fm.height(), self.height() - fm.height()
+        bar = QRectF(6, top, 18, max(10, bottom - top))
+        grad = QLinearGradient(bar.topLeft(), bar.bottomLeft())
+        for i in range(0, 256, 15):
+            r, g, b = (int(v) for v in self._lut[255 - i])
+            grad.setColorAt(i / 255, QColor(r, g, b))
+        p.fillRect(bar, grad)
+        p.setPen(QPen(QColor(90, 90, 90), 1))
+        p.drawRect(bar)
+        lo, hi = self._levels
+        p.setPen(self.palette().windowText().color())
+        for frac, value in ((0.0, hi), (0.5, (lo + hi) / 2), (1.0, lo)):
+            y = bar.top() + frac * bar.height()
+            p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y))
+            p.drawText(QPointF(bar.right() + 6, y + fm.ascent() / 2 - 1), format_value(value, 60))
+        if not self._shared:
+            p.drawText(QPointF(2, self.height() - 2), "per map")
+        p.end()
+
+
+class FeatureMaps(QWidget):
+    """All F maps in a grid that fits the pane, a colour bar, and a line that reads the hovered cell."""
 
     cell_clicked = Signal(int, int, int)  # filter, row, col
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
-        self._cmap = pg.colormap.get(DEFAULT_COLORMAP)
-        self._lut = self._cmap.getLookupTable(nPts=256, alpha=False)
-        self._views: list[pg.ViewBox] = []
-        self._images: list[pg.ImageItem] = []
-        self._numbers: list[CellNumbers] = []
+        self.view_widget = pg.GraphicsView(background="w")
+        self.view = pg.ViewBox(lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
+        self.view_widget.setCentralItem(self.view)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image)
+        self.numbers = CellNumbers()
+        self.view.addItem(self.numbers)
+        self.colour_bar = ColourBar()
+        self.hover = QLabel(" ")
+        self.hover.setAccessibleName("Hovered feature-map cell")
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.view_widget, 1)
+        row.addWidget(self.colour_bar)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row, 1)
+        layout.addWidget(self.hover)
+
+        self._colormap = DEFAULT_COLORMAP
+        self._lut = lookup_table(DEFAULT_COLORMAP)
+        self._shared = True
+        self._maps = np.zeros((1, 1, 1), np.float32)
+        self._levels = np.array([[-1.0, 1.0]])
+        self._mosaic: Mosaic | None = None
+        self._titles: list[pg.TextItem] = []
         self._frames: list[QGraphicsRectItem] = []
-        self._titles: list[pg.LabelItem] = []
-        self._shape: tuple[int, int, int] | None = None
-        self._columns = 0
-        self._maps: np.ndarray | None = None
-        self._levels = (-1.0, 1.0)
+        self._cell: tuple[int, int] | None = None
+        self._hover_text = None
+        self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setAccessibleName("Feature maps")
 
-    def levels(self) -> tuple[float, float]:
-        return self._levels
-
+    # ------------------------------------------------------------------ reading back
     def map_count(self) -> int:
-        return len(self._images)
+        return self._maps.shape[0]
 
     def image_data(self, index: int) -> np.ndarray:
-        return self._images[index].image
+        """The values map ``index`` shows (what the numbers and the hover read)."""
+        return self._maps[index]
+
+    def levels(self, index: int = 0) -> tuple[float, float]:
+        return float(self._levels[index, 0]), float(self._levels[index, 1])
+
+    def mosaic(self) -> Mosaic | None:
+        return self._mosaic
+
+    def cell_scene_rect(self, filter_index: int, row: int, col: int) -> QRectF:
+        """Where a cell is drawn, in this widget's view coordinates (for tests and tooltips)."""
+        assert self._mosaic is not None
+        oy, ox = self._mosaic.origin(filter_index)
+        return self.view.mapViewToScene(QRectF(ox + col, oy + row, 1, 1)).boundingRect()
+
+    # ------------------------------------------------------------------ data in
+    def set_colormap(self, name: str) -> None:
+        if name not in COLORMAPS:
+            raise ValueError(f"unknown colour map {name!r}")
+        self._colormap = name
+        self._lut = lookup_table(name)
+        self._redraw()
+
+    def set_shared_scale(self, shared: bool) -> None:
+        self._shared = shared
+        self._redraw()
 
     def set_maps(self, maps: np.ndarray) -> None:
-        """Show (F, H', W') maps; rebuilds the layout only when the shape changes."""
-        f, h, w = maps.shape
+        """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes."""
         self._maps = maps
-        if self._shape != (f, h, w) or self._columns != self._best_columns(f, h, w):
-            self._build(f, h, w)
-        limit = float(np.abs(maps).max()) if maps.size else 1.0
-        limit = limit if limit > 0 else 1.0
-        self._levels = (-limit, limit)
-        for k in range(f):
-            data = np.ascontiguousarray(maps[k])
-            self._images[k].setImage(data, levels=self._levels, autoLevels=False)
-            self._numbers[k].set_data(data, self._levels, self._lut)
+        self._redraw()
 
     def set_cell(self, row: int | None, col: int | None) -> None:
         """Frame the current output cell on every map (None hides the frames)."""
-        for frame in self._frames:
-            if row is None or col is None:
-                frame.hide()
-            else:
-                frame.setRect(QRectF(col, row, 1, 1))
-                frame.show()
+        self._cell = None if row is None or col is None else (row, col)
+        self._place_frames()
 
-    def _best_columns(self, f: int, h: int, w: int) -> int:
-        return _columns_for(f, w / h, max(1, self.width()), max(1, self.height()))
-
-    def resizeEvent(self, event: object) -> None:
-        super().resizeEvent(event)  # type: ignore[arg-type]
-        # pyqtgraph calls this from its own __init__, before our attributes exist.
-        if getattr(self, "_maps", None) is not None and self._shape is not None:
-            f, h, w = self._shape
-            if self._columns != self._best_columns(f, h, w):
-                frames = [fr.isVisible() and fr.rect() for fr in self._frames[:1]]
-                self.set_maps(self._maps)
-                if frames and frames[0]:
-                    self.set_cell(int(frames[0].y()), int(frames[0].x()))
-
-    def _build(self, f: int, h: int, w: int) -> None:
-        self.clear()
-        self._views, self._images, self._numbers, self._frames, self._titles = [], [], [], [], []
-        cols = self._best_columns(f, h, w)
-        self._columns = cols
+    # ------------------------------------------------------------------ drawing
+    def _redraw(self) -> None:
+        f, h, w = self._maps.shape
+        vw = max(50, self.view_widget.width())
+        vh = max(50, self.view_widget.height())
+        mosaic = plan_mosaic(f, h, w, vw, vh)
+        rebuilt = mosaic != self._mosaic
+        if rebuilt:
+            self._mosaic = mosaic
+            self._build_overlays()
+        cmap = COLORMAPS[self._colormap]
+        self._levels = scale_levels(self._maps, cmap.diverging, self._shared)
+        colours = colour_maps(self._maps, self._levels, self._lut)
+        mh, mw = mosaic.shape
+        rgb = np.empty((mh, mw, 3), np.uint8)
+        rgb[...] = BACKGROUND
         for k in range(f):
-            row, col = divmod(k, cols)
-            title = self.addLabel(f"filter {k + 1}", row=2 * row, col=col, size="11pt", color="#222")
-            view = self.addViewBox(row=2 * row + 1, col=col, lockAspect=True, enableMouse=False)
-            view.invertY(True)
-            view.setMenuEnabled(False)
-            image = pg.ImageItem(axisOrder="row-major")
-            image.setLookupTable(self._lut)
-            view.addItem(image)
-            numbers = CellNumbers(self._lut)
-            view.addItem(numbers)
+            oy, ox = mosaic.origin(k)
+            rgb[oy : oy + h, ox : ox + w] = colours[k]
+        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.numbers.set_data(self._maps, colours, mosaic)
+        self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
+        if rebuilt:
+            self.view.setRange(QRectF(0, 0, mw, mh), padding=0.01)
+            self._place_frames()
+
+    def _build_overlays(self) -> None:
+        for item in [*self._titles, *self._frames]:
+            self.view.removeItem(item)
+        self._titles, self._frames = [], []
+        assert self._mosaic is not None
+        m = self._mosaic
+        font = QFont()
+        font.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        for k in range(m.count):
+            oy, ox = m.origin(k)
+            title = pg.TextItem(f"filter {k + 1}", color=(30, 30, 30), anchor=(0, 1))
+            title.setFont(font)
+            title.setPos(ox, oy)
+            self.view.addItem(title)
             frame = QGraphicsRectItem(QRectF(0, 0, 1, 1))
-            pen = QPen(QColor(220, 30, 30), 3)
+            pen = QPen(FRAME_RED, 3)
             pen.setCosmetic(True)
             frame.setPen(pen)
             frame.setZValue(10)
             frame.hide()
-            view.addItem(frame)
-            view.setRange(QRectF(0, 0, w, h), padding=0.02)
-            image.mouseClickEvent = self._click_handler(k)  # type: ignore[method-assign]
-            self._views.append(view)
-            self._images.append(image)
-            self._numbers.append(numbers)
-            self._frames.append(frame)
+            self.view.addItem(frame)
             self._titles.append(title)
-        self._shape = (f, h, w)
+            self._frames.append(frame)
 
-    def _click_handler(self, k: int):  # type: ignore[no-untyped-def]
-        def handler(event: pg.GraphicsScene.mouseEvents.MouseClickEvent) -> None:
-            pos: QPointF = event.pos()
-            row, col = math.floor(pos.y()), math.floor(pos.x())
-            if self._shape is not None and 0 <= row < self._shape[1] and 0 <= col < self._shape[2]:
-                self.cell_clicked.emit(k, row, col)
-                event.accept()
+    def _place_frames(self) -> None:
+        if self._mosaic is None:
+            return
+        for k, frame in enumerate(self._frames):
+            if self._cell is None:
+                frame.hide()
+                continue
+            oy, ox = self._mosaic.origin(k)
+            frame.setRect(QRectF(ox + self._cell[1], oy + self._cell[0], 1, 1))
+            frame.show()
 
-        return handler
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._redraw()
 
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self._redraw()
 
-def _columns_for(n: int, aspect: float, width: float, height: float) -> int:
-    """The column count that makes n tiles of this aspect (w/h) as large as possible in the pane."""
-    best, best_size = 1, 0.0
-    for cols in range(1, n + 1):
-        rows = math.ceil(n / cols)
-        tile_w = width / cols
-        tile_h = height / rows - 18  # room for the title
-        size = min(tile_w, tile_h * aspect)
-        if size > best_size:
-            best, best_size = cols, size
-    return best
+    # ------------------------------------------------------------------ mouse
+    def _locate_scene(self, scene_pos: QPointF) -> tuple[int, int, int] | None:
+        if self._mosaic is None:
+            return None
+        p = self.view.mapSceneToView(scene_pos)
+        return self._mosaic.locate(p.y(), p.x())
+
+    def describe(self, filter_index: int, row: int, col: int) -> str:
+        return f"filter {filter_index + 1}, row {row}, column {col}: {float(self._maps[filter_index, row, col]):.6g}"
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        hit = self._locate_scene(scene_pos)
+        self.hover.setText(self.describe(*hit) + "   (click to step there)" if hit else " ")
+
+    def _on_mouse_clicked(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        hit = self._locate_scene(event.scenePos())
+        if hit is not None:
+            self.cell_clicked.emit(*hit)
