@@ -15,12 +15,12 @@ class Colormap:
 COLORMAPS: dict[str, Colormap] = {
     c.name: c
     for c in (
-        Colormap("CET-D1A", "blue - white - red (diverging)", True),
-        Colormap("CET-CBD1", "blue - yellow, colour-blind safe (diverging)", True),
-        Colormap("CET-D1", "soft blue - red (diverging)", True),
-        Colormap("viridis", "viridis (sequential)", False),
-        Colormap("cividis", "cividis, colour-blind safe (sequential)", False),
-        Colormap("CET-L1", "grey (sequential)", False),
+        Colormap("CET-D1A", "blue-white-red", True),
+        Colormap("CET-CBD1", "blue-yellow (colour-blind safe)", True),
+        Colormap("CET-D1", "soft blue-red", True),
+        Colormap("viridis", "viridis", False),
+        Colormap("cividis", "cividis (colour-blind safe)", False),
+        Colormap("CET-L1", "grey", False),
     )
 }
 """Diverging maps are centred on zero (signed values); sequential ones span min..max."""

@@ -7,7 +7,7 @@ signals, so the document is tested (and reused headless) without a QApplication.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import numpy as np
@@ -15,11 +15,28 @@ from psygnal import Signal
 
 from kernelscope import engine
 from kernelscope.engine import ConvError, ConvResult, ConvSpec
-from kernelscope.sessions import VALUE_MODES, Session, ViewState, default_session
+from kernelscope.sessions import MAX_FILTERS, VALUE_MODES, Session, SessionError, ViewState, default_session
 
 
 class EditError(ValueError):
     """An edit the document refused; the message is for the person who made it."""
+
+
+ComputeArgs = tuple[np.ndarray, np.ndarray, np.ndarray, ConvSpec]
+Deliver = Callable[[int, ConvResult], None]
+Scheduler = Callable[[int, ComputeArgs, Deliver], None]
+"""Runs ``engine.compute(*args)`` somewhere else and calls ``deliver(generation, result)`` on the
+thread that owns the document. Without one, the document computes synchronously (tests, CLI)."""
+
+# Scenes cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
+# at ~5 GFLOP/s this is ~10 ms, less than the cost of a thread hop and a second repaint.
+SYNC_WORK_LIMIT = 25_000_000
+
+
+def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
+    """Multiply-adds of a convolution: H' * W' * F * kh * kw * C."""
+    oh, ow, f = engine.output_shape(tuple(shape), spec)
+    return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -38,10 +55,23 @@ class Document:
     result_changed = Signal()
     step_changed = Signal(int)
 
-    def __init__(self, session: Session | None = None) -> None:
+    def __init__(self, session: Session | None = None, scheduler: Scheduler | None = None) -> None:
         s = session if session is not None else default_session()
+        self._scheduler: Scheduler | None = None
+        self._generation = 0
+        self._pending = False
         self._apply(s)
         self.recompute()
+        self._scheduler = scheduler
+
+    def set_scheduler(self, scheduler: Scheduler | None) -> None:
+        """Heavy scenes go through ``scheduler`` (a worker thread in the app); None = synchronous."""
+        self._scheduler = scheduler
+
+    @property
+    def computing(self) -> bool:
+        """True while a newer result than ``result`` is being computed off the UI thread."""
+        return self._pending
 
     # ------------------------------------------------------------------ reading
     @property
@@ -186,10 +216,83 @@ class Document:
         self.recompute()
         self.kernels_changed.emit()
 
+    def transform_filter(self, filter_index: int, transform: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Replace one filter by ``transform`` of its (kh, kw, C) weights (rotate, flip, negate, ...)."""
+        try:
+            new = transform(np.array(self._kernels[:, :, :, filter_index]))
+        except ConvError as exc:
+            raise EditError(str(exc)) from None
+        if new.shape[:2] != self._kernels.shape[:2]:
+            kh, kw = self._kernels.shape[:2]
+            raise EditError(
+                f"a {kh}x{kw} kernel would turn into {new.shape[0]}x{new.shape[1]}: every filter shares one "
+                "kernel_size, so only square kernels can be rotated"
+            )
+        self.set_filter_kernel(filter_index, new)
+
+    def apply_preset(self, filter_index: int, kernel: np.ndarray) -> None:
+        """Put a (kh, kw) preset into one filter; a preset of another size changes kernel_size first."""
+        arr = np.asarray(kernel, dtype=np.float32)
+        if arr.shape[:2] != self._spec.kernel_size:
+            spec = replace(self._spec, kernel_size=(int(arr.shape[0]), int(arr.shape[1])))
+            self._check_fits(self._input.shape, spec)
+            self._reshape_layer(spec)
+            self.spec_changed.emit()
+        self.set_filter_kernel(filter_index, arr)
+
+    def randomize(self, kernels: np.ndarray) -> None:
+        """Every filter from "randomize like Keras" (glorot_uniform) at once; biases back to zero."""
+        arr = np.asarray(kernels, dtype=np.float32)
+        if arr.shape != self._kernels.shape:
+            raise EditError(f"random kernels of shape {arr.shape} do not fit the layer's {self._kernels.shape}")
+        self._bias = _frozen(np.zeros_like(self._bias))
+        self._set_kernels(arr)
+
+    def add_filter(self, kernel: np.ndarray | None = None, bias: float = 0.0, after: int | None = None) -> None:
+        """Insert a filter (zeros unless given) after ``after`` (default: at the end) and select it."""
+        if self._spec.filters >= MAX_FILTERS:
+            raise EditError(f"a layer here has at most {MAX_FILTERS} filters")
+        kh, kw, c, f = self._kernels.shape
+        at = f if after is None else after + 1
+        new_k = np.zeros((kh, kw, c, 1), np.float32) if kernel is None else np.asarray(kernel, np.float32)
+        new_k = new_k.reshape(kh, kw, c, 1)
+        kernels = np.concatenate([self._kernels[..., :at], new_k, self._kernels[..., at:]], axis=3)
+        biases = np.concatenate([self._bias[:at], [bias], self._bias[at:]]).astype(np.float32)
+        self._replace_filters(kernels, biases, at)
+
+    def duplicate_filter(self, filter_index: int) -> None:
+        self.add_filter(self._kernels[..., filter_index], float(self._bias[filter_index]), after=filter_index)
+
+    def remove_filter(self, filter_index: int) -> None:
+        if self._spec.filters <= 1:
+            raise EditError("a layer needs at least one filter")
+        kernels = np.delete(self._kernels, filter_index, axis=3)
+        bias = np.delete(self._bias, filter_index)
+        self._replace_filters(kernels, bias, min(filter_index, kernels.shape[3] - 1))
+
+    def _replace_filters(self, kernels: np.ndarray, bias: np.ndarray, selected: int) -> None:
+        self._spec = replace(self._spec, filters=int(kernels.shape[3]))
+        self._kernels = _frozen(kernels)
+        self._bias = _frozen(bias)
+        self._view = replace(self._view, selected_filter=selected)
+        self.recompute()
+        self.spec_changed.emit()
+        self.kernels_changed.emit()
+        self.view_changed.emit()
+
     # ------------------------------------------------------------------ layer edits
     def set_spec(self, spec: ConvSpec) -> None:
         """Change the layer; kernels are kept where they overlap; new weights start at zero."""
+        if spec == self._spec:
+            return
         self._check_fits(self._input.shape, spec)
+        self._reshape_layer(spec)
+        self.recompute()
+        self.spec_changed.emit()
+        self.kernels_changed.emit()
+
+    def _reshape_layer(self, spec: ConvSpec) -> None:
+        """Crop or zero-pad kernels and bias to a new spec (no recompute, no signal)."""
         kh, kw = spec.kernel_size
         old = self._kernels
         new = np.zeros((kh, kw, old.shape[2], spec.filters), dtype=np.float32)
@@ -202,9 +305,6 @@ class Document:
         self._bias = _frozen(bias)
         if self._view.selected_filter >= spec.filters:
             self._view = replace(self._view, selected_filter=spec.filters - 1)
-        self.recompute()
-        self.spec_changed.emit()
-        self.kernels_changed.emit()
 
     # ------------------------------------------------------------------ view and cursor
     def select_filter(self, filter_index: int) -> None:
@@ -213,6 +313,32 @@ class Document:
         if filter_index != self._view.selected_filter:
             self._view = replace(self._view, selected_filter=filter_index)
             self.view_changed.emit()
+
+    def set_view(self, **changes: object) -> None:
+        """Display settings (colormap, shared_scale, show_activation): no recompute."""
+        try:
+            view = replace(self._view, **changes)  # type: ignore[arg-type]
+        except (SessionError, TypeError) as exc:
+            raise EditError(str(exc)) from None
+        if view != self._view:
+            self._view = view
+            self.view_changed.emit()
+
+    def set_value_mode(self, mode: str, image: np.ndarray | None = None) -> None:
+        """Switch binary / grey / byte; ``image`` is the input converted to the new range."""
+        if mode not in VALUE_MODES:
+            raise EditError(f"unknown value mode {mode!r}")
+        old_input = self._input
+        if image is not None:
+            self.set_input(image)
+        try:
+            self.set_view(value_mode=mode)
+        except EditError:
+            if image is not None:
+                self.set_input(old_input)
+            raise
+        if image is None:
+            self.input_changed.emit()
 
     def set_step(self, step: int) -> None:
         """Move the window; never recomputes."""
@@ -223,9 +349,25 @@ class Document:
 
     # ------------------------------------------------------------------ recompute
     def recompute(self) -> None:
-        """The only call into the engine's full convolution."""
-        self._result = engine.compute(self._input, self._kernels, self._bias, self._spec)
-        self._step = min(self._step, self._result.steps - 1)
+        """The only call into the engine's full convolution; heavy scenes go to the scheduler.
+
+        Every request gets a generation number; a result that arrives after a newer request was
+        made is dropped, so the maps never go back to an older state.
+        """
+        self._generation += 1
+        args: ComputeArgs = (self._input, self._kernels, self._bias, self._spec)
+        if self._scheduler is None or work_of(self._input.shape, self._spec) < SYNC_WORK_LIMIT:
+            self._deliver(self._generation, engine.compute(*args))
+        else:
+            self._pending = True
+            self._scheduler(self._generation, args, self._deliver)
+
+    def _deliver(self, generation: int, result: ConvResult) -> None:
+        if generation != self._generation:
+            return  # superseded by a newer edit
+        self._pending = False
+        self._result = result
+        self._step = max(0, min(self._step, result.steps - 1))
         self.result_changed.emit()
 
     # ------------------------------------------------------------------ helpers

@@ -401,6 +401,16 @@ class ConvResult:
         cols = out_col * sw - left + dw * np.arange(kw)
         return np.repeat(rows[:, None], kw, axis=1), np.repeat(cols[None, :], kh, axis=0)
 
+    def cells_touched_by(self, tap_row: int, tap_col: int) -> list[tuple[int, int]]:
+        """Every input cell that kernel weight (tap_row, tap_col) multiplies at some step (padding excluded)."""
+        (top, _), (left, _) = self.pads
+        (sh, sw), (dh, dw) = self.spec.strides, self.spec.dilation_rate
+        oh, ow, _ = self.out_shape
+        h, w = self.input.shape[:2]
+        rows = [r for r in (i * sh - top + tap_row * dh for i in range(oh)) if 0 <= r < h]
+        cols = [c for c in (j * sw - left + tap_col * dw for j in range(ow)) if 0 <= c < w]
+        return [(r, c) for r in rows for c in cols]
+
     def trace(self, filter_index: int, out_row: int, out_col: int) -> StepTrace:
         """The products, channel sums, total, bias and activation of one cell (indexing only)."""
         oh, ow, f = self.out_shape

@@ -71,13 +71,12 @@ def test_opens_on_the_article_scene(window: MainWindow) -> None:
 
 def test_paint_an_x_by_dragging(window: MainWindow) -> None:
     grid = window.pixel_grid
-    # Clear to white with right-drags? No: right paints the background (-1 = black in binary mode).
-    # Start from all white by left-dragging every row, then draw the two diagonals in black.
+    # The brush is black (-1), as the article draws; a right-drag paints the white paper (+1).
     for r in range(5):
-        drag(grid, [centre(window, r, 0), centre(window, r, 4)])
+        drag(grid, [centre(window, r, 0), centre(window, r, 4)], Qt.MouseButton.RightButton)
     assert (window.document.input == 1).all()
-    drag(grid, [centre(window, 0, 0), centre(window, 4, 4)], Qt.MouseButton.RightButton)
-    drag(grid, [centre(window, 0, 4), centre(window, 4, 0)], Qt.MouseButton.RightButton)
+    drag(grid, [centre(window, 0, 0), centre(window, 4, 4)])
+    drag(grid, [centre(window, 0, 4), centre(window, 4, 0)])
     x = window.document.input[:, :, 0]
     expected_x = np.where(np.eye(5, dtype=bool) | np.fliplr(np.eye(5, dtype=bool)), -1, 1)
     np.testing.assert_array_equal(x, expected_x)

@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from kernelscope import paint_tools
 from kernelscope.widgets.cell_text import MIN_CELL_PX_FOR_TEXT, format_value, text_colour_on
 
 WINDOW_RED = QColor(220, 30, 30)
@@ -19,7 +20,10 @@ class PixelGrid(QWidget):
     """
 
     cells_painted = Signal(list, bool)  # [(row, col), ...], True for the background value
+    fill_requested = Signal(int, int, bool)  # flood fill from (row, col); True for the background value
     stroke_finished = Signal()
+
+    TOOLS = ("pen", "line", "rect", "fill")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +34,9 @@ class PixelGrid(QWidget):
         self._highlight: set[tuple[int, int]] = set()
         self._last_cell: tuple[int, int] | None = None
         self._background_stroke = False
+        self._tool = "pen"
+        self._anchor: tuple[int, int] | None = None
+        self._preview: list[tuple[int, int]] = []
         self.setMouseTracking(True)
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -56,6 +63,18 @@ class PixelGrid(QWidget):
 
     def image(self) -> np.ndarray:
         return self._image
+
+    def set_tool(self, tool: str) -> None:
+        """pen paints as it drags; line and rect preview while dragging and paint on release."""
+        if tool not in self.TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        self._tool = tool
+        self._anchor, self._preview = None, []
+        self.setCursor(Qt.CursorShape.PointingHandCursor if tool == "fill" else Qt.CursorShape.CrossCursor)
+        self.update()
+
+    def tool(self) -> str:
+        return self._tool
 
     # ------------------------------------------------------------------ geometry
     def _grid_shape(self) -> tuple[int, int]:
@@ -134,6 +153,10 @@ class PixelGrid(QWidget):
                 p.drawRect(self.cell_rect(r, c).adjusted(2, 2, -2, -2))
         if self._window is not None:
             self._paint_window(p, size)
+        if self._preview:
+            shade = QColor(255, 140, 0, 150)
+            for r, c in self._preview:
+                p.fillRect(self.cell_rect(r, c).adjusted(1, 1, -1, -1), shade)
         p.end()
 
     def _paint_grid_lines(self, p: QPainter, size: float) -> None:
@@ -191,12 +214,29 @@ class PixelGrid(QWidget):
             return
         self._background_stroke = event.button() == Qt.MouseButton.RightButton
         self._last_cell = None
-        self._paint_to(event.position().toPoint())
+        pos = event.position().toPoint()
+        if self._tool == "pen":
+            self._paint_to(pos)
+            return
+        cell = self.cell_at(pos)
+        if cell is None:
+            return
+        if self._tool == "fill":
+            self.fill_requested.emit(cell[0], cell[1], self._background_stroke)
+        else:
+            self._anchor = cell
+            self._preview = [cell]
+            self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
         if event.buttons() & (Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton):
-            self._paint_to(pos)
+            if self._tool == "pen":
+                self._paint_to(pos)
+            elif self._anchor is not None:
+                cell = self._clamped_cell(pos)
+                self._preview = self._shape_cells(self._anchor, cell)
+                self.update()
         cell = self.cell_at(pos)
         if cell is not None:
             r, c = cell
@@ -207,37 +247,37 @@ class PixelGrid(QWidget):
             self.setToolTip("")
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._last_cell is not None:
+        if self._anchor is not None:
+            cells = self._shape_cells(self._anchor, self._clamped_cell(event.position().toPoint()))
+            self._anchor, self._preview = None, []
+            self.update()
+            self.cells_painted.emit(cells, self._background_stroke)
+            self.stroke_finished.emit()
+        elif self._last_cell is not None:
             self._last_cell = None
             self.stroke_finished.emit()
+
+    def _clamped_cell(self, pos: QPoint) -> tuple[int, int]:
+        """The cell under pos, or the nearest edge cell when the drag leaves the grid."""
+        x0, y0 = self._origin()
+        size = self.cell_size()
+        h, w = self._image.shape[:2]
+        row = min(h - 1, max(0, int(np.floor((pos.y() - y0) / size))))
+        col = min(w - 1, max(0, int(np.floor((pos.x() - x0) / size))))
+        return row, col
+
+    def _shape_cells(self, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
+        if self._tool == "line":
+            return paint_tools.line_cells(a, b)
+        return paint_tools.rect_cells(a, b)
 
     def _paint_to(self, pos: QPoint) -> None:
         cell = self.cell_at(pos)
         if cell is None:
             return
-        cells = [cell] if self._last_cell is None else _line_cells(self._last_cell, cell)
+        cells = [cell] if self._last_cell is None else paint_tools.line_cells(self._last_cell, cell)
         self._last_cell = cell
         self.cells_painted.emit(cells, self._background_stroke)
 
     def leaveEvent(self, event: object) -> None:
         QToolTip.hideText()
-
-
-def _line_cells(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
-    """Every cell on the segment a-b (Bresenham), so a fast drag leaves no gaps."""
-    (r0, c0), (r1, c1) = a, b
-    dr, dc = abs(r1 - r0), abs(c1 - c0)
-    sr, sc = (1 if r1 > r0 else -1), (1 if c1 > c0 else -1)
-    err = dc - dr
-    cells = []
-    while True:
-        cells.append((r0, c0))
-        if (r0, c0) == (r1, c1):
-            return cells
-        e2 = 2 * err
-        if e2 > -dr:
-            err -= dr
-            c0 += sc
-        if e2 < dc:
-            err += dc
-            r0 += sr

@@ -1,0 +1,116 @@
+"""Everything done to the selected filter besides typing: bias, rotate, flip, negate, normalize,
+presets and "randomize like Keras". It emits intents; the document applies them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+TRANSFORMS = (
+    ("rotate", "Rotate", "Rotate this filter's kernel 90 degrees counter-clockwise"),
+    ("flip_h", "Flip ↔", "Mirror the kernel left to right"),
+    ("flip_v", "Flip ↕", "Mirror the kernel top to bottom"),
+    ("negate", "Negate", "Multiply every weight by -1: what was bright becomes dark"),
+    ("normalize", "Normalize", "Scale the weights so they sum to 1 (a blur keeps the image's brightness)"),
+)
+
+
+class KernelActions(QWidget):
+    bias_edited = Signal(float)
+    transform_requested = Signal(str)
+    preset_requested = Signal(str)
+    randomize_requested = Signal(int)
+
+    def __init__(self, presets: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bias = QDoubleSpinBox()
+        self.bias.setRange(-1e6, 1e6)
+        self.bias.setDecimals(3)
+        self.bias.setSingleStep(0.1)
+        self.bias.setKeyboardTracking(False)
+        self.bias.setAccessibleName("Bias of the selected filter")
+        self.bias.setToolTip("Added to every value of this filter's map, after the sum and before the activation")
+        self.bias.valueChanged.connect(self._on_bias)
+
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        for i, (key, text, tip) in enumerate(TRANSFORMS):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.setAccessibleName(tip)
+            b.clicked.connect(lambda _=False, k=key: self.transform_requested.emit(k))
+            self.buttons[key] = b
+            grid.addWidget(b, i // 3, i % 3)
+
+        self.presets = QToolButton()
+        self.presets.setText("Presets ▾")
+        self.presets.setToolTip("Put a well-known kernel into this filter")
+        self.presets.setAccessibleName("Kernel presets")
+        self.presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.presets)
+        self.preset_actions: dict[str, QAction] = {}
+        for name, description in presets:
+            action = menu.addAction(name)
+            action.setToolTip(description)
+            action.triggered.connect(lambda _=False, n=name: self.preset_requested.emit(n))
+            self.preset_actions[name] = action
+        menu.setToolTipsVisible(True)
+        self.presets.setMenu(menu)
+        grid.addWidget(self.presets, 1, 2)
+
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setAccessibleName("Random seed")
+        self.seed.setToolTip("The seed of the random weights: the same seed gives the same kernels again")
+        self.randomize = QPushButton("Randomize like Keras")
+        self.randomize.setToolTip(
+            "Every filter gets new weights the way Keras starts a layer (glorot_uniform: uniform in "
+            "±sqrt(6 / (fan_in + fan_out))); biases go back to 0"
+        )
+        self.randomize.clicked.connect(lambda: self.randomize_requested.emit(self.seed.value()))
+
+        bias_row = QHBoxLayout()
+        bias_row.addWidget(QLabel("bias"))
+        bias_row.addWidget(self.bias, 1)
+        random_row = QHBoxLayout()
+        random_row.addWidget(self.randomize, 1)
+        random_row.addWidget(QLabel("seed"))
+        random_row.addWidget(self.seed)
+
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bias_row, 0, 0)
+        layout.addLayout(grid, 1, 0)
+        layout.addLayout(random_row, 2, 0)
+
+    def set_bias(self, value: float, enabled: bool) -> None:
+        self.bias.blockSignals(True)
+        self.bias.setValue(value)
+        self.bias.blockSignals(False)
+        self.bias.setEnabled(enabled)
+        self.bias.setToolTip(
+            "Added to every value of this filter's map, after the sum and before the activation"
+            if enabled
+            else "use_bias is off: this layer adds no bias"
+        )
+
+    def set_seed(self, seed: int) -> None:
+        self.seed.setValue(seed)
+
+    def _on_bias(self, value: float) -> None:
+        self.bias_edited.emit(float(value))
