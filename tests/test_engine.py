@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from naive_conv import (
+from tests.naive_conv import (
     ACTIVATION_NAMES,
     NAIVE_ACTIVATIONS,
     naive_activation,

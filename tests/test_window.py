@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
+from PySide6.QtCore import QPoint, Qt
 
 from kernelscope import engine
 from kernelscope.document import Document
 from kernelscope.main_window import MainWindow
+from tests.gui import drag, type_into
 
 
 @pytest.fixture
@@ -19,38 +18,6 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     w.show()
     qtbot.waitExposed(w)
     return w
-
-
-def _mouse(widget, kind, pos: QPoint, button, buttons) -> None:  # type: ignore[no-untyped-def]
-    ev = QMouseEvent(kind, QPointF(pos), widget.mapToGlobal(QPointF(pos)), button, buttons,
-                     Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, ev)
-
-
-def drag(widget, points: list[QPoint], button=Qt.MouseButton.LeftButton) -> None:  # type: ignore[no-untyped-def]
-    _mouse(widget, QMouseEvent.Type.MouseButtonPress, points[0], button, button)
-    for p in points[1:]:
-        _mouse(widget, QMouseEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, button)
-    _mouse(widget, QMouseEvent.Type.MouseButtonRelease, points[-1], button, Qt.MouseButton.NoButton)
-
-
-def type_into(qtbot, table, row: int, col: int, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Select a cell, type, press Enter, and wait for the delegate's queued commit."""
-    table.setFocus()
-    table.setCurrentCell(row, col)
-    qtbot.keyClicks(table, text[0])  # the first key opens the editor...
-    editor = editor_of(table)
-    qtbot.keyClicks(editor, text[1:])  # ...which has the focus for the rest (offscreen: sent to it)
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: table.state() == QAbstractItemView.State.NoState)
-
-
-def editor_of(table) -> QLineEdit:  # type: ignore[no-untyped-def]
-    """The cell editor a keystroke opened (offscreen has no focus widget to ask)."""
-    editor = table.viewport().findChild(QLineEdit)
-    assert editor is not None, "typing did not open the cell editor"
-    assert editor.isVisible()
-    return editor
 
 
 def centre(window: MainWindow, row: int, col: int) -> QPoint:

@@ -7,7 +7,14 @@ import math
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from kernelscope.widgets.cell_text import format_value, text_colour_on
 
@@ -125,6 +132,16 @@ class KernelGrid(QTableWidget):
             self.weight_edited.emit(r, c, value)
         else:
             self.set_kernel(self._kernel)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Enter commits and moves down, like a spreadsheet (to the next column's top at the bottom)."""
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+            r, c = self.currentRow(), self.currentColumn()
+            if r + 1 < self.rowCount():
+                self.setCurrentCell(r + 1, c)
+            else:
+                self.setCurrentCell(0, (c + 1) % max(1, self.columnCount()))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         item = self.itemAt(event.position().toPoint())
