@@ -12,14 +12,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.naive_conv import (
-    ACTIVATION_NAMES,
-    NAIVE_ACTIVATIONS,
-    naive_activation,
-    naive_conv2d,
-    naive_output_size,
-    naive_same_padding,
-)
 
 from kernelscope import engine
 from kernelscope.engine import (
@@ -34,6 +26,14 @@ from kernelscope.engine import (
     output_size,
     padding_amounts,
     same_padding,
+)
+from tests.naive_conv import (
+    ACTIVATION_NAMES,
+    NAIVE_ACTIVATIONS,
+    naive_activation,
+    naive_conv2d,
+    naive_output_size,
+    naive_same_padding,
 )
 
 RTOL = ATOL = 1e-5

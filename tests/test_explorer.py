@@ -81,6 +81,7 @@ def test_dilation_two_and_the_conflict_with_strides(window: MainWindow, qtbot) -
     assert "dilation_rate=(2, 2)" in window.keras_line.text()
     rows, cols = window.pixel_grid._window  # type: ignore[misc]
     assert rows[:, 0].tolist() == [0, 2, 4]
+    assert cols[0, :].tolist() == [0, 2, 4]
     # Now ask for stride 2 as well: refused where the person is looking, nothing changes.
     set_spin(qtbot, window.conv_controls.stride_h, 2)
     problem = window.conv_controls.problem_text()

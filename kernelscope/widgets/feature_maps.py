@@ -16,7 +16,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsRectItem,
@@ -101,18 +101,20 @@ class Mosaic:
         return k, row, tx
 
 
-def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float) -> Mosaic:
-    """The column count that shows the maps largest in the pane, with room for each title."""
-    gap_x = max(1, round(w * 0.12))
-    gap_y = max(1, round(h * 0.28))
-    best, best_scale = 1, 0.0
+def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float, title_px: float = 18) -> Mosaic:
+    """The column count that shows the maps largest in the pane, with ``title_px`` above each map."""
+    best: tuple[float, int] = (0.0, 1)
     for cols in range(1, count + 1):
-        m = Mosaic(count, h, w, cols, gap_x, gap_y)
-        mh, mw = m.shape
-        scale = min(width_px / mw, height_px / mh)
-        if scale > best_scale * 1.0001:
-            best, best_scale = cols, scale
-    return Mosaic(count, h, w, best, gap_x, gap_y)
+        rows = math.ceil(count / cols)
+        gap_x = max(1.0, w * 0.1)
+        scale = min(width_px / (cols * w + (cols - 1) * gap_x), (height_px - rows * title_px) / (rows * h))
+        if scale > best[0] * 1.0001:
+            best = (scale, cols)
+    scale, cols = best
+    scale = max(scale, 1e-3)
+    gap_x = max(1, round(max(w * 0.1, 8 / scale)))
+    gap_y = max(1, math.ceil(title_px / scale))
+    return Mosaic(count, h, w, cols, gap_x, gap_y)
 
 
 class CellNumbers(QGraphicsItem):
@@ -240,7 +242,7 @@ class FeatureMaps(QWidget):
         self._titles: list[pg.TextItem] = []
         self._frames: list[QGraphicsRectItem] = []
         self._cell: tuple[int, int] | None = None
-        self._hover_text = None
+        self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setAccessibleName("Feature maps")
@@ -292,21 +294,27 @@ class FeatureMaps(QWidget):
         f, h, w = self._maps.shape
         vw = max(50, self.view_widget.width())
         vh = max(50, self.view_widget.height())
-        mosaic = plan_mosaic(f, h, w, vw, vh)
+        mosaic = plan_mosaic(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
         rebuilt = mosaic != self._mosaic
         if rebuilt:
             self._mosaic = mosaic
             self._build_overlays()
         cmap = COLORMAPS[self._colormap]
         self._levels = scale_levels(self._maps, cmap.diverging, self._shared)
-        colours = colour_maps(self._maps, self._levels, self._lut)
         mh, mw = mosaic.shape
-        rgb = np.empty((mh, mw, 3), np.uint8)
+        # Never colour more cells than the screen has pixels: large maps are drawn from every s-th
+        # cell (numbers, hover and clicks still read the full maps).
+        s = max(1, int(1.0 / max(1e-9, min(vw / mw, vh / mh))))
+        colours = colour_maps(self._maps[:, ::s, ::s], self._levels, self._lut)
+        rgb = np.empty((-(-mh // s), -(-mw // s), 3), np.uint8)
         rgb[...] = BACKGROUND
+        th, tw = colours.shape[1:3]
         for k in range(f):
             oy, ox = mosaic.origin(k)
-            rgb[oy : oy + h, ox : ox + w] = colours[k]
+            rgb[oy // s : oy // s + th, ox // s : ox // s + tw] = colours[k]
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.image.setRect(QRectF(0, 0, rgb.shape[1] * s, rgb.shape[0] * s))
+        self.display_step = s
         self.numbers.set_data(self._maps, colours, mosaic)
         self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
         if rebuilt:
