@@ -7,8 +7,10 @@ signals, so the document is tested (and reused headless) without a QApplication.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from psygnal import Signal
@@ -39,6 +41,48 @@ def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
     return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """The data an undo step restores (arrays are immutable, so references are enough)."""
+
+    input: np.ndarray
+    kernels: np.ndarray
+    bias: np.ndarray
+    spec: ConvSpec
+    value_mode: str
+    selected_filter: int
+
+    def same_as(self, other: _Snapshot) -> bool:
+        return (
+            self.input is other.input
+            and self.kernels is other.kernels
+            and self.bias is other.bias
+            and self.spec == other.spec
+            and self.value_mode == other.value_mode
+        )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+UNDO_LIMIT = 200
+
+
+def undoable(label: str) -> Callable[[F], F]:
+    """Make a Document edit one undo step named ``label`` (nested edits fold into the outer one)."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
+            self._open_step(label)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._close_step()
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
 def _frozen(arr: np.ndarray) -> np.ndarray:
     out = np.array(arr, dtype=np.float32, copy=True, order="C")
     out.flags.writeable = False
@@ -54,13 +98,19 @@ class Document:
     view_changed = Signal()
     result_changed = Signal()
     step_changed = Signal(int)
+    history_changed = Signal()  # undo/redo availability, their names, or the saved state changed
 
     def __init__(self, session: Session | None = None, scheduler: Scheduler | None = None) -> None:
         s = session if session is not None else default_session()
         self._scheduler: Scheduler | None = None
         self._generation = 0
         self._pending = False
+        self._undo: list[tuple[str, _Snapshot]] = []
+        self._redo: list[tuple[str, _Snapshot]] = []
+        self._open: list[tuple[str, _Snapshot]] = []
+        self._saved: _Snapshot | None = None
         self._apply(s)
+        self._saved = self._snapshot()
         self.recompute()
         self._scheduler = scheduler
 
@@ -128,10 +178,74 @@ class Document:
             notes=self._notes,
         )
 
+    # ------------------------------------------------------------------ history
+    def _snapshot(self) -> _Snapshot:
+        return _Snapshot(
+            self._input, self._kernels, self._bias, self._spec, self._view.value_mode, self._view.selected_filter
+        )
+
+    def _open_step(self, label: str) -> None:
+        self._open.append((label, self._snapshot()))
+
+    def _close_step(self) -> None:
+        label, before = self._open.pop()
+        if self._open or before.same_as(self._snapshot()):
+            return  # nested in a larger step, or nothing changed (a refused edit changes nothing)
+        self._undo.append((label, before))
+        del self._undo[:-UNDO_LIMIT]
+        self._redo.clear()
+        self.history_changed.emit()
+
+    def begin_step(self, label: str) -> None:
+        """Start one undo step that spans several edits (a paint stroke: press to release)."""
+        self._open_step(label)
+
+    def end_step(self) -> None:
+        self._close_step()
+
+    def undo_label(self) -> str | None:
+        return self._undo[-1][0] if self._undo else None
+
+    def redo_label(self) -> str | None:
+        return self._redo[-1][0] if self._redo else None
+
+    def undo(self) -> None:
+        if self._undo:
+            label, before = self._undo.pop()
+            self._redo.append((label, self._snapshot()))
+            self._restore(before)
+
+    def redo(self) -> None:
+        if self._redo:
+            label, after = self._redo.pop()
+            self._undo.append((label, self._snapshot()))
+            self._restore(after)
+
+    def _restore(self, s: _Snapshot) -> None:
+        self._input, self._kernels, self._bias, self._spec = s.input, s.kernels, s.bias, s.spec
+        self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
+        self._emit_everything()
+        self.history_changed.emit()
+
+    @property
+    def modified(self) -> bool:
+        """Whether the data differ from what was last saved or opened."""
+        return self._saved is None or not self._saved.same_as(self._snapshot())
+
+    def mark_saved(self) -> None:
+        self._saved = self._snapshot()
+        self.history_changed.emit()
+
     # ------------------------------------------------------------------ whole-session edits
     def load(self, session: Session) -> None:
-        """Replace everything in one batch: one recompute, then every signal once."""
+        """Replace everything in one batch (one recompute, every signal once); history starts anew."""
         self._apply(session)
+        self._undo.clear()
+        self._redo.clear()
+        self._emit_everything()
+        self.mark_saved()
+
+    def _emit_everything(self) -> None:
         self.recompute()
         self.input_changed.emit()
         self.kernels_changed.emit()
@@ -150,6 +264,7 @@ class Document:
         self._step = s.view.step
 
     # ------------------------------------------------------------------ input edits
+    @undoable("paint")
     def paint_cells(self, cells: Iterable[tuple[int, int]], value: float, channel: int | None = None) -> None:
         """Set input cells (row, col) to ``value`` on one channel or all of them."""
         value = self._checked_value(value, "a painted value")
@@ -166,6 +281,7 @@ class Document:
         if changed:
             self.set_input(new)
 
+    @undoable("edit the input")
     def set_input(self, image: np.ndarray) -> None:
         """Replace the input; refused (nothing changes) if the layer cannot run on it."""
         arr = np.asarray(image, dtype=np.float32)
@@ -181,6 +297,7 @@ class Document:
         self.input_changed.emit()
 
     # ------------------------------------------------------------------ kernel edits
+    @undoable("edit a weight")
     def set_weight(self, filter_index: int, row: int, col: int, value: float, channel: int = 0) -> None:
         value = self._checked_value(value, "a kernel weight")
         if self._kernels[row, col, channel, filter_index] == value:
@@ -189,6 +306,7 @@ class Document:
         new[row, col, channel, filter_index] = value
         self._set_kernels(new)
 
+    @undoable("change the kernel")
     def set_filter_kernel(self, filter_index: int, kernel: np.ndarray) -> None:
         """Replace one filter's (kh, kw) or (kh, kw, C) weights (a preset, a rotation, ...)."""
         arr = np.asarray(kernel, dtype=np.float32)
@@ -203,6 +321,7 @@ class Document:
         new[:, :, :, filter_index] = arr
         self._set_kernels(new)
 
+    @undoable("edit the bias")
     def set_bias(self, filter_index: int, value: float) -> None:
         value = self._checked_value(value, "a bias")
         new = np.array(self._bias)
@@ -216,6 +335,7 @@ class Document:
         self.recompute()
         self.kernels_changed.emit()
 
+    @undoable("transform the kernel")
     def transform_filter(self, filter_index: int, transform: Callable[[np.ndarray], np.ndarray]) -> None:
         """Replace one filter by ``transform`` of its (kh, kw, C) weights (rotate, flip, negate, ...)."""
         try:
@@ -230,6 +350,7 @@ class Document:
             )
         self.set_filter_kernel(filter_index, new)
 
+    @undoable("apply a preset")
     def apply_preset(self, filter_index: int, kernel: np.ndarray) -> None:
         """Put a (kh, kw) preset into one filter; a preset of another size changes kernel_size first."""
         arr = np.asarray(kernel, dtype=np.float32)
@@ -240,6 +361,7 @@ class Document:
             self.spec_changed.emit()
         self.set_filter_kernel(filter_index, arr)
 
+    @undoable("randomize like Keras")
     def randomize(self, kernels: np.ndarray) -> None:
         """Every filter from "randomize like Keras" (glorot_uniform) at once; biases back to zero."""
         arr = np.asarray(kernels, dtype=np.float32)
@@ -248,6 +370,7 @@ class Document:
         self._bias = _frozen(np.zeros_like(self._bias))
         self._set_kernels(arr)
 
+    @undoable("add a filter")
     def add_filter(self, kernel: np.ndarray | None = None, bias: float = 0.0, after: int | None = None) -> None:
         """Insert a filter (zeros unless given) after ``after`` (default: at the end) and select it."""
         if self._spec.filters >= MAX_FILTERS:
@@ -260,9 +383,11 @@ class Document:
         biases = np.concatenate([self._bias[:at], [bias], self._bias[at:]]).astype(np.float32)
         self._replace_filters(kernels, biases, at)
 
+    @undoable("duplicate a filter")
     def duplicate_filter(self, filter_index: int) -> None:
         self.add_filter(self._kernels[..., filter_index], float(self._bias[filter_index]), after=filter_index)
 
+    @undoable("remove a filter")
     def remove_filter(self, filter_index: int) -> None:
         if self._spec.filters <= 1:
             raise EditError("a layer needs at least one filter")
@@ -281,6 +406,7 @@ class Document:
         self.view_changed.emit()
 
     # ------------------------------------------------------------------ layer edits
+    @undoable("change the layer")
     def set_spec(self, spec: ConvSpec) -> None:
         """Change the layer; kernels are kept where they overlap; new weights start at zero."""
         if spec == self._spec:
@@ -324,6 +450,7 @@ class Document:
             self._view = view
             self.view_changed.emit()
 
+    @undoable("change the value mode")
     def set_value_mode(self, mode: str, image: np.ndarray | None = None) -> None:
         """Switch binary / grey / byte; ``image`` is the input converted to the new range."""
         if mode not in VALUE_MODES:

@@ -242,6 +242,8 @@ class FeatureMaps(QWidget):
         self._titles: list[pg.TextItem] = []
         self._frames: list[QGraphicsRectItem] = []
         self._cell: tuple[int, int] | None = None
+        self._reveal = False
+        self._veils: list[tuple[QGraphicsRectItem, QGraphicsRectItem]] = []
         self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -285,9 +287,20 @@ class FeatureMaps(QWidget):
         self._redraw()
 
     def set_cell(self, row: int | None, col: int | None) -> None:
-        """Frame the current output cell on every map (None hides the frames)."""
+        """Frame the current output cell on every map (None hides the frames); moves overlays only."""
         self._cell = None if row is None or col is None else (row, col)
         self._place_frames()
+
+    def set_reveal(self, on: bool) -> None:
+        """Reveal mode: cells after the current one (row-major) are veiled, as in the article's GIF."""
+        self._reveal = on
+        self._place_frames()
+
+    def revealed(self, filter_index: int, row: int, col: int) -> bool:
+        """Whether a cell is visible (not veiled) right now."""
+        if not self._reveal or self._cell is None:
+            return True
+        return (row, col) <= self._cell
 
     # ------------------------------------------------------------------ drawing
     def _redraw(self) -> None:
@@ -322,9 +335,9 @@ class FeatureMaps(QWidget):
             self._place_frames()
 
     def _build_overlays(self) -> None:
-        for item in [*self._titles, *self._frames]:
+        for item in [*self._titles, *self._frames, *(v for pair in self._veils for v in pair)]:
             self.view.removeItem(item)
-        self._titles, self._frames = [], []
+        self._titles, self._frames, self._veils = [], [], []
         assert self._mosaic is not None
         m = self._mosaic
         font = QFont()
@@ -344,17 +357,34 @@ class FeatureMaps(QWidget):
             self.view.addItem(frame)
             self._titles.append(title)
             self._frames.append(frame)
+            veils = (QGraphicsRectItem(), QGraphicsRectItem())
+            for veil in veils:
+                veil.setBrush(QColor(236, 236, 236))
+                veil.setPen(QPen(Qt.PenStyle.NoPen))
+                veil.setZValue(5)
+                veil.hide()
+                self.view.addItem(veil)
+            self._veils.append(veils)
 
     def _place_frames(self) -> None:
         if self._mosaic is None:
             return
+        m = self._mosaic
         for k, frame in enumerate(self._frames):
+            rest_of_row, rows_below = self._veils[k]
             if self._cell is None:
                 frame.hide()
+                rest_of_row.hide()
+                rows_below.hide()
                 continue
-            oy, ox = self._mosaic.origin(k)
-            frame.setRect(QRectF(ox + self._cell[1], oy + self._cell[0], 1, 1))
+            oy, ox = m.origin(k)
+            r, c = self._cell
+            frame.setRect(QRectF(ox + c, oy + r, 1, 1))
             frame.show()
+            rest_of_row.setRect(QRectF(ox + c + 1, oy + r, m.w - c - 1, 1))
+            rows_below.setRect(QRectF(ox, oy + r + 1, m.w, m.h - r - 1))
+            rest_of_row.setVisible(self._reveal and c + 1 < m.w)
+            rows_below.setVisible(self._reveal and r + 1 < m.h)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ class PixelGrid(QWidget):
 
     cells_painted = Signal(list, bool)  # [(row, col), ...], True for the background value
     fill_requested = Signal(int, int, bool)  # flood fill from (row, col); True for the background value
+    stroke_started = Signal(str)  # the tool: one stroke (press to release) is one undo step
     stroke_finished = Signal()
 
     TOOLS = ("pen", "line", "rect", "fill")
@@ -32,10 +33,12 @@ class PixelGrid(QWidget):
         self._pads: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
         self._window: tuple[np.ndarray, np.ndarray] | None = None
         self._highlight: set[tuple[int, int]] = set()
+        self._overlay: np.ndarray | None = None
         self._last_cell: tuple[int, int] | None = None
         self._background_stroke = False
         self._tool = "pen"
         self._anchor: tuple[int, int] | None = None
+        self._stroke_open = False
         self._preview: list[tuple[int, int]] = []
         self.setMouseTracking(True)
         self.setMinimumSize(120, 120)
@@ -55,6 +58,11 @@ class PixelGrid(QWidget):
     def set_window(self, rows: np.ndarray | None, cols: np.ndarray | None) -> None:
         """The current step's taps (kh, kw input coordinates), or None to hide the frame."""
         self._window = None if rows is None or cols is None else (rows, cols)
+        self.update()
+
+    def set_kernel_overlay(self, weights: np.ndarray | None) -> None:
+        """Write a (kh, kw) kernel's weights in the corner of each tap of the window (None: off)."""
+        self._overlay = weights
         self.update()
 
     def set_highlight(self, cells: set[tuple[int, int]]) -> None:
@@ -153,6 +161,7 @@ class PixelGrid(QWidget):
                 p.drawRect(self.cell_rect(r, c).adjusted(2, 2, -2, -2))
         if self._window is not None:
             self._paint_window(p, size)
+            self._paint_overlay(p, size)
         if self._preview:
             shade = QColor(255, 140, 0, 150)
             for r, c in self._preview:
@@ -193,6 +202,22 @@ class PixelGrid(QWidget):
                     p.setPen(ring_text)
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "0")
 
+    def _paint_overlay(self, p: QPainter, size: float) -> None:
+        rows, cols = self._window  # type: ignore[misc]
+        weights = self._overlay
+        if weights is None or weights.shape != rows.shape or size < 18:
+            return
+        font = QFont(self.font())
+        font.setPixelSize(max(8, int(size * 0.26)))
+        font.setBold(True)
+        p.setFont(font)
+        for (r, c), w in zip(zip(rows.ravel(), cols.ravel(), strict=True), weights.ravel(), strict=True):
+            rect = self.cell_rect(int(r), int(c))
+            tag = QRectF(rect.left() + 2, rect.top() + 2, rect.width() * 0.55, rect.height() * 0.34)
+            p.fillRect(tag, QColor(220, 30, 30, 225))
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, "×" + format_value(float(w), 40))
+
     def _paint_window(self, p: QPainter, size: float) -> None:
         rows, cols = self._window  # type: ignore[misc]
         width = max(2.0, size * 0.09)
@@ -215,11 +240,13 @@ class PixelGrid(QWidget):
         self._background_stroke = event.button() == Qt.MouseButton.RightButton
         self._last_cell = None
         pos = event.position().toPoint()
-        if self._tool == "pen":
-            self._paint_to(pos)
-            return
         cell = self.cell_at(pos)
         if cell is None:
+            return
+        self._stroke_open = True
+        self.stroke_started.emit(self._tool)
+        if self._tool == "pen":
+            self._paint_to(pos)
             return
         if self._tool == "fill":
             self.fill_requested.emit(cell[0], cell[1], self._background_stroke)
@@ -252,9 +279,9 @@ class PixelGrid(QWidget):
             self._anchor, self._preview = None, []
             self.update()
             self.cells_painted.emit(cells, self._background_stroke)
-            self.stroke_finished.emit()
-        elif self._last_cell is not None:
-            self._last_cell = None
+        self._last_cell = None
+        if self._stroke_open:
+            self._stroke_open = False
             self.stroke_finished.emit()
 
     def _clamped_cell(self, pos: QPoint) -> tuple[int, int]:
