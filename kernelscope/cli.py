@@ -42,20 +42,61 @@ def _size(text: str) -> tuple[int, int]:
 def _main_parser() -> _Parser:
     p = _Parser(
         prog="kernelscope",
-        description="Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy",
+        description="Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif",
     )
-    p.add_argument("file", nargs="?", type=Path, help="a session (.kscope) to open")
+    p.add_argument(
+        "file", nargs="?", type=Path, help="a session (.kscope) to open, or a lesson name (kernelscope lessons)"
+    )
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
     p.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
     return p
 
 
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--fps takes a number of frames per second, like 2, not {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"--fps takes a number of frames per second, like 2, not {text!r}")
+    return value
+
+
+def _filter_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--filter takes a filter number counted from 1, not {text!r}") from None
+
+
 def _export_parser() -> _Parser:
     p = _Parser(prog="kernelscope export", description="Write files from a session without a window.")
     p.add_argument("file", type=Path, help="a session (.kscope)")
     p.add_argument("--npy", type=Path, metavar="OUT.npy", help="the feature maps (H', W', F) as float32")
+    p.add_argument("--gif", type=Path, metavar="OUT.gif", help="the stepping of one filter, one frame per step")
+    p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
+    p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
     return p
+
+
+def _gui_application() -> None:
+    """A QGuiApplication for drawing GIF frames: offscreen when there is no display, Qt's noise filtered."""
+    if sys.platform not in ("win32", "darwin") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        from kernelscope.app import _install_message_filter
+
+        _install_message_filter()
+        app = QGuiApplication(sys.argv[:1])
+        app.setApplicationName("kernelscope")
+        app.setOrganizationName("kernelscope")
+        _APPS.append(app)
+
+
+_APPS: list[object] = []  # keeps the QGuiApplication alive until the process exits
 
 
 def _load(path: Path | None):  # type: ignore[no-untyped-def]
@@ -69,25 +110,67 @@ def _load(path: Path | None):  # type: ignore[no-untyped-def]
         raise CliError(str(exc)) from None
 
 
-def _export(argv: Sequence[str]) -> int:
-    args = _export_parser().parse_args(argv)
-    if args.npy is None:
-        raise CliError("export needs an output: --npy OUT.npy")
-    session = _load(args.file)
-    from kernelscope.engine import ConvError
-    from kernelscope.export import ExportError, export_npy
+def _resolve(path: Path | None) -> Path | None:
+    """An existing file as given; otherwise the bundled lesson of that name (``01-article-x``,
+    ``article-x``, a unique prefix), or one line saying there is neither."""
+    if path is None or path.exists():
+        return path
+    from kernelscope.lessons import AmbiguousLessonError, find_lesson
+    from kernelscope.sessions import SessionError
 
     try:
-        maps = export_npy(session, args.npy)
+        return find_lesson(str(path)).path
+    except (AmbiguousLessonError, SessionError) as exc:  # SessionError: a broken bundled lesson
+        raise CliError(str(exc)) from None
+    except (LookupError, OSError):
+        raise CliError(f"no such file or lesson: {path} (see 'kernelscope lessons')") from None
+
+
+def _lessons(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="kernelscope lessons", description="List the bundled lessons, one per line: name and title.")
+    parser.parse_args(argv)
+    from kernelscope.lessons import list_lessons
+    from kernelscope.sessions import SessionError
+
+    try:
+        lessons = list_lessons()
+    except (SessionError, OSError) as exc:
+        raise CliError(str(exc)) from None
+    width = max((len(lesson.name) for lesson in lessons), default=0)
+    sys.stdout.write("".join(f"{lesson.name.ljust(width)}  {lesson.title}\n" for lesson in lessons))
+    return 0
+
+
+def _export(argv: Sequence[str]) -> int:
+    args = _export_parser().parse_args(argv)
+    if args.npy is None and args.gif is None:
+        raise CliError("export needs an output: --npy OUT.npy and/or --gif OUT.gif")
+    if args.gif is None and (args.fps is not None or args.filter is not None):
+        raise CliError("--fps and --filter apply to --gif OUT.gif, which is missing")
+    fps = 2.0 if args.fps is None else args.fps
+    filter_index = (1 if args.filter is None else args.filter) - 1
+    session = _load(args.file)
+    from kernelscope.engine import ConvError
+    from kernelscope.export import ExportError, check_gif_options, export_gif, export_npy
+
+    try:
+        if args.gif is not None:  # refuse bad GIF options before writing anything
+            check_gif_options(session, fps, filter_index)
+        if args.npy is not None:
+            maps = export_npy(session, args.npy)
+            sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
+        if args.gif is not None:
+            _gui_application()
+            frames = export_gif(session, args.gif, fps=fps, filter_index=filter_index)
+            sys.stdout.write(f"wrote {args.gif}: {frames} frames at {fps:g} per second (filter {filter_index + 1})\n")
     except (ConvError, ExportError) as exc:
         raise CliError(str(exc)) from None
-    sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
     return 0
 
 
 def _window(argv: Sequence[str]) -> int:
     args = _main_parser().parse_args(argv)
-    session = _load(args.file)
+    session = _load(_resolve(args.file))
     from kernelscope import app
 
     if args.screenshot is not None:
@@ -104,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] == "export":
             return _export(argv[1:])
+        if argv and argv[0] == "lessons":
+            return _lessons(argv[1:])
         return _window(argv)
     except CliError as exc:
         sys.stderr.write(f"kernelscope: error: {exc}\n")

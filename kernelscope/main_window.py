@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -18,11 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from kernelscope import kernel_tools, paint_tools
+from kernelscope.arithmetic import step_text
 from kernelscope.compute_worker import ComputeWorker
 from kernelscope.document import Document, EditError
 from kernelscope.engine import ConvError, count_params
+from kernelscope.file_controller import FileController
 from kernelscope.keras_syntax import conv2d_line, size_formula
-from kernelscope.sessions import VALUE_MODES
+from kernelscope.playback import Playback
+from kernelscope.sessions import SUFFIX, VALUE_MODES
+from kernelscope.settings import Settings
 from kernelscope.widgets.conv_controls import ConvControls
 from kernelscope.widgets.feature_maps import FeatureMaps
 from kernelscope.widgets.filter_list import FilterList
@@ -31,6 +35,7 @@ from kernelscope.widgets.kernel_actions import KernelActions
 from kernelscope.widgets.kernel_grid import KernelGrid
 from kernelscope.widgets.map_options import MapOptions
 from kernelscope.widgets.pixel_grid import PixelGrid
+from kernelscope.widgets.step_panel import StepPanel
 
 TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rotate": kernel_tools.rotate90,
@@ -63,17 +68,23 @@ def _column(*parts: tuple[QWidget, int]) -> QWidget:
 class MainWindow(QMainWindow):
     """Input | layer and kernels | feature maps side by side; the Keras line and messages below."""
 
-    def __init__(self, document: Document | None = None, threaded: bool = True) -> None:
+    def __init__(
+        self, document: Document | None = None, threaded: bool = True, settings: Settings | None = None
+    ) -> None:
         super().__init__()
         self.document = document if document is not None else Document()
         self.worker: ComputeWorker | None = ComputeWorker(self) if threaded else None
         self.document.set_scheduler(self.worker)
-        self.setWindowTitle("kernelscope")
+        self.settings = settings if settings is not None else Settings()
+        self.files = FileController(self, self.settings)
+        self.playback = Playback(self)
+        self.setAcceptDrops(True)
         self._build_widgets()
         self._build_layout()
         self._build_menus()
         self._wire()
         self._refresh_all()
+        self._refresh_title()
         self.resize(1280, 800)
 
     # ------------------------------------------------------------------ construction
@@ -88,6 +99,7 @@ class MainWindow(QMainWindow):
         self.kernel_actions.set_seed(kernel_tools.new_seed())
         self.map_options = MapOptions()
         self.feature_maps = FeatureMaps()
+        self.step_panel = StepPanel()
         self.input_heading = _heading("Input")
         self.layer_heading = _heading("Layer")
         self.kernel_heading = _heading("Kernel")
@@ -131,7 +143,9 @@ class MainWindow(QMainWindow):
         middle.setMinimumWidth(middle.sizeHint().width())
         scroll.setMinimumWidth(middle.minimumWidth() + 12)
         middle_col = _column((scroll, 1))
-        maps_col = _column((self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1))
+        maps_col = _column(
+            (self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 3), (self.step_panel, 2)
+        )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for i, (col, stretch) in enumerate(((input_col, 3), (middle_col, 2), (maps_col, 4))):
@@ -154,12 +168,60 @@ class MainWindow(QMainWindow):
         layout.addWidget(strip)
         self.setCentralWidget(central)
 
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        """A menu action that also works from the keyboard anywhere in the window."""
+        action = QAction(text, self)
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self.actions_by_name
+        a["new"] = self._action(f, "&New", self.files.new, QKeySequence.StandardKey.New, "Start again from the article's X")
+        a["open"] = self._action(f, "&Open...", self.files.open, QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &Recent")
+        f.addSeparator()
+        a["save"] = self._action(f, "&Save", self.files.save, QKeySequence.StandardKey.Save)
+        a["save_as"] = self._action(f, "Save &As...", self.files.save_as, QKeySequence.StandardKey.SaveAs)
+        f.addSeparator()
+        self.export_menu = f.addMenu("&Export")
+        a["export_npy"] = self._action(self.export_menu, "Feature maps as .&npy...", self.files.export_npy)
+        f.addSeparator()
+        a["quit"] = self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        e = bar.addMenu("&Edit")
+        a["undo"] = self._action(e, "&Undo", self._undo, QKeySequence.StandardKey.Undo)
+        a["redo"] = self._action(e, "&Redo", self._redo, [QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"])
+
+        v = bar.addMenu("&View")
+        a["reveal"] = self._action(v, "&Reveal maps step by step", self._toggle_reveal, "R",
+                                   "The maps fill in cell by cell as the window moves")
+        a["reveal"].setCheckable(True)
+        a["overlay"] = self._action(v, "&Kernel on the input", self._toggle_overlay, "K",
+                                    "Write the kernel's weights on the window")
+        a["overlay"].setCheckable(True)
+        a["full_screen"] = self._action(v, "&Full screen", self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+        a["full_screen"].setCheckable(True)
+
+        s = bar.addMenu("&Step")
+        a["play"] = self._action(s, "&Play / pause", self._toggle_play, "Space")
+        a["back"] = self._action(s, "&Back one step", lambda: self._step_by(-1), "Left")
+        a["forward"] = self._action(s, "&Forward one step", lambda: self._step_by(1), "Right")
+        a["first"] = self._action(s, "F&irst step", lambda: self._go_to_step(0), "Home")
+        a["last"] = self._action(s, "&Last step", lambda: self._go_to_step(self.document.result.steps - 1), "End")
+        a["faster"] = self._action(s, "Fa&ster", lambda: self._change_speed(1.5), ["+", "="])
+        a["slower"] = self._action(s, "S&lower", lambda: self._change_speed(1 / 1.5), "-")
+        self._refresh_recent()
 
     # ------------------------------------------------------------------ wiring table
     def _wire(self) -> None:
@@ -193,6 +255,17 @@ class MainWindow(QMainWindow):
             lambda b: self._edit(lambda: doc.set_view(show_activation=b))
         )
         self.feature_maps.cell_clicked.connect(self._on_feature_maps_cell_clicked)
+        self.pixel_grid.stroke_started.connect(self._on_pixel_grid_stroke_started)
+        self.pixel_grid.stroke_finished.connect(self._on_pixel_grid_stroke_finished)
+        self.step_panel.step_requested.connect(self._go_to_step)
+        self.step_panel.play_toggled.connect(self._on_step_panel_play_toggled)
+        self.step_panel.speed_changed.connect(self._on_step_panel_speed_changed)
+        self.step_panel.reveal_toggled.connect(self._on_step_panel_reveal_toggled)
+        self.step_panel.kernel_overlay_toggled.connect(self._on_step_panel_kernel_overlay_toggled)
+        self.playback.step_due.connect(self.document.set_step)
+        self.playback.finished.connect(lambda: self.step_panel.set_playing(False))
+        self.files.path_changed.connect(self._refresh_title)
+        self.files.recent_changed.connect(self._refresh_recent)
         # document -> widgets
         doc.input_changed.connect(self._refresh_input)
         doc.kernels_changed.connect(self._refresh_kernels)
@@ -200,11 +273,12 @@ class MainWindow(QMainWindow):
         doc.view_changed.connect(self._refresh_view)
         doc.result_changed.connect(self._refresh_maps)
         doc.step_changed.connect(self._refresh_step)
+        doc.history_changed.connect(self._refresh_title)
 
     def _disconnect_document(self) -> None:
         doc = self.document
         for sig in (doc.input_changed, doc.kernels_changed, doc.spec_changed, doc.view_changed,
-                    doc.result_changed, doc.step_changed):
+                    doc.result_changed, doc.step_changed, doc.history_changed):
             sig.disconnect()
 
     # ------------------------------------------------------------------ intents
@@ -305,7 +379,113 @@ class MainWindow(QMainWindow):
             self.show_message("")
             self.statusBar().showMessage(f"glorot_uniform, seed {seed}: weights in ±{limit:.3f}", 8000)
 
+    def _on_pixel_grid_stroke_started(self, tool: str) -> None:
+        if self._stroke_open:
+            self.document.end_step()
+        self._stroke_open = True
+        label = {"pen": "paint stroke", "line": "draw a line", "rect": "draw a rectangle", "fill": "fill"}[tool]
+        self.document.begin_step(label)
+
+    def _on_pixel_grid_stroke_finished(self) -> None:
+        if self._stroke_open:
+            self._stroke_open = False
+            self.document.end_step()
+
+    _stroke_open = False
+
+    # ------------------------------------------------------------------ stepping (overlays only)
+    def _go_to_step(self, step: int) -> None:
+        self.document.set_step(step)
+
+    def _step_by(self, delta: int) -> None:
+        self._stop_playing()
+        self.document.set_step(self.document.step + delta)
+
+    def _toggle_play(self) -> None:
+        self._on_step_panel_play_toggled(not self.playback.is_playing())
+
+    def _on_step_panel_play_toggled(self, playing: bool) -> None:
+        if playing:
+            self.playback.play(self.document.step, self.document.result.steps)
+        else:
+            self.playback.stop()
+        self.step_panel.set_playing(self.playback.is_playing())
+
+    def _stop_playing(self) -> None:
+        if self.playback.is_playing():
+            self.playback.stop()
+            self.step_panel.set_playing(False)
+
+    def _on_step_panel_speed_changed(self, speed: float) -> None:
+        self.playback.set_speed(speed)
+
+    def _change_speed(self, factor: float) -> None:
+        speed = min(20.0, max(0.5, self.step_panel.speed() * factor))
+        self.step_panel.speed_box.setValue(speed)  # emits speed_changed -> playback
+
+    def _on_step_panel_reveal_toggled(self, on: bool) -> None:
+        self.actions_by_name["reveal"].setChecked(on)
+        self.feature_maps.set_reveal(on)
+
+    def _toggle_reveal(self) -> None:
+        self.step_panel.reveal_box.setChecked(not self.step_panel.reveal())
+
+    def _on_step_panel_kernel_overlay_toggled(self, on: bool) -> None:
+        self.actions_by_name["overlay"].setChecked(on)
+        self._refresh_step(self.document.step)
+
+    def _toggle_overlay(self) -> None:
+        self.step_panel.overlay_box.setChecked(not self.step_panel.kernel_overlay())
+
+    def _toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
+        self.actions_by_name["full_screen"].setChecked(self.isFullScreen())
+
+    # ------------------------------------------------------------------ history and files
+    def _undo(self) -> None:
+        self._stop_playing()
+        self.document.undo()
+
+    def _redo(self) -> None:
+        self._stop_playing()
+        self.document.redo()
+
+    def _refresh_title(self) -> None:
+        doc = self.document
+        name = self.files.path.name if self.files.path else (doc.title or "untitled")
+        self.setWindowTitle(f"{name}[*] - kernelscope")
+        self.setWindowModified(doc.modified)
+        a = self.actions_by_name
+        undo, redo = doc.undo_label(), doc.redo_label()
+        a["undo"].setEnabled(undo is not None)
+        a["undo"].setText(f"&Undo {undo}" if undo else "&Undo")
+        a["redo"].setEnabled(redo is not None)
+        a["redo"].setText(f"&Redo {redo}" if redo else "&Redo")
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.files.open(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and urls[0].toLocalFile().lower().endswith(SUFFIX):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.files.open(urls[0].toLocalFile())
+
     def _on_feature_maps_cell_clicked(self, filter_index: int, row: int, col: int) -> None:
+        self._stop_playing()
         ow = self.document.result.out_shape[1]
         self._edit(lambda: self.document.select_filter(filter_index))
         self.document.set_step(row * ow + col)
@@ -331,6 +511,8 @@ class MainWindow(QMainWindow):
     def _refresh_kernels(self) -> None:
         doc = self.document
         f = doc.view.selected_filter
+        if doc.result.out_shape[2] == doc.spec.filters:
+            self._refresh_step(doc.step)  # the arithmetic follows the selected filter
         kh, kw, _, nf = doc.kernels.shape
         self.kernel_heading.setText(f"Kernel {kh}x{kw}: filter {f + 1} of {nf}")
         self.filter_list.set_filters(doc.kernels, f)
@@ -376,17 +558,34 @@ class MainWindow(QMainWindow):
             doc.view.colormap, doc.view.shared_scale, doc.view.show_activation, res.spec.activation != "linear"
         )
         self._refresh_keras_line()
+        self.step_panel.set_steps(res.steps)
         self._refresh_step(doc.step)
 
     def _refresh_step(self, step: int) -> None:
-        res = self.document.result
+        """One frame of stepping: the window, the cell frames and the arithmetic. Never recomputes."""
+        doc = self.document
+        res = doc.result
+        step = min(step, res.steps - 1)
         row, col = res.step_position(step)
         rows, cols = res.tap_coordinates(row, col)
+        f = min(doc.view.selected_filter, res.out_shape[2] - 1)
         self.pixel_grid.set_window(rows, cols)
+        self.pixel_grid.set_kernel_overlay(res.kernels[:, :, 0, f] if self.step_panel.kernel_overlay() else None)
         self.feature_maps.set_cell(row, col)
+        self.step_panel.set_step(step)
+        names = ["R", "G", "B"] if res.input.shape[2] == 3 else None
+        self.step_panel.set_text(step_text(res.trace(f, row, col), names, use_bias=res.spec.use_bias))
 
     # ------------------------------------------------------------------ lifecycle
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._stop_playing()
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.may_discard():
+            event.ignore()
+            return
+        self._stop_playing()
         self._disconnect_document()
         if self.worker is not None:
             self.worker.stop()

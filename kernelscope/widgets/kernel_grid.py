@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QWheelEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -133,6 +133,20 @@ class KernelGrid(QTableWidget):
         else:
             self.set_kernel(self._kernel)
 
+    def event(self, event: QEvent) -> bool:
+        """Typing and moving in the grid win over the window's one-key shortcuts ("-" is a minus sign
+        here, not "slower"; arrows move between weights, not steps)."""
+        if event.type() == QEvent.Type.ShortcutOverride:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            plain = key_event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+            ) == Qt.KeyboardModifier.NoModifier
+            text = key_event.text()
+            if plain and ((text and not text.isspace()) or key_event.key() in _GRID_KEYS):
+                event.accept()
+                return True
+        return super().event(event)
+
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         """Enter commits and moves down, like a spreadsheet (to the next column's top at the bottom)."""
         super().closeEditor(editor, hint)
@@ -158,6 +172,12 @@ class KernelGrid(QTableWidget):
 
     def leaveEvent(self, event: object) -> None:
         self.weight_hovered.emit(-1, -1)
+
+
+_GRID_KEYS = {
+    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home, Qt.Key.Key_End,
+    Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2,
+}
 
 
 def _weight_colour(t: float) -> QColor:
