@@ -187,7 +187,9 @@ class MainWindow(QMainWindow):
         f = bar.addMenu("&File")
         self.actions_by_name: dict[str, QAction] = {}
         a = self.actions_by_name
-        a["new"] = self._action(f, "&New", self.files.new, QKeySequence.StandardKey.New, "Start again from the article's X")
+        a["new"] = self._action(
+            f, "&New", self.files.new, QKeySequence.StandardKey.New, "Start again from the article's X"
+        )
         a["open"] = self._action(f, "&Open...", self.files.open, QKeySequence.StandardKey.Open)
         self.recent_menu = f.addMenu("Open &Recent")
         f.addSeparator()
@@ -210,7 +212,9 @@ class MainWindow(QMainWindow):
         a["overlay"] = self._action(v, "&Kernel on the input", self._toggle_overlay, "K",
                                     "Write the kernel's weights on the window")
         a["overlay"].setCheckable(True)
-        a["full_screen"] = self._action(v, "&Full screen", self._toggle_full_screen, QKeySequence.StandardKey.FullScreen)
+        a["full_screen"] = self._action(
+            v, "&Full screen", self._toggle_full_screen, [QKeySequence.StandardKey.FullScreen, "F11"]
+        )
         a["full_screen"].setCheckable(True)
 
         s = bar.addMenu("&Step")

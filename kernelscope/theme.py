@@ -19,7 +19,8 @@ def _palette(theme: str, high_contrast: bool) -> QPalette:
         window, base, text = QColor(240, 240, 240), QColor(255, 255, 255), QColor(20, 20, 20)
         button, highlight = QColor(228, 228, 228), QColor(38, 110, 220)
         if high_contrast:
-            window, base, text, button = QColor(255, 255, 255), QColor(255, 255, 255), QColor(0, 0, 0), QColor(235, 235, 235)
+            window, base, text = QColor(255, 255, 255), QColor(255, 255, 255), QColor(0, 0, 0)
+            button = QColor(235, 235, 235)
     for role, colour in (
         (QPalette.ColorRole.Window, window),
         (QPalette.ColorRole.Base, base),

@@ -29,7 +29,8 @@ def _no_modal_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
 
     from kernelscope.file_controller import FileController
 
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path_factory.mktemp("qsettings")))
+    settings_dir = str(tmp_path_factory.mktemp("qsettings"))
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
     monkeypatch.setattr(FileController, "ask_save_changes", lambda self: "discard")
 
     def unanswered(self, *args, **kwargs):  # type: ignore[no-untyped-def]
