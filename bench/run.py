@@ -47,6 +47,7 @@ class Scene:
 
 
 SCENES = [
+    Scene("5x5x1, 1 filter 3x3 (the article)", 5, 5, 1, 1, 3),
     Scene("5x5x1, 2 filters 3x3", 5, 5, 1, 2, 3),
     Scene("28x28x1, 16 filters 3x3", 28, 28, 1, 16, 3),
     Scene("64x64x1, 32 filters 5x5", 64, 64, 1, 32, 5),
@@ -68,6 +69,7 @@ class Row:
     torch_ms: float | None
     ratio: float | None
     edit_to_paint_ms: float | None
+    step_frame_ms: float | None
 
 
 def median_ms(fn: Callable[[], object], repeats: int, budget_s: float = 2.0) -> float:
@@ -110,7 +112,7 @@ def torch_conv(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray) -> Callabl
     return run
 
 
-def window_edit_ms(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray, repeats: int) -> float:
+def window_edit_ms(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray, repeats: int) -> tuple[float, float]:
     """Edit (one kernel weight) -> recompute (off the UI thread for heavy scenes) -> every map and the
     input repainted, offscreen, as the window does it."""
     from kernelscope.app import application
@@ -138,9 +140,20 @@ def window_edit_ms(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray, repeat
         maps.view_widget.viewport().repaint()
         window.pixel_grid.repaint()
 
+    steps = window.document.result.steps
+    position = [0]
+
+    def step() -> None:
+        position[0] = (position[0] + 1) % steps
+        window.document.set_step(position[0])
+        maps.view_widget.viewport().repaint()
+        window.pixel_grid.repaint()
+        window.step_panel.repaint()
+
     try:
-        return median_ms(edit, repeats)
+        return median_ms(edit, repeats), median_ms(step, max(20, repeats))
     finally:
+        window.document.mark_saved()  # the bench's edits are not the user's: close without asking
         window.close()
         window.deleteLater()
         app.processEvents()
@@ -156,9 +169,9 @@ def run(scenes: list[Scene], repeats: int, with_window: bool) -> list[Row]:
         flops = 2.0 * oh * ow * f * s.k * s.k * s.c
         tfn = torch_conv(s, x, k, b)
         tms = median_ms(tfn, repeats) if tfn else None
-        edit = window_edit_ms(s, x, k, b, max(5, repeats // 2)) if with_window and s.window_row else None
+        edit, step = window_edit_ms(s, x, k, b, max(5, repeats // 2)) if with_window and s.window_row else (None, None)
         rows.append(
-            Row(s.name, f"{oh}x{ow}x{f}", eng, flops / eng / 1e6, tms, (eng / tms) if tms else None, edit)
+            Row(s.name, f"{oh}x{ow}x{f}", eng, flops / eng / 1e6, tms, (eng / tms) if tms else None, edit, step)
         )
     return rows
 
@@ -166,14 +179,15 @@ def run(scenes: list[Scene], repeats: int, with_window: bool) -> list[Row]:
 def table(rows: list[Row]) -> str:
     head = (
         f"{'scene':32} {'output':12} {'engine ms':>10} {'GFLOP/s':>8} {'torch ms':>9} {'ratio':>6} "
-        f"{'edit->paint ms':>15}"
+        f"{'edit->paint ms':>15} {'step frame ms':>14}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         t = f"{r.torch_ms:9.2f}" if r.torch_ms is not None else f"{'n/a':>9}"
         ratio = f"{r.ratio:6.2f}" if r.ratio is not None else f"{'n/a':>6}"
         e = f"{r.edit_to_paint_ms:15.1f}" if r.edit_to_paint_ms is not None else f"{'-':>15}"
-        lines.append(f"{r.scene:32} {r.out_shape:12} {r.engine_ms:10.2f} {r.gflops:8.1f} {t} {ratio} {e}")
+        st = f"{r.step_frame_ms:14.2f}" if r.step_frame_ms is not None else f"{'-':>14}"
+        lines.append(f"{r.scene:32} {r.out_shape:12} {r.engine_ms:10.2f} {r.gflops:8.1f} {t} {ratio} {e} {st}")
     return "\n".join(lines)
 
 

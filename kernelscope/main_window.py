@@ -570,6 +570,8 @@ class MainWindow(QMainWindow):
         doc = self.document
         res = doc.result
         step = min(step, res.steps - 1)
+        if self.step_panel.steps() != res.steps:
+            self.step_panel.set_steps(res.steps)
         row, col = res.step_position(step)
         rows, cols = res.tap_coordinates(row, col)
         f = min(doc.view.selected_filter, res.out_shape[2] - 1)

@@ -225,3 +225,14 @@ def test_arithmetic_follows_the_selected_filter_and_rgb(qtbot) -> None:  # type:
     assert summary.splitlines()[0].startswith("SUM = ")
     assert "relu -> " in summary
     assert summary.splitlines()[0].endswith(f"= {trace.total:g}")
+
+
+def test_a_session_saved_mid_step_opens_at_that_step(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    s = default_session()
+    w = make_window(qtbot, replace(s, view=replace(s.view, step=4)))
+    assert w.document.step == 4
+    assert w.step_panel.position_label.text() == "step 5 of 9"
+    rows, cols = w.pixel_grid._window  # type: ignore[misc]
+    assert (rows.min(), cols.min()) == (1, 1)
