@@ -40,30 +40,57 @@ def application():  # type: ignore[no-untyped-def]
     return app
 
 
-def run(session: Session | None = None) -> int:
+def _window(session: Session | None):  # type: ignore[no-untyped-def]
+    from kernelscope import theme
+    from kernelscope.main_window import MainWindow
+    from kernelscope.settings import Settings
+
+    settings = Settings()
+    theme.apply(application(), settings.theme())
+    doc = Document(session)
+    if session is None and settings.colormap():
+        try:
+            doc.set_view(colormap=settings.colormap())
+        except ValueError:
+            pass
+    window = MainWindow(doc, settings=settings)
+    window.set_theme(settings.theme())
+    return window
+
+
+def run(session: Session | None = None, projector: bool = False) -> int:
     """Open the window and run until it closes."""
     app = application()
-    from kernelscope.main_window import MainWindow
-
-    window = MainWindow(Document(session))
+    window = _window(session)
     window.show()
+    if projector:
+        window.set_projector(True)
     code = app.exec()
     del window
     return int(code)
 
 
-def screenshot(out: Path, session: Session | None = None, size: tuple[int, int] = (1280, 800)) -> None:
+def screenshot(
+    out: Path, session: Session | None = None, size: tuple[int, int] = (1280, 800), projector: bool = False
+) -> None:
     """Render the window at ``size`` into a PNG without a display (offscreen works)."""
     app = application()
-    from kernelscope.main_window import MainWindow
-
-    window = MainWindow(Document(session))
+    window = _window(session)
     window.resize(*size)
     window.show()
+    if projector:
+        window.set_projector(True, full_screen=False)
+        window.resize(*size)
     for _ in range(3):  # let layouts settle and pyqtgraph fit its views
         app.processEvents()
     image = window.grab().toImage()
+    window.document.mark_saved()
     window.close()
     app.processEvents()
-    if image.isNull() or not image.save(str(out), "PNG"):
-        raise OSError(f"cannot write the screenshot to {out}")
+    from kernelscope.export import ExportError
+    from kernelscope.file_controller import _save_png
+
+    try:
+        _save_png(image, Path(out))
+    except ExportError as exc:
+        raise OSError(str(exc)) from None

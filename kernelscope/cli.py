@@ -50,6 +50,7 @@ def _main_parser() -> _Parser:
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
     p.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
+    p.add_argument("--projector", action="store_true", help="open in projector mode (large type, full screen)")
     return p
 
 
@@ -175,11 +176,11 @@ def _window(argv: Sequence[str]) -> int:
 
     if args.screenshot is not None:
         try:
-            app.screenshot(args.screenshot, session, args.size)
+            app.screenshot(args.screenshot, session, args.size, projector=args.projector)
         except OSError as exc:
             raise CliError(str(exc)) from None
         return 0
-    return app.run(session)
+    return app.run(session, projector=args.projector)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

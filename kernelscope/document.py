@@ -450,6 +450,61 @@ class Document:
             self._view = view
             self.view_changed.emit()
 
+    @undoable("open a picture")
+    def replace_input(self, image: np.ndarray, value_mode: str) -> None:
+        """A new input of any size and 1 or 3 channels (an opened picture); kernels follow the channels.
+
+        Going from 1 to 3 channels copies each kernel into every channel divided by 3 (so a grey
+        picture as RGB gives the same maps); from 3 to 1 sums the channels.
+        """
+        arr = np.asarray(image, dtype=np.float32)
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        if arr.ndim != 3 or arr.shape[2] not in (1, 3):
+            raise EditError("a picture must be grey (1 channel) or RGB (3 channels)")
+        if value_mode not in VALUE_MODES:
+            raise EditError(f"unknown value mode {value_mode!r}")
+        if not np.isfinite(arr).all():
+            raise EditError("the picture holds a value that is not a finite number")
+        self._check_fits(arr.shape, self._spec)
+        c_old, c_new = self._kernels.shape[2], arr.shape[2]
+        if c_new != c_old:
+            summed = self._kernels.sum(axis=2, keepdims=True)
+            kernels = summed if c_new == 1 else np.repeat(summed / 3, 3, axis=2)
+            self._kernels = _frozen(kernels)
+        self._input = _frozen(arr)
+        self._view = replace(self._view, value_mode=value_mode)
+        self._emit_everything()
+
+    @undoable("paste a layer")
+    def apply_layer(
+        self,
+        spec: ConvSpec,
+        kernels: np.ndarray,
+        bias: np.ndarray,
+        image: np.ndarray | None = None,
+        value_mode: str | None = None,
+    ) -> None:
+        """A whole new layer (a pasted Conv2D line) and, when its input_shape differs, a new input."""
+        new_input = self._input if image is None else np.asarray(image, np.float32)
+        k = np.asarray(kernels, np.float32)
+        b = np.asarray(bias, np.float32)
+        if k.shape != (*spec.kernel_size, new_input.shape[2], spec.filters) or b.shape != (spec.filters,):
+            raise EditError("the kernels do not match the pasted layer")
+        if spec.filters > MAX_FILTERS:
+            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
+        self._check_fits(new_input.shape, spec)
+        self._input = _frozen(new_input)
+        self._spec = spec
+        self._kernels = _frozen(k)
+        self._bias = _frozen(b)
+        self._view = replace(
+            self._view,
+            selected_filter=min(self._view.selected_filter, spec.filters - 1),
+            value_mode=value_mode or self._view.value_mode,
+        )
+        self._emit_everything()
+
     @undoable("change the value mode")
     def set_value_mode(self, mode: str, image: np.ndarray | None = None) -> None:
         """Switch binary / grey / byte; ``image`` is the input converted to the new range."""

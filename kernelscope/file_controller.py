@@ -173,3 +173,108 @@ class FileController(QObject):
             "Export the feature maps", "NumPy arrays (*.npy)", ".npy",
             lambda p: export_npy(self.document.to_session(), p),
         )
+
+    # ------------------------------------------------------------------ pictures
+    def open_image(self, path: str | Path | None = None) -> bool:
+        """A picture becomes the input (undoable); grey or RGB follows the picture, big ones shrink."""
+        from kernelscope.images import FILE_FILTER, ImageError, load_image
+
+        if path is None:
+            path = self.ask_open_path("Open a picture", FILE_FILTER)
+            if not path:
+                return False
+        doc = self.document
+        channels = self.ask_image_channels(Path(path))
+        if channels is None:
+            return False
+        mode = "grey" if doc.view.value_mode == "binary" else doc.view.value_mode
+        try:
+            loaded = load_image(path, channels=channels, size=None, fit="crop", value_mode=mode)
+            doc.replace_input(loaded.pixels, mode)
+        except (ImageError, ValueError) as exc:
+            self.window.show_message(str(exc))
+            return False
+        self.settings.set_last_directory(Path(path).parent)
+        h, w, c = loaded.pixels.shape
+        note = f" ({loaded.notice})" if loaded.notice else ""
+        self.window.show_message("")
+        self.window.statusBar().showMessage(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
+        return True
+
+    def ask_image_channels(self, path: Path) -> int | None:
+        """1 or 3 channels (None: cancelled). Colour pictures open as RGB; the View keeps it simple."""
+        return 3
+
+    # ------------------------------------------------------------------ more exports
+    def export_window_png(self) -> Path | None:
+        def write(p: Path) -> None:
+            _save_png(self.window.grab().toImage(), p)
+
+        return self.export("Export the window as PNG", "PNG pictures (*.png)", ".png", write)
+
+    def export_maps_png(self) -> Path | None:
+        def write(p: Path) -> None:
+            _save_png(self.window.feature_maps.grab().toImage(), p)
+
+        return self.export("Export the feature maps as PNG", "PNG pictures (*.png)", ".png", write)
+
+    def export_keras(self) -> Path | None:
+        from kernelscope.keras_code import write_keras_code
+
+        return self.export(
+            "Export Keras code", "Python files (*.py)", ".py",
+            lambda p: write_keras_code(self.document.to_session(), p),
+        )
+
+    def export_gif(self) -> Path | None:
+        """The stepping of the selected filter as a GIF, with a progress bar and a cancel button."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QProgressDialog
+
+        from kernelscope.export import ExportCancelled, check_gif_options, export_gif
+
+        doc = self.document
+        session = doc.to_session()
+        fps = self.window.step_panel.speed()
+        f = doc.view.selected_filter
+        try:
+            frames = check_gif_options(session, fps, f)
+        except ExportError as exc:
+            self.window.show_message(str(exc))
+            return None
+        dialog = QProgressDialog("Drawing the GIF frames...", "Cancel", 0, frames, self.window)
+        dialog.setWindowTitle("Export GIF")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+
+        def progress(done: int, total: int) -> bool:
+            dialog.setValue(done)
+            QApplication.processEvents()
+            return not dialog.wasCanceled()
+
+        def write(p: Path) -> None:
+            try:
+                export_gif(session, p, fps=fps, filter_index=f, progress=progress)
+            finally:
+                dialog.reset()
+
+        try:
+            return self.export("Export the stepping as a GIF", "GIF animations (*.gif)", ".gif", write)
+        except ExportCancelled:
+            self.window.statusBar().showMessage("GIF export cancelled: nothing was written", 5000)
+            return None
+
+
+def _save_png(image, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """QImage -> PNG bytes in memory -> atomic write (no half file on a crash)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from kernelscope.export import atomic_write_bytes
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buffer, "PNG"):
+        raise ExportError(f"cannot draw the picture for {path}")
+    buffer.close()
+    atomic_write_bytes(path, bytes(data.data()))

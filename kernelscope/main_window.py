@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from kernelscope import kernel_tools, paint_tools
+from kernelscope import kernel_tools, paint_tools, theme
 from kernelscope.arithmetic import step_text
+from kernelscope.colormaps import COLORMAPS
 from kernelscope.compute_worker import ComputeWorker
 from kernelscope.document import Document, EditError
 from kernelscope.engine import ConvError, count_params
 from kernelscope.file_controller import FileController
-from kernelscope.keras_syntax import conv2d_line, size_formula
+from kernelscope.images import SUPPORTED_SUFFIXES, ImageError
+from kernelscope.keras_syntax import LineError, conv2d_line, parse_conv2d_line, size_formula
+from kernelscope.lessons import Lesson, list_lessons, load_lesson
 from kernelscope.playback import Playback
-from kernelscope.sessions import SUFFIX, VALUE_MODES
+from kernelscope.sessions import SUFFIX, VALUE_MODES, SessionError
 from kernelscope.settings import Settings
 from kernelscope.widgets.conv_controls import ConvControls
 from kernelscope.widgets.feature_maps import FeatureMaps
@@ -33,6 +39,7 @@ from kernelscope.widgets.filter_list import FilterList
 from kernelscope.widgets.input_tools import InputTools
 from kernelscope.widgets.kernel_actions import KernelActions
 from kernelscope.widgets.kernel_grid import KernelGrid
+from kernelscope.widgets.line_paste import LinePaste
 from kernelscope.widgets.map_options import MapOptions
 from kernelscope.widgets.pixel_grid import PixelGrid
 from kernelscope.widgets.step_panel import StepPanel
@@ -100,6 +107,10 @@ class MainWindow(QMainWindow):
         self.map_options = MapOptions()
         self.feature_maps = FeatureMaps()
         self.step_panel = StepPanel()
+        self.line_paste = LinePaste()
+        self.lesson_label = QLabel()
+        self.lesson_label.setWordWrap(True)
+        self.lesson_label.setAccessibleName("What to notice")
         self.input_heading = _heading("Input")
         self.layer_heading = _heading("Layer")
         self.kernel_heading = _heading("Kernel")
@@ -144,7 +155,7 @@ class MainWindow(QMainWindow):
         scroll.setMinimumWidth(middle.minimumWidth() + 12)
         middle_col = _column((scroll, 1))
         maps_col = _column(
-            (self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 3), (self.step_panel, 2)
+            (self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (self.step_panel, 0)
         )
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -157,7 +168,9 @@ class MainWindow(QMainWindow):
         sl = QVBoxLayout(strip)
         sl.setContentsMargins(8, 2, 8, 2)
         sl.setSpacing(2)
+        sl.addWidget(self.lesson_label)
         sl.addWidget(self.keras_line)
+        sl.addWidget(self.line_paste)
         sl.addWidget(self.shape_label)
         sl.addWidget(self.message)
 
@@ -167,6 +180,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(strip)
         self.setCentralWidget(central)
+        self._central_layout = layout
+        self._maps_layout = maps_col.layout()
+        self._strip = strip
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
         """A menu action that also works from the keyboard anywhere in the window."""
@@ -196,14 +212,24 @@ class MainWindow(QMainWindow):
         a["save"] = self._action(f, "&Save", self.files.save, QKeySequence.StandardKey.Save)
         a["save_as"] = self._action(f, "Save &As...", self.files.save_as, QKeySequence.StandardKey.SaveAs)
         f.addSeparator()
+        a["open_image"] = self._action(f, "Open &Image...", self.files.open_image, "Ctrl+I",
+                                       "Open a PNG, JPEG, BMP or GIF picture as the input")
         self.export_menu = f.addMenu("&Export")
-        a["export_npy"] = self._action(self.export_menu, "Feature maps as .&npy...", self.files.export_npy)
+        x = self.export_menu
+        a["export_png"] = self._action(x, "&Window as PNG...", self.files.export_window_png, "Ctrl+E")
+        a["export_maps_png"] = self._action(x, "Feature &maps as PNG...", self.files.export_maps_png)
+        a["export_gif"] = self._action(x, "Stepping as animated &GIF...", self.files.export_gif, "Ctrl+G")
+        a["export_npy"] = self._action(x, "Feature maps as .&npy...", self.files.export_npy)
+        a["export_keras"] = self._action(x, "&Keras code...", self.files.export_keras, "Ctrl+K",
+                                         "A Python script that rebuilds this layer with these exact weights")
         f.addSeparator()
         a["quit"] = self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         e = bar.addMenu("&Edit")
         a["undo"] = self._action(e, "&Undo", self._undo, QKeySequence.StandardKey.Undo)
         a["redo"] = self._action(e, "&Redo", self._redo, [QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z"])
+        e.addSeparator()
+        a["paste_line"] = self._action(e, "Paste a Conv2D &line", self._focus_line_paste, "Ctrl+L")
 
         v = bar.addMenu("&View")
         a["reveal"] = self._action(v, "&Reveal maps step by step", self._toggle_reveal, "R",
@@ -216,6 +242,23 @@ class MainWindow(QMainWindow):
             v, "&Full screen", self._toggle_full_screen, [QKeySequence.StandardKey.FullScreen, "F11"]
         )
         a["full_screen"].setCheckable(True)
+        a["projector"] = self._action(v, "&Projector mode", self.toggle_projector, "F5",
+                                      "Full screen, large type, high contrast, advanced controls hidden")
+        a["projector"].setCheckable(True)
+        a["bigger"] = self._action(v, "&Bigger (projector)", lambda: self._change_scale(0.25), "Ctrl+=")
+        a["smaller"] = self._action(v, "S&maller (projector)", lambda: self._change_scale(-0.25), "Ctrl+-")
+        v.addSeparator()
+        theme_menu = v.addMenu("&Theme")
+        a["theme_light"] = self._action(theme_menu, "&Light", lambda: self.set_theme("light"))
+        a["theme_dark"] = self._action(theme_menu, "&Dark", lambda: self.set_theme("dark"))
+        for key in ("theme_light", "theme_dark"):
+            a[key].setCheckable(True)
+        cmap_menu = v.addMenu("&Colour map")
+        self.colormap_actions: dict[str, QAction] = {}
+        for name, cmap in COLORMAPS.items():
+            act = self._action(cmap_menu, cmap.label, lambda n=name: self._choose_colormap(n))
+            act.setCheckable(True)
+            self.colormap_actions[name] = act
 
         s = bar.addMenu("&Step")
         a["play"] = self._action(s, "&Play / pause", self._toggle_play, "Space")
@@ -225,7 +268,63 @@ class MainWindow(QMainWindow):
         a["last"] = self._action(s, "&Last step", lambda: self._go_to_step(self.document.result.steps - 1), "End")
         a["faster"] = self._action(s, "Fa&ster", lambda: self._change_speed(1.5), ["+", "="])
         a["slower"] = self._action(s, "S&lower", lambda: self._change_speed(1 / 1.5), "-")
+
+        self.lessons_menu = bar.addMenu("&Lessons")
+        self._build_lessons_menu()
+
+        h = bar.addMenu("&Help")
+        a["shortcuts"] = self._action(h, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        a["about"] = self._action(h, "&About kernelscope", self._about)
         self._refresh_recent()
+
+    def _choose_colormap(self, name: str) -> None:
+        self._edit(lambda: self.document.set_view(colormap=name))
+        self.settings.set_colormap(name)
+
+    def _build_lessons_menu(self) -> None:
+        try:
+            lessons = list_lessons()
+        except (OSError, SessionError) as exc:
+            self.lessons_menu.addAction(f"lessons unavailable: {exc}").setEnabled(False)
+            return
+        for i, lesson in enumerate(lessons):
+            action = self.lessons_menu.addAction(f"&{i + 1}  {lesson.title}")
+            action.setToolTip(lesson.notes)
+            action.setStatusTip(lesson.notes)
+            action.triggered.connect(lambda _=False, les=lesson: self.open_lesson(les))
+        self.lessons_menu.setToolTipsVisible(True)
+
+    def open_lesson(self, lesson: Lesson) -> bool:
+        try:
+            session = load_lesson(lesson)
+        except SessionError as exc:
+            self.show_message(str(exc))
+            return False
+        return self.files.open_session(session, f"lesson: {lesson.title}")
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action that has a key, in menu order."""
+        rows = []
+        for action in self.actions_by_name.values():
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            if keys:
+                rows.append((keys, action.text().replace("&", "")))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        from kernelscope.shortcuts_dialog import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.shortcut_table(), self)
+        dialog.open()
+
+    def _about(self) -> None:
+        from kernelscope import __version__
+
+        QMessageBox.about(
+            self, "About kernelscope",
+            f"kernelscope {__version__}: make keras.layers.Conv2D visible.\n"
+            "Every number is computed exactly as Keras Conv2D computes it (channels_last).",
+        )
 
     # ------------------------------------------------------------------ wiring table
     def _wire(self) -> None:
@@ -268,6 +367,7 @@ class MainWindow(QMainWindow):
         self.step_panel.kernel_overlay_toggled.connect(self._on_step_panel_kernel_overlay_toggled)
         self.playback.step_due.connect(self.document.set_step)
         self.playback.finished.connect(lambda: self.step_panel.set_playing(False))
+        self.line_paste.line_submitted.connect(self._on_line_paste_line_submitted)
         self.files.path_changed.connect(self._refresh_title)
         self.files.recent_changed.connect(self._refresh_recent)
         # document -> widgets
@@ -448,6 +548,119 @@ class MainWindow(QMainWindow):
             self.showFullScreen()
         self.actions_by_name["full_screen"].setChecked(self.isFullScreen())
 
+    # ------------------------------------------------------------------ a pasted Conv2D line
+    def _focus_line_paste(self) -> None:
+        self.line_paste.field.setFocus()
+        self.line_paste.field.selectAll()
+
+    def _on_line_paste_line_submitted(self, text: str) -> None:
+        self.apply_line(text)
+
+    def apply_line(self, text: str, seed: int | None = None) -> bool:
+        """Configure the layer from a pasted line; on refusal the message names the argument."""
+        from kernelscope.pasted_layer import layer_from_line
+
+        doc = self.document
+        seed = self.kernel_actions.seed.value() if seed is None else seed
+        try:
+            parsed = parse_conv2d_line(text)
+            change = layer_from_line(parsed, doc.input, doc.kernels, doc.bias, seed)
+            doc.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+        except (LineError, EditError, ImageError) as exc:
+            self.line_paste.show_result(str(exc), ok=False)
+            return False
+        self.line_paste.show_result(change.summary(parsed), ok=True)
+        self.show_message("")
+        return True
+
+    # ------------------------------------------------------------------ projector and theme
+    _projector = False
+    _hidden_for_projector: list[QWidget] = []  # noqa: RUF012 (reassigned per instance)
+
+    def is_projector(self) -> bool:
+        return self._projector
+
+    def toggle_projector(self) -> None:
+        self.set_projector(not self._projector)
+
+    def set_projector(self, on: bool, full_screen: bool = True) -> None:
+        """Large type, high contrast, thick frames and only what the class needs to see."""
+        if on == self._projector:
+            return
+        self._projector = on
+        app = QApplication.instance()
+        advanced = [self.input_tools, self.conv_controls, self.layer_heading, self.filter_list,
+                    self.kernel_actions, self.map_options, self.line_paste, self.shape_label]
+        advanced += [self.keras_line, self.lesson_label]
+        if on:
+            self._hidden_for_projector = [w for w in advanced if not w.isHidden()]
+            for w in self._hidden_for_projector:
+                w.hide()
+            theme.apply(app, self.settings.theme(), self.settings.projector_scale(), high_contrast=True)
+            # The arithmetic goes full width under the three panes, as a grid the size of the kernel.
+            self._central_layout.insertWidget(1, self.step_panel)
+            self._normal_sizes = self.splitter.sizes()
+            total = sum(self._normal_sizes)
+            self.splitter.setSizes([int(total * 0.38), int(total * 0.26), int(total * 0.36)])
+            if full_screen:
+                self.showFullScreen()
+        else:
+            for w in self._hidden_for_projector:
+                w.show()
+            self._hidden_for_projector = []
+            theme.apply(app, self.settings.theme(), 1.0)
+            self._maps_layout.addWidget(self.step_panel)
+            self.splitter.setSizes(getattr(self, "_normal_sizes", self.splitter.sizes()))
+            if self.isFullScreen():
+                self.showNormal()
+        self.step_panel.set_projector(on)
+        self.step_panel.set_columns(self.document.spec.kernel_size[1] if on else 1)
+        self._refresh_kernels()
+        self._refresh_step(self.document.step)
+        self.pixel_grid.set_thick(on)
+        self.kernel_grid.set_large(on)
+        self.feature_maps.set_thick(on)
+        self._apply_fonts()
+        self.actions_by_name["projector"].setChecked(on)
+        self.actions_by_name["full_screen"].setChecked(self.isFullScreen())
+
+    def _change_scale(self, delta: float) -> None:
+        scale = min(2.5, max(1.5, self.settings.projector_scale() + delta))
+        self.settings.set_projector_scale(scale)
+        if self._projector:
+            theme.apply(QApplication.instance(), self.settings.theme(), scale, high_contrast=True)
+            self._apply_fonts()
+        self.statusBar().showMessage(f"projector scale {scale:g}x", 3000)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.set_theme(name)
+        scale = self.settings.projector_scale() if self._projector else 1.0
+        theme.apply(QApplication.instance(), name, scale, high_contrast=self._projector)
+        self.actions_by_name["theme_light"].setChecked(name == "light")
+        self.actions_by_name["theme_dark"].setChecked(name == "dark")
+        self.feature_maps.set_dark(name == "dark")
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        """Headings and monospace lines follow the application font (the UI scale)."""
+        base = QApplication.font()
+        for label in (self.input_heading, self.layer_heading, self.kernel_heading, self.maps_heading):
+            f = QFont(base)
+            f.setPointSizeF(base.pointSizeF() * 1.2)
+            f.setBold(True)
+            label.setFont(f)
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSizeF(base.pointSizeF())
+        for label in (self.keras_line, self.shape_label):
+            label.setFont(mono)
+        bold = QFont(base)
+        bold.setBold(True)
+        self.message.setFont(bold)
+        self.lesson_label.setFont(base)
+        self.step_panel.setFont(base)
+        self.feature_maps.setFont(base)
+
     # ------------------------------------------------------------------ history and files
     def _undo(self) -> None:
         self._stop_playing()
@@ -457,8 +670,15 @@ class MainWindow(QMainWindow):
         self._stop_playing()
         self.document.redo()
 
+    def _refresh_lesson(self) -> None:
+        doc = self.document
+        text = f"<b>{escape(doc.title)}</b>  {escape(doc.notes)}" if doc.title or doc.notes else ""
+        self.lesson_label.setText(text)
+        self.lesson_label.setVisible(bool(text))
+
     def _refresh_title(self) -> None:
         doc = self.document
+        self._refresh_lesson()
         name = self.files.path.name if self.files.path else (doc.title or "untitled")
         self.setWindowTitle(f"{name}[*] - kernelscope")
         self.setWindowModified(doc.modified)
@@ -479,14 +699,20 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile() and urls[0].toLocalFile().lower().endswith(SUFFIX):
-            event.acceptProposedAction()
+        if urls and urls[0].isLocalFile():
+            suffix = "." + urls[0].toLocalFile().rsplit(".", 1)[-1].lower()
+            if suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES:
+                event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
-            self.files.open(urls[0].toLocalFile())
+            path = urls[0].toLocalFile()
+            if path.lower().endswith(SUFFIX):
+                self.files.open(path)
+            else:
+                self.files.open_image(path)
 
     def _on_feature_maps_cell_clicked(self, filter_index: int, row: int, col: int) -> None:
         self._stop_playing()
@@ -518,7 +744,10 @@ class MainWindow(QMainWindow):
         if doc.result.out_shape[2] == doc.spec.filters:
             self._refresh_step(doc.step)  # the arithmetic follows the selected filter
         kh, kw, _, nf = doc.kernels.shape
-        self.kernel_heading.setText(f"Kernel {kh}x{kw}: filter {f + 1} of {nf}")
+        if self._projector:
+            self.kernel_heading.setText(f"Kernel {kh}x{kw}" + (f"  (filter {f + 1})" if nf > 1 else ""))
+        else:
+            self.kernel_heading.setText(f"Kernel {kh}x{kw}: filter {f + 1} of {nf}")
         self.filter_list.set_filters(doc.kernels, f)
         self.kernel_grid.set_kernel(doc.kernels[:, :, 0, f])
         self.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
@@ -533,6 +762,8 @@ class MainWindow(QMainWindow):
         v = doc.view
         self.map_options.set_state(v.colormap, v.shared_scale, v.show_activation, doc.spec.activation != "linear")
         self.feature_maps.set_colormap(v.colormap)
+        for name, act in self.colormap_actions.items():
+            act.setChecked(name == v.colormap)
         self.feature_maps.set_shared_scale(v.shared_scale)
         self._refresh_kernels()
         self._refresh_maps()
@@ -575,6 +806,8 @@ class MainWindow(QMainWindow):
         row, col = res.step_position(step)
         rows, cols = res.tap_coordinates(row, col)
         f = min(doc.view.selected_filter, res.out_shape[2] - 1)
+        if self._projector:
+            self.step_panel.set_columns(res.spec.kernel_size[1])
         self.pixel_grid.set_window(rows, cols)
         self.pixel_grid.set_kernel_overlay(res.kernels[:, :, 0, f] if self.step_panel.kernel_overlay() else None)
         self.feature_maps.set_cell(row, col)

@@ -110,7 +110,7 @@ def test_every_frame_matches_the_trace(window: MainWindow, qtbot) -> None:  # ty
 
 @pytest.mark.parametrize(
     "changes",
-    [dict(padding="same"), dict(padding="same", strides=(2, 2)), dict(dilation_rate=(2, 2))],
+    [{"padding": "same"}, {"padding": "same", "strides": (2, 2)}, {"dilation_rate": (2, 2)}],
 )
 def test_frame_lands_where_the_trace_says(qtbot, changes: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
     w = make_window(qtbot, with_spec(**changes))

@@ -15,7 +15,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -125,6 +125,12 @@ class CellNumbers(QGraphicsItem):
         self._maps = np.zeros((0, 1, 1), np.float32)
         self._colours = np.zeros((0, 1, 1, 3), np.uint8)
         self._mosaic = Mosaic(0, 1, 1, 1, 1, 1)
+        self._scale = 0.34
+
+    def set_scale(self, fraction: float) -> None:
+        """Text height as a fraction of the cell."""
+        self._scale = fraction
+        self.update()
 
     def set_data(self, maps: np.ndarray, colours: np.ndarray, mosaic: Mosaic) -> None:
         self.prepareGeometryChange()
@@ -144,7 +150,7 @@ class CellNumbers(QGraphicsItem):
         painter.save()
         painter.setWorldTransform(QTransform())
         font = QFont()
-        font.setPixelSize(int(max(9, min(48, cell_px * 0.34))))
+        font.setPixelSize(int(max(9, min(64, cell_px * self._scale))))
         painter.setFont(font)
         m = self._mosaic
         for k in range(m.count):
@@ -243,6 +249,8 @@ class FeatureMaps(QWidget):
         self._frames: list[QGraphicsRectItem] = []
         self._cell: tuple[int, int] | None = None
         self._reveal = False
+        self._thick = False
+        self._background = BACKGROUND
         self._veils: list[tuple[QGraphicsRectItem, QGraphicsRectItem]] = []
         self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -291,6 +299,21 @@ class FeatureMaps(QWidget):
         self._cell = None if row is None or col is None else (row, col)
         self._place_frames()
 
+    def set_thick(self, on: bool) -> None:
+        """Projector mode: thicker current-cell frames and larger numbers."""
+        self._thick = on
+        self.numbers.set_scale(0.44 if on else 0.34)
+        for frame in self._frames:
+            pen = frame.pen()
+            pen.setWidthF(6 if on else 3)
+            frame.setPen(pen)
+
+    def set_dark(self, on: bool) -> None:
+        self.view_widget.setBackground("k" if on else "w")
+        self._background = (18, 18, 20) if on else (255, 255, 255)
+        self._mosaic = None  # rebuild the titles in the new ink
+        self._redraw()
+
     def set_reveal(self, on: bool) -> None:
         """Reveal mode: cells after the current one (row-major) are veiled, as in the article's GIF."""
         self._reveal = on
@@ -320,7 +343,7 @@ class FeatureMaps(QWidget):
         s = max(1, int(1.0 / max(1e-9, min(vw / mw, vh / mh))))
         colours = colour_maps(self._maps[:, ::s, ::s], self._levels, self._lut)
         rgb = np.empty((-(-mh // s), -(-mw // s), 3), np.uint8)
-        rgb[...] = BACKGROUND
+        rgb[...] = self._background
         th, tw = colours.shape[1:3]
         for k in range(f):
             oy, ox = mosaic.origin(k)
@@ -344,12 +367,13 @@ class FeatureMaps(QWidget):
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         for k in range(m.count):
             oy, ox = m.origin(k)
-            title = pg.TextItem(f"filter {k + 1}", color=(30, 30, 30), anchor=(0, 1))
+            ink = (30, 30, 30) if sum(self._background) > 380 else (230, 230, 230)
+            title = pg.TextItem(f"filter {k + 1}", color=ink, anchor=(0, 1))
             title.setFont(font)
             title.setPos(ox, oy)
             self.view.addItem(title)
             frame = QGraphicsRectItem(QRectF(0, 0, 1, 1))
-            pen = QPen(FRAME_RED, 3)
+            pen = QPen(FRAME_RED, 6 if self._thick else 3)
             pen.setCosmetic(True)
             frame.setPen(pen)
             frame.setZValue(10)
@@ -389,6 +413,12 @@ class FeatureMaps(QWidget):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._redraw()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "_maps"):
+            self._mosaic = None  # titles in the new size, and room for them
+            self._redraw()
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]

@@ -99,7 +99,14 @@ class KernelGrid(QTableWidget):
         avail_h = self.height() - self.horizontalHeader().height() - 4
         return int(max(28, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
 
+    def set_large(self, on: bool) -> None:
+        """Projector mode: numbers as large as the cells allow."""
+        self._large = on
+        self.set_kernel(self._kernel)
+
     def _font_px(self) -> int:
+        if getattr(self, "_large", False):
+            return int(max(11, min(44, self.cell_side() * 0.38)))
         return int(max(11, min(34, self.cell_side() * 0.3)))
 
     def _fit_cells(self) -> None:

@@ -34,6 +34,7 @@ class PixelGrid(QWidget):
         self._window: tuple[np.ndarray, np.ndarray] | None = None
         self._highlight: set[tuple[int, int]] = set()
         self._overlay: np.ndarray | None = None
+        self._thick = False
         self._last_cell: tuple[int, int] | None = None
         self._background_stroke = False
         self._tool = "pen"
@@ -58,6 +59,11 @@ class PixelGrid(QWidget):
     def set_window(self, rows: np.ndarray | None, cols: np.ndarray | None) -> None:
         """The current step's taps (kh, kw input coordinates), or None to hide the frame."""
         self._window = None if rows is None or cols is None else (rows, cols)
+        self.update()
+
+    def set_thick(self, on: bool) -> None:
+        """Projector mode: a thicker window frame and larger numbers, legible from the back."""
+        self._thick = on
         self.update()
 
     def set_kernel_overlay(self, weights: np.ndarray | None) -> None:
@@ -187,7 +193,7 @@ class PixelGrid(QWidget):
         h, w = self._image.shape[:2]
         (top, bottom), (left, right) = self._pads
         font = QFont(self.font())
-        font.setPixelSize(max(8, int(size * 0.36)))
+        font.setPixelSize(max(8, int(size * (0.5 if self._thick else 0.36))))
         p.setFont(font)
         ring_text = QColor(110, 110, 130)
         for r in range(-top, h + bottom):
@@ -220,7 +226,7 @@ class PixelGrid(QWidget):
 
     def _paint_window(self, p: QPainter, size: float) -> None:
         rows, cols = self._window  # type: ignore[misc]
-        width = max(2.0, size * 0.09)
+        width = max(4.0 if self._thick else 2.0, size * (0.12 if self._thick else 0.09))
         p.setPen(QPen(WINDOW_RED, width))
         top_left = self.cell_rect(int(rows.min()), int(cols.min()))
         bottom_right = self.cell_rect(int(rows.max()), int(cols.max()))

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap, QPo
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -88,6 +89,8 @@ class StepPanel(QWidget):
         super().__init__(parent)
         self._count = 1
         self._step = 0
+        self._columns = 1
+        self._projector = False
 
         self.title = QLabel("no step")
         self.title.setAccessibleName("Step title")
@@ -172,8 +175,12 @@ class StepPanel(QWidget):
         layout.addWidget(self.slider)
         layout.addLayout(options)
         layout.addWidget(self.title)
-        layout.addWidget(self.products, 1)
-        layout.addWidget(self.summary)
+        self._body = QGridLayout()
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.addWidget(self.products, 0, 0)
+        self._body.addWidget(self.summary, 1, 0)
+        self._body.setRowStretch(0, 1)
+        layout.addLayout(self._body, 1)
 
         self.first_button.clicked.connect(lambda: self._request(0))
         self.back_button.clicked.connect(lambda: self._request(self._step - 1))
@@ -218,10 +225,13 @@ class StepPanel(QWidget):
         mono.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setFixedPitch(True)
+        if getattr(self, "_projector", False):
+            mono.setPixelSize(34)  # digits about 24 px tall: legible from the back of a room
         self.products.setFont(mono)
         bold = QFont(mono)
         bold.setBold(True)
         self.summary.setFont(bold)
+
         title = QFont(self.font())
         title.setBold(True)
         self.title.setFont(title)
@@ -265,12 +275,42 @@ class StepPanel(QWidget):
             self.slider.setValue(self._step)
         self._update_position()
 
+    def set_columns(self, columns: int) -> None:
+        """Write the products as a grid of ``columns`` per line (the kernel's width), as on a
+        whiteboard; 1 writes one product a line."""
+        self._columns = max(1, int(columns))
+
+    def set_projector(self, on: bool) -> None:
+        """Projector mode: only the transport row and the arithmetic, in large type, as a grid."""
+        self._projector = on
+        for widget in (self.slider, self.speed_box, self.reveal_box, self.overlay_box):
+            widget.setVisible(not on)
+        self.title.setVisible(not on)  # the position label carries it in projector mode
+        self._apply_fonts()
+        self._update_position()
+        self._fit_products()
+
+    def _fit_products(self) -> None:
+        """In projector mode the products box is exactly as tall as its lines (no empty rows)."""
+        if not self._projector:
+            self.products.setMaximumHeight(16777215)
+            return
+        lines = max(1, self.products.document().blockCount())
+        spacing = self.products.fontMetrics().lineSpacing()
+        frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
+        self.products.setMaximumHeight(min(lines, 8) * spacing + frame + 4)
+
     def set_text(self, text: StepText) -> None:
         """Show one step's arithmetic; the products keep their scroll position from step to step."""
         bar = self.products.verticalScrollBar()
         scrolled = bar.value()
         self.title.setText(text.title)
-        self.products.setPlainText(groups_text(text, aligned=True))
+        if self._projector:
+            self._update_position()
+        body = _grid_text(text, self._columns) if self._columns > 1 else groups_text(text, aligned=True)
+        self.products.setPlainText(body)
+        if self._projector:
+            self._fit_products()
         if scrolled:
             bar.setValue(scrolled)
         self.summary.setText("\n".join(text.summary))
@@ -315,4 +355,19 @@ class StepPanel(QWidget):
         self.play_button.setAccessibleName("Pause" if playing else "Play")
 
     def _update_position(self) -> None:
-        self.position_label.setText(f"step {self._step + 1} of {self._count}")
+        text = f"step {self._step + 1} of {self._count}"
+        if self._projector and self.title.text():
+            text += f"   ({self.title.text()})"
+        self.position_label.setText(text)
+
+
+def _grid_text(text: StepText, columns: int) -> str:
+    """Products laid out kernel row by kernel row (``columns`` a line), other lines as they are."""
+    parts = []
+    for group in text.groups:
+        body = group.aligned or group.lines
+        products = [line for line in body if " x " in line]
+        others = [line for line in body if line and " x " not in line]
+        rows = ["   ".join(products[i : i + columns]) for i in range(0, len(products), columns)]
+        parts.append("\n".join(([group.heading] if group.heading else []) + rows + others))
+    return "\n\n".join(parts)

@@ -1,0 +1,58 @@
+"""The field where a practitioner pastes a ``Conv2D(...)`` line; it emits the text, the window parses."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+_RED = QColor(170, 0, 20)
+
+
+class LinePaste(QWidget):
+    line_submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = QLineEdit()
+        self.field.setPlaceholderText(
+            'paste a layer: Conv2D(32, (3, 3), activation="relu", input_shape=(150, 150, 3))'
+        )
+        self.field.setAccessibleName("Paste a Conv2D line")
+        self.field.setToolTip(
+            "Paste a Keras Conv2D line (model.add(...), layers.Conv2D(...), positional or keyword) and press "
+            "Enter: the layer is set from it. It is read, never run."
+        )
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.field.setFont(mono)
+        self.apply = QPushButton("Use this layer")
+        self.apply.setToolTip("Set the layer from the pasted line (Enter)")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.field, 1)
+        row.addWidget(self.apply)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.field.returnPressed.connect(self._submit)
+        self.apply.clicked.connect(self._submit)
+
+    def _submit(self) -> None:
+        text = self.field.text().strip()
+        if text:
+            self.line_submitted.emit(text)
+
+    def show_result(self, text: str, ok: bool) -> None:
+        """A refusal in red (the text stays for fixing) or what was applied and ignored."""
+        palette = self.message.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, self.palette().windowText().color() if ok else _RED)
+        self.message.setPalette(palette)
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
