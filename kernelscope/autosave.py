@@ -7,9 +7,10 @@ Two files in the data directory (``data_dir()``):
   that wrote it, the file being edited (or null) and when.
 
 Both are written atomically (a temporary file beside the target, fsynced, then renamed), the session
-first and the marker second. A normal exit removes both (``Autosaver.finish_clean``), so files that
-are still there at the next start, written by a process that no longer runs, mean the previous run
-crashed or was killed: ``find_recovery`` offers them.
+first and the marker second. A normal exit removes this run's (``Autosaver.finish_clean``), so
+files that are still there at the next start, written by a process that no longer runs, mean that
+run crashed or was killed: ``find_recovery`` offers them, and the person restores them (then
+``Autosaver.adopt``) or discards them (``discard_recovery``).
 
 When it writes. A change to the document (input, kernels, layer, history) starts a single-shot
 timer if none is running; when it fires, the session is written if ``document.modified``. So a
@@ -481,17 +482,29 @@ class Autosaver(QObject):
         self._writer.cancel_queued()
         self._writer.wait()
 
-    def finish_clean(self) -> bool:
-        """At a normal exit: stop, then remove the autosave (the work is saved or was discarded).
+    def adopt(self, recovery: Recovery | None = None) -> None:
+        """The autosave on disk is now this run's (the person restored it): the next write replaces
+        it, and saving, undoing back or a clean exit removes it. With ``recovery``, its source
+        becomes the marker's source until ``set_source`` says otherwise."""
+        self._wrote = True
+        if recovery is not None:
+            self.set_source(recovery.source)
 
-        An autosave written by another kernelscope that is still running is left alone. If the
-        files cannot be removed, the marker is rewritten with clean_exit true so nothing is offered.
-        Returns True when nothing is left to recover. Never raises.
+    def finish_clean(self) -> bool:
+        """At a normal exit: stop, then remove this run's autosave (the work is saved or discarded).
+
+        Left alone: an autosave of another kernelscope that is still running, and one an earlier
+        run left that this run neither wrote nor ``adopt``-ed (nobody has answered its recovery
+        question yet, so it is offered at the next start). If the files cannot be removed, the
+        marker is rewritten with clean_exit true so nothing is offered. Returns True when nothing
+        of this run is left to recover. Never raises.
         """
         self.stop()
         marker = _read_marker(self.marker_path)
         if marker.pid is not None and marker.pid != os.getpid() and pid_running(marker.pid):
-            return True
+            return True  # another window's
+        if not (self._wrote or marker.pid == os.getpid()):
+            return True  # an earlier run's, still waiting for its question
         try:
             _remove_both(self.directory)
         except OSError:

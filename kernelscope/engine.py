@@ -296,6 +296,18 @@ def _as_bias(bias: Any, filters: int) -> np.ndarray:
 # --------------------------------------------------------------------------- the convolution
 
 
+def _padded_channels(xin: np.ndarray, pads: tuple[Pair, Pair]) -> np.ndarray:
+    """The zero-padded input channel-major (C, Hp, Wp), C-contiguous: each tap's slice is then a
+    plain 2-D block, so the column matrix is built from long contiguous runs."""
+    (top, bottom), (left, right) = pads
+    h, w, c = xin.shape
+    if c == 1 and not (top or bottom or left or right):
+        return xin.reshape(1, h, w)
+    xc = np.zeros((c, h + top + bottom, w + left + right), dtype=np.float32)
+    xc[:, top : top + h, left : left + w] = xin.transpose(2, 0, 1)
+    return xc
+
+
 def _window_view(xp: np.ndarray, out_hw: Pair, spec: ConvSpec) -> np.ndarray:
     """Zero-copy (H', W', kh, kw, C) view: window (i, j) of the padded input, dilated taps only."""
     s0, s1, s2 = xp.strides
@@ -310,23 +322,52 @@ def _window_view(xp: np.ndarray, out_hw: Pair, spec: ConvSpec) -> np.ndarray:
     return view
 
 
-def _correlate(windows: np.ndarray, kmat: np.ndarray) -> np.ndarray:
-    """(H', W', kh, kw, C) windows against a (F, kh*kw*C) matrix -> (F, H', W'), filter-major.
+def _correlate(
+    xc: np.ndarray, out_hw: Pair, spec: ConvSpec, kernels: np.ndarray, bias: np.ndarray | None, filter_major: bool
+) -> np.ndarray:
+    """The pre-activation maps: (F, H', W') when ``filter_major``, else Keras's (H', W', F).
 
-    im2col + one GEMM; large scenes go in row blocks so the column buffer is reused.
+    im2col + one GEMM per row block. The column matrix is tap-major (taps, positions): every row
+    is one tap's strided slice of the channel-major padded input, copied in long runs; dilation
+    and strides only change the slice. The bias rides in the GEMM as a last row of ones (added
+    last, as a separate ``+= bias`` would). Both layouts run the same GEMM, transposed, so they
+    agree bit for bit; large scenes go in row blocks so the column buffer is reused.
     """
-    oh, ow = windows.shape[:2]
-    taps = int(np.prod(windows.shape[2:]))
-    out = np.empty((kmat.shape[0], oh, ow), dtype=np.float32)
-    flat_out = out.reshape(kmat.shape[0], oh * ow)
+    oh, ow = out_hw
+    kh, kw, c, f = kernels.shape
+    (sh, sw), (dh, dw) = spec.strides, spec.dilation_rate
+    taps = kh * kw * c
+    k = taps + (bias is not None)
+    kmat = np.empty((k, f), dtype=np.float32)  # (taps[+1], F): Keras's kernel order, bias last
+    kmat[:taps] = kernels.reshape(taps, f)
+    if bias is not None:
+        kmat[taps] = bias
+    if filter_major:
+        out = np.empty((f, oh, ow), dtype=np.float32)
+    else:
+        out = np.empty((oh, ow, f), dtype=np.float32)
+    flat = out.reshape(out.shape[0], -1) if filter_major else out.reshape(-1, f)
     rows = max(1, min(oh, _BLOCK_ELEMENTS // max(1, ow * taps)))
-    buf = np.empty((rows * ow, taps), dtype=np.float32)
+    cols = np.empty((k, rows * ow), dtype=np.float32)
+    if bias is not None:
+        cols[taps] = 1.0
+    grid = cols[:taps].reshape(kh, kw, c, rows, ow)
     for r0 in range(0, oh, rows):
         r1 = min(oh, r0 + rows)
         n = (r1 - r0) * ow
-        cols = buf[:n]
-        cols.reshape(r1 - r0, ow, *windows.shape[2:])[...] = windows[r0:r1]
-        np.matmul(kmat, cols.T, out=flat_out[:, r0 * ow : r1 * ow])
+        block = grid[:, :, :, : r1 - r0] if r1 - r0 < rows else grid
+        top = r0 * sh
+        for i in range(kh):
+            y0 = top + i * dh
+            ys = slice(y0, y0 + (r1 - r0 - 1) * sh + 1, sh)
+            for j in range(kw):
+                x0 = j * dw
+                block[i, j] = xc[:, ys, x0 : x0 + (ow - 1) * sw + 1 : sw]
+        part = cols[:, :n]
+        if filter_major:
+            np.matmul(kmat.T, part, out=flat[:, r0 * ow : r1 * ow])
+        else:
+            np.matmul(part.T, kmat, out=flat[r0 * ow : r1 * ow])
     return out
 
 

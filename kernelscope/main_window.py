@@ -599,6 +599,7 @@ class MainWindow(QMainWindow):
             theme.apply(app, self.settings.theme(), self.settings.projector_scale(), high_contrast=True)
             # The arithmetic goes full width under the three panes, as a grid the size of the kernel.
             self._central_layout.insertWidget(1, self.step_panel)
+            self.step_panel.show()  # re-parenting hides a widget until the next event loop turn
             self._normal_sizes = self.splitter.sizes()
             total = sum(self._normal_sizes)
             self.splitter.setSizes([int(total * 0.38), int(total * 0.26), int(total * 0.36)])
@@ -610,6 +611,7 @@ class MainWindow(QMainWindow):
             self._hidden_for_projector = []
             theme.apply(app, self.settings.theme(), 1.0)
             self._maps_layout.addWidget(self.step_panel)
+            self.step_panel.show()
             self.splitter.setSizes(getattr(self, "_normal_sizes", self.splitter.sizes()))
             if self.isFullScreen():
                 self.showNormal()
@@ -672,7 +674,7 @@ class MainWindow(QMainWindow):
 
     def _refresh_lesson(self) -> None:
         doc = self.document
-        text = f"<b>{escape(doc.title)}</b>  {escape(doc.notes)}" if doc.title or doc.notes else ""
+        text = f"<b>{escape(doc.title, quote=False)}</b>  {escape(doc.notes, quote=False)}" if doc.title or doc.notes else ""
         self.lesson_label.setText(text)
         self.lesson_label.setVisible(bool(text))
 

@@ -1,0 +1,236 @@
+"""Classroom and files in the window: lessons, projector mode, shortcuts, save/open, exports, a
+pasted Conv2D line and an opened picture."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from kernelscope import engine
+from kernelscope.document import Document
+from kernelscope.file_controller import FileController
+from kernelscope.lessons import list_lessons, load_lesson
+from kernelscope.main_window import MainWindow
+from kernelscope.sessions import load_session
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    w = MainWindow(Document())
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    if w.is_projector():
+        w.set_projector(False)
+
+
+def shown_maps_equal_engine(w: MainWindow) -> None:
+    doc = w.document
+    s = doc.spec
+    expected = engine.conv2d(doc.input, doc.kernels, doc.bias if s.use_bias else None, s.strides, s.padding,
+                             s.dilation_rate, s.activation)
+    assert w.feature_maps.map_count() == expected.shape[2]
+    for f in range(expected.shape[2]):
+        shown = w.feature_maps.image_data(f)
+        assert shown.shape == expected.shape[:2]
+        if doc.view.show_activation or s.activation == "linear":
+            np.testing.assert_array_equal(shown, expected[:, :, f])
+
+
+@pytest.mark.parametrize("index", range(len(list_lessons())))
+def test_every_lesson_opens_from_the_menu_and_renders(window: MainWindow, index: int) -> None:
+    lesson = list_lessons()[index]
+    action = window.lessons_menu.actions()[index]
+    assert lesson.title in action.text()
+    action.trigger()
+    assert window.document.title == lesson.title
+    assert lesson.title in window.lesson_label.text()
+    assert window.lesson_label.isVisible()
+    np.testing.assert_array_equal(window.document.input, load_lesson(lesson).input)
+    shown_maps_equal_engine(window)
+    image = window.grab().toImage()
+    assert not image.isNull()
+    assert len({image.pixel(x, y) for x in range(0, image.width(), 16) for y in range(0, image.height(), 16)}) > 8
+
+
+def test_opening_a_lesson_asks_before_discarding(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    window.document.set_weight(0, 0, 0, 9)
+    monkeypatch.setattr(FileController, "ask_save_changes", lambda self: "cancel")
+    window.lessons_menu.actions()[2].trigger()
+    assert window.document.kernels[0, 0, 0, 0] == 9  # kept: the person cancelled
+    monkeypatch.setattr(FileController, "ask_save_changes", lambda self: "discard")
+    window.lessons_menu.actions()[2].trigger()
+    assert window.document.title == list_lessons()[2].title
+
+
+def test_projector_mode_toggles_scales_and_restores(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    base = QApplication.font().pointSizeF()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert window.is_projector()
+    assert window.actions_by_name["projector"].isChecked()
+    assert QApplication.font().pointSizeF() == pytest.approx(base * window.settings.projector_scale())
+    assert window.conv_controls.isHidden()
+    assert window.input_tools.isHidden()
+    assert window.step_panel.parent() is not None
+    window.actions_by_name["bigger"].trigger()
+    assert window.settings.projector_scale() == pytest.approx(2.0)
+    assert QApplication.font().pointSizeF() == pytest.approx(base * 2.0)
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert not window.is_projector()
+    assert QApplication.font().pointSizeF() == pytest.approx(base)
+    assert not window.conv_controls.isHidden()
+    assert not window.input_tools.isHidden()
+    assert window.step_panel.slider.isVisibleTo(window)
+
+
+def test_projector_writes_the_products_as_a_grid(window: MainWindow) -> None:
+    window.set_projector(True, full_screen=False)
+    lines = [" ".join(line.split()) for line in window.step_panel.products.toPlainText().splitlines()]
+    assert lines == ["-1 x 1 = -1 1 x 1 = 1 1 x 1 = 1", "1 x -1 = -1 -1 x -1 = 1 1 x -1 = -1",
+                     "1 x 1 = 1 1 x 1 = 1 -1 x 1 = -1"]
+
+
+def test_help_lists_the_shortcuts_and_they_work(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    table = dict((what, keys) for keys, what in window.shortcut_table())
+    for what in ("Open...", "Save", "Save As...", "Undo", "Quit", "Full screen", "Projector mode", "Play / pause"):
+        assert any(name.startswith(what) for name in table), what
+    window.document.set_weight(0, 0, 0, 4)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.kernels[0, 0, 0, 0] == 1
+    assert window.actions_by_name["redo"].text().replace("&", "") == "Redo edit a weight"
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.document.kernels[0, 0, 0, 0] == 4
+
+
+def test_save_then_open_round_trips(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "mine.kscope"
+    monkeypatch.setattr(FileController, "ask_save_path", lambda self, *a: str(target))
+    window.document.set_weight(0, 2, 2, 0.5)
+    window.document.paint_cells([(2, 2)], 1.0)
+    assert window.isWindowModified()
+    window.actions_by_name["save"].trigger()
+    assert target.exists()
+    assert not window.isWindowModified()
+    assert "mine.kscope" in window.windowTitle()
+    saved = window.document.to_session()
+    window.actions_by_name["new"].trigger()
+    assert window.document.kernels[2, 2, 0, 0] == 1
+    monkeypatch.setattr(FileController, "ask_open_path", lambda self, *a: str(target))
+    window.actions_by_name["open"].trigger()
+    assert window.document.to_session() == saved
+    assert str(target.resolve()) in window.settings.recent_files()
+    assert window.recent_menu.actions()[0].text() == str(target.resolve())
+
+
+def test_a_broken_file_is_refused_and_nothing_changes(window: MainWindow, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.kscope"
+    bad.write_text('{"format": "kernelscope-session", "version": 7}')
+    before = window.document.to_session()
+    assert not window.files.open(bad)
+    assert "newer" in window.message.text()
+    assert window.document.to_session() == before
+
+
+def test_exports_from_the_window(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out: dict[str, Path] = {}
+
+    def answer(self, caption, file_filter, suggested):  # type: ignore[no-untyped-def]
+        p = tmp_path / suggested.replace("kernelscope", "out")
+        out[p.suffix] = p
+        return str(p)
+
+    monkeypatch.setattr(FileController, "ask_save_path", answer)
+    window.actions_by_name["export_png"].trigger()
+    window.actions_by_name["export_maps_png"].trigger()
+    window.actions_by_name["export_npy"].trigger()
+    window.actions_by_name["export_keras"].trigger()
+    window.actions_by_name["export_gif"].trigger()
+    assert QImage(str(out[".png"])).width() > 100
+    np.testing.assert_array_equal(np.load(out[".npy"])[:, :, 0], [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
+    code = out[".py"].read_text()
+    ast.parse(code)
+    assert "set_weights" in code
+    from PIL import Image
+
+    with Image.open(out[".gif"]) as gif:
+        assert gif.n_frames == 9
+
+
+def test_unwritable_export_is_a_message(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FileController, "ask_save_path", lambda self, *a: str(tmp_path / "no" / "x.npy"))
+    assert window.files.export_npy() is None
+    assert "x.npy" in window.message.text()
+    assert not (tmp_path / "no").exists()
+
+
+def test_pasting_the_articles_line_shows_32_maps_of_148(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    field = window.line_paste.field
+    field.setText('model.add(layers.Conv2D(32,(3,3),activation="relu",input_shape=(150,150,3)))')
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.document.computing, timeout=5000)
+    doc = window.document
+    assert doc.input.shape == (150, 150, 3)
+    assert doc.result.out_shape == (148, 148, 32)
+    assert window.maps_heading.text() == "Feature maps  148x148x32"
+    assert "parameters 896" in window.shape_label.text()
+    assert "glorot_uniform" in window.line_paste.message.text()
+    shown_maps_equal_engine(window)
+    window.document.undo()
+    assert window.document.input.shape == (5, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [("Conv2D(32, (3, 3), strides=2, dilation_rate=2)", "strides"), ("Conv2D(", "cannot read"),
+     ("__import__('os').system('echo hi')", ""), ("layers.Dense(3)", "not a Conv2D")],
+)
+def test_a_bad_line_changes_nothing(window: MainWindow, line: str, fragment: str) -> None:
+    before = window.document.to_session()
+    assert not window.apply_line(line)
+    assert fragment in window.line_paste.message.text()
+    assert window.line_paste.message.isVisible()
+    assert window.document.to_session() == before
+
+
+def test_open_a_picture(window: MainWindow, tmp_path: Path) -> None:
+    image = QImage(40, 30, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    for x in range(10, 20):
+        for y in range(5, 25):
+            image.setPixel(x, y, 0xFF0000)
+    path = tmp_path / "pic.png"
+    assert image.save(str(path))
+    assert window.files.open_image(path)
+    doc = window.document
+    assert doc.input.shape == (30, 40, 3)
+    assert doc.kernels.shape[2] == 3
+    np.testing.assert_allclose(doc.input[10, 15], [1, 0, 0])
+    shown_maps_equal_engine(window)
+    (tmp_path / "junk.png").write_bytes(b"not a picture")
+    assert not window.files.open_image(tmp_path / "junk.png")
+    assert "junk.png" in window.message.text()
+    assert doc.input.shape == (30, 40, 3)
+
+
+def test_saved_lesson_opens_in_projector_screenshot(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "p.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "kernelscope", "06-same-padding", "--projector", "--screenshot",
+                           str(out), "--size", "1024x768"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert QImage(str(out)).size().width() == 1024
+    assert load_session(list_lessons()[5].path).spec.padding == "same"
