@@ -45,7 +45,8 @@ def _main_parser() -> _Parser:
         description="Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif",
     )
     p.add_argument(
-        "file", nargs="?", type=Path, help="a session (.kscope) to open, or a lesson name (kernelscope lessons)"
+        "file", nargs="?", type=Path,
+        help="a session (.kscope), a picture (PNG, JPEG, BMP, GIF) or a lesson name (kernelscope lessons)",
     )
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
     p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
@@ -73,8 +74,15 @@ def _filter_number(text: str) -> int:
 
 def _export_parser() -> _Parser:
     p = _Parser(prog="kernelscope export", description="Write files from a session without a window.")
-    p.add_argument("file", type=Path, help="a session (.kscope)")
+    p.add_argument("file", type=Path, nargs="?", help="a session (.kscope) or a lesson name; optional with --conv")
     p.add_argument("--npy", type=Path, metavar="OUT.npy", help="the feature maps (H', W', F) as float32")
+    p.add_argument("--png", type=Path, metavar="OUT.png", help="a picture of the window showing the session")
+    p.add_argument("--keras", type=Path, metavar="OUT.py", help="Keras code rebuilding this layer and its weights")
+    p.add_argument("--conv", metavar="LINE", help='a Conv2D line, e.g. "Conv2D(32, (3, 3), input_shape=(150, 150, 3))"')
+    p.add_argument(
+        "--image", type=Path, metavar="IMG", help="with --conv: the input picture (default: a bundled photo)"
+    )
+    p.add_argument("--seed", type=int, metavar="N", default=0, help="with --conv: the glorot_uniform seed (default 0)")
     p.add_argument("--gif", type=Path, metavar="OUT.gif", help="the stepping of one filter, one frame per step")
     p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
     p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
@@ -127,6 +135,26 @@ def _resolve(path: Path | None) -> Path | None:
         raise CliError(f"no such file or lesson: {path} (see 'kernelscope lessons')") from None
 
 
+def _session_from_image(path: Path):  # type: ignore[no-untyped-def]
+    """The article's layer over a picture (grey 0..1, RGB when the picture has colour)."""
+    import numpy as np
+
+    from kernelscope.images import ImageError, load_image
+    from kernelscope.sessions import Session, SessionError, ViewState, default_session
+
+    try:
+        loaded = load_image(path, channels=3, size=None, fit="crop", value_mode="grey")
+        pixels = np.array(loaded.pixels)
+        if np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2]):
+            pixels = pixels[..., :1]  # a grey picture stays one channel
+        base = default_session()
+        c = pixels.shape[2]
+        kernels = np.repeat(base.kernels, c, axis=2) / c
+        return Session(pixels, kernels, base.bias, base.spec, ViewState(value_mode="grey"), title=path.name)
+    except (ImageError, SessionError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+
+
 def _lessons(argv: Sequence[str]) -> int:
     parser = _Parser(prog="kernelscope lessons", description="List the bundled lessons, one per line: name and title.")
     parser.parse_args(argv)
@@ -144,13 +172,19 @@ def _lessons(argv: Sequence[str]) -> int:
 
 def _export(argv: Sequence[str]) -> int:
     args = _export_parser().parse_args(argv)
-    if args.npy is None and args.gif is None:
-        raise CliError("export needs an output: --npy OUT.npy and/or --gif OUT.gif")
+    if args.npy is None and args.gif is None and args.png is None and args.keras is None:
+        raise CliError("export needs an output: --npy OUT.npy, --gif OUT.gif, --png OUT.png or --keras OUT.py")
+    if args.conv is None and (args.image is not None):
+        raise CliError("--image goes with --conv LINE")
+    if args.conv is None and args.file is None:
+        raise CliError("export needs a session FILE (or a Conv2D line with --conv)")
     if args.gif is None and (args.fps is not None or args.filter is not None):
         raise CliError("--fps and --filter apply to --gif OUT.gif, which is missing")
     fps = 2.0 if args.fps is None else args.fps
     filter_index = (1 if args.filter is None else args.filter) - 1
-    session = _load(args.file)
+    session = _load(_resolve(args.file)) if args.file is not None else None
+    if args.conv is not None:
+        session = _session_from_line(args.conv, args.image, args.seed, session)
     from kernelscope.engine import ConvError
     from kernelscope.export import ExportError, check_gif_options, export_gif, export_npy
 
@@ -160,18 +194,70 @@ def _export(argv: Sequence[str]) -> int:
         if args.npy is not None:
             maps = export_npy(session, args.npy)
             sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
+        if args.keras is not None:
+            from kernelscope.keras_code import write_keras_code
+
+            write_keras_code(session, args.keras)
+            sys.stdout.write(f"wrote {args.keras}: Keras code for this layer and its weights\n")
+        if args.png is not None:
+            from kernelscope import app
+
+            app.application()  # a full QApplication (a GIF below can draw with it too)
+            app.screenshot(args.png, session)
+            sys.stdout.write(f"wrote {args.png}\n")
         if args.gif is not None:
             _gui_application()
             frames = export_gif(session, args.gif, fps=fps, filter_index=filter_index)
             sys.stdout.write(f"wrote {args.gif}: {frames} frames at {fps:g} per second (filter {filter_index + 1})\n")
-    except (ConvError, ExportError) as exc:
+    except (ConvError, ExportError, OSError) as exc:
         raise CliError(str(exc)) from None
     return 0
 
 
+def _session_from_line(line: str, image: Path | None, seed: int, base):  # type: ignore[no-untyped-def]
+    """A session from a pasted Conv2D line: its layer, glorot_uniform kernels (seeded), and the
+    picture (or the bundled photo) at the line's input_shape."""
+    import numpy as np
+
+    from kernelscope.engine import ConvError, glorot_uniform
+    from kernelscope.images import ImageError, load_image, sample_photo_path
+    from kernelscope.keras_syntax import LineError, parse_conv2d_line
+    from kernelscope.sessions import Session, SessionError, ViewState
+
+    try:
+        parsed = parse_conv2d_line(line)
+    except LineError as exc:
+        raise CliError(f"--conv: {exc}") from None
+    if parsed.input_shape is not None:
+        h, w, c = parsed.input_shape
+        size: tuple[int, int] | None = (w, h)
+    elif base is not None and image is None:
+        h, w, c = base.input.shape
+        size = None
+    else:
+        c, size = 3, None
+    try:
+        if image is None and base is not None and parsed.input_shape in (None, tuple(base.input.shape)):
+            pixels = np.array(base.input)
+            mode = base.view.value_mode
+        else:
+            loaded = load_image(image or sample_photo_path(), channels=c, size=size, fit="crop", value_mode="grey")
+            pixels, mode = np.array(loaded.pixels), "grey"
+        spec = parsed.spec
+        kernels = glorot_uniform((*spec.kernel_size, pixels.shape[2], spec.filters), seed=seed)
+        return Session(pixels, kernels, np.zeros(spec.filters, np.float32), spec, ViewState(value_mode=mode))
+    except (ImageError, SessionError, ConvError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+
+
 def _window(argv: Sequence[str]) -> int:
     args = _main_parser().parse_args(argv)
-    session = _load(_resolve(args.file))
+    from kernelscope.images import SUPPORTED_SUFFIXES
+
+    if args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
+        session = _session_from_image(args.file)
+    else:
+        session = _load(_resolve(args.file))
     from kernelscope import app
 
     if args.screenshot is not None:

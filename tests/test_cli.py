@@ -127,3 +127,58 @@ def test_screenshot_renders_the_article_scene(tmp_path: Path) -> None:
     reds = [c for c in colours if QColor(c).red() > 200 and QColor(c).green() < 60 and QColor(c).blue() < 60]
     assert reds, "the red window frame is missing"
     assert len(colours) > 20
+
+
+def test_export_conv_line_with_the_bundled_photo(tmp_path: Path) -> None:
+    out = tmp_path / "maps.npy"
+    line = 'model.add(layers.Conv2D(32,(3,3),activation="relu",input_shape=(150,150,3)))'
+    proc = run("export", "--conv", line, "--seed", "3", "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    maps = np.load(out)
+    assert maps.shape == (148, 148, 32)
+    assert (maps >= 0).all()
+    assert maps.max() > 0
+
+
+def test_export_conv_line_with_an_image_and_keras_code(tmp_path: Path) -> None:
+    import ast
+
+    from PySide6.QtGui import QColor, QImage
+
+    img = QImage(20, 12, QImage.Format.Format_RGB32)
+    img.fill(QColor(200, 10, 10))
+    assert img.save(str(tmp_path / "p.png"))
+    proc = run("export", "--conv", "Conv2D(4, 3, padding='same')", "--image", str(tmp_path / "p.png"),
+               "--npy", str(tmp_path / "m.npy"), "--keras", str(tmp_path / "k.py"), "--png", str(tmp_path / "w.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(tmp_path / "m.npy").shape == (12, 20, 4)
+    ast.parse((tmp_path / "k.py").read_text())
+    assert (tmp_path / "w.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["export", "--conv", "Conv2D(32, (3, 3), strides=2, dilation_rate=2)", "--npy", "o.npy"], "--conv"),
+        (["export", "--conv", "__import__('os').system('touch hacked')", "--npy", "o.npy"], "--conv"),
+        (["export", "--conv", "Conv2D(2, 3)", "--image", "missing.png", "--npy", "o.npy"], "missing.png"),
+        (["export", "--image", "x.png", "--npy", "o.npy"], "--conv"),
+        (["nope.png", "--screenshot", "s.png"], "nope.png"),
+    ],
+)
+def test_conv_and_image_errors_are_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
+    assert_one_line_error(run(*args, cwd=tmp_path), fragment)
+    assert not (tmp_path / "o.npy").exists()
+    assert not (tmp_path / "hacked").exists()
+
+
+def test_open_a_picture_from_the_command_line(tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "shot.png"
+    from kernelscope.images import sample_photo_path
+
+    proc = run(str(sample_photo_path()), "--screenshot", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert QImage(str(out)).width() == 1280
