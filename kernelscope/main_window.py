@@ -10,12 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QFont, QHideEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -107,6 +109,16 @@ class MainWindow(QMainWindow):
         self.map_options = MapOptions()
         self.feature_maps = FeatureMaps()
         self.step_panel = StepPanel()
+        self.channel_picker = QComboBox()
+        for text in ("colour (all channels)", "R only", "G only", "B only"):
+            self.channel_picker.addItem(text)
+        self.channel_picker.setAccessibleName("Input channel")
+        self.channel_picker.setToolTip("Show and paint one channel of an RGB input, or all of them")
+        self.kernel_channel = QTabBar()
+        for name in ("R", "G", "B"):
+            self.kernel_channel.addTab(f"channel {name}")
+        self.kernel_channel.setAccessibleName("Kernel channel")
+        self.kernel_channel.setToolTip("Each filter has one kh x kw kernel per input channel: pick which to edit")
         self.line_paste = LinePaste()
         self.lesson_label = QLabel()
         self.lesson_label.setWordWrap(True)
@@ -134,7 +146,9 @@ class MainWindow(QMainWindow):
         self.message.setFont(bold)
 
     def _build_layout(self) -> None:
-        input_col = _column((self.input_heading, 0), (self.input_tools, 0), (self.pixel_grid, 1))
+        input_col = _column(
+            (self.input_heading, 0), (self.input_tools, 0), (self.channel_picker, 0), (self.pixel_grid, 1)
+        )
         middle = QWidget()
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
@@ -142,6 +156,7 @@ class MainWindow(QMainWindow):
         ml.addWidget(self.conv_controls)
         ml.addWidget(self.kernel_heading)
         ml.addWidget(self.filter_list)
+        ml.addWidget(self.kernel_channel)
         ml.addWidget(self.kernel_grid, 1)
         ml.addWidget(self.kernel_actions)
         self.filter_list.setMaximumHeight(130)
@@ -368,6 +383,8 @@ class MainWindow(QMainWindow):
         self.playback.step_due.connect(self.document.set_step)
         self.playback.finished.connect(lambda: self.step_panel.set_playing(False))
         self.line_paste.line_submitted.connect(self._on_line_paste_line_submitted)
+        self.channel_picker.currentIndexChanged.connect(lambda _i: self._refresh_input())
+        self.kernel_channel.currentChanged.connect(lambda _i: self._refresh_kernels())
         self.files.path_changed.connect(self._refresh_title)
         self.files.recent_changed.connect(self._refresh_recent)
         # document -> widgets
@@ -398,7 +415,16 @@ class MainWindow(QMainWindow):
 
     def _on_pixel_grid_cells_painted(self, cells: list[tuple[int, int]], background: bool) -> None:
         value = self._background_value() if background else self.input_tools.brush()
-        self._edit(lambda: self.document.paint_cells(cells, value))
+        channel = self._input_channel()
+        self._edit(lambda: self.document.paint_cells(cells, value, channel))
+
+    def _input_channel(self) -> int | None:
+        """The RGB channel shown and painted, or None for all of them."""
+        index = self.channel_picker.currentIndex()
+        return index - 1 if index > 0 and self.document.input.shape[2] == 3 else None
+
+    def _kernel_channel_index(self) -> int:
+        return self.kernel_channel.currentIndex() if self.document.kernels.shape[2] == 3 else 0
 
     def _on_pixel_grid_fill_requested(self, row: int, col: int, background: bool) -> None:
         doc = self.document
@@ -452,7 +478,8 @@ class MainWindow(QMainWindow):
 
     def _on_kernel_grid_weight_edited(self, row: int, col: int, value: float) -> None:
         f = self.document.view.selected_filter
-        self._edit(lambda: self.document.set_weight(f, row, col, value))
+        ch = self._kernel_channel_index()
+        self._edit(lambda: self.document.set_weight(f, row, col, value, ch))
 
     def _on_kernel_grid_weight_hovered(self, row: int, col: int) -> None:
         if row < 0:
@@ -736,7 +763,9 @@ class MainWindow(QMainWindow):
         doc = self.document
         h, w, c = doc.input.shape
         self.input_heading.setText(f"Input  {h}x{w}x{c}")
-        self.pixel_grid.set_image(doc.input, doc.value_range)
+        self.channel_picker.setVisible(c == 3 and not self._projector)
+        ch = self._input_channel()
+        self.pixel_grid.set_image(doc.input if ch is None else doc.input[:, :, ch : ch + 1], doc.value_range)
         self.input_tools.set_state((h, w), doc.view.value_mode, self.input_tools.brush())
         self._refresh_keras_line()
 
@@ -751,7 +780,8 @@ class MainWindow(QMainWindow):
         else:
             self.kernel_heading.setText(f"Kernel {kh}x{kw}: filter {f + 1} of {nf}")
         self.filter_list.set_filters(doc.kernels, f)
-        self.kernel_grid.set_kernel(doc.kernels[:, :, 0, f])
+        self.kernel_channel.setVisible(doc.kernels.shape[2] == 3)
+        self.kernel_grid.set_kernel(doc.kernels[:, :, self._kernel_channel_index(), f])
         self.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
 
     def _refresh_layer(self) -> None:
@@ -811,7 +841,8 @@ class MainWindow(QMainWindow):
         if self._projector:
             self.step_panel.set_columns(res.spec.kernel_size[1])
         self.pixel_grid.set_window(rows, cols)
-        self.pixel_grid.set_kernel_overlay(res.kernels[:, :, 0, f] if self.step_panel.kernel_overlay() else None)
+        kc = self._kernel_channel_index() if res.kernels.shape[2] == 3 else 0
+        self.pixel_grid.set_kernel_overlay(res.kernels[:, :, kc, f] if self.step_panel.kernel_overlay() else None)
         self.feature_maps.set_cell(row, col)
         self.step_panel.set_step(step)
         names = ["R", "G", "B"] if res.input.shape[2] == 3 else None
