@@ -701,7 +701,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_lesson(self) -> None:
         doc = self.document
-        text = f"<b>{escape(doc.title, quote=False)}</b>  {escape(doc.notes, quote=False)}" if doc.title or doc.notes else ""
+        text = ""
+        if doc.title or doc.notes:
+            text = f"<b>{escape(doc.title, quote=False)}</b>  {escape(doc.notes, quote=False)}"
         self.lesson_label.setText(text)
         self.lesson_label.setVisible(bool(text))
 
