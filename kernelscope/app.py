@@ -62,9 +62,13 @@ def run(session: Session | None = None, projector: bool = False) -> int:
     """Open the window and run until it closes."""
     app = application()
     window = _window(session)
+    from kernelscope.autosave import find_recovery
+
+    recovery = find_recovery()  # before anything can autosave over it
     window.show()
     if projector:
         window.set_projector(True)
+    window.start_autosave(recovery)
     code = app.exec()
     del window
     return int(code)

@@ -236,6 +236,11 @@ class Document:
         self._saved = self._snapshot()
         self.history_changed.emit()
 
+    def mark_modified(self) -> None:
+        """The data are in no file (a restored autosave): saving is needed, closing asks first."""
+        self._saved = None
+        self.history_changed.emit()
+
     # ------------------------------------------------------------------ whole-session edits
     def load(self, session: Session) -> None:
         """Replace everything in one batch (one recompute, every signal once); history starts anew."""

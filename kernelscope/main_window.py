@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from kernelscope import kernel_tools, paint_tools, theme
 from kernelscope.arithmetic import step_text
+from kernelscope.autosave import Autosaver, Recovery, discard_recovery
 from kernelscope.colormaps import COLORMAPS
 from kernelscope.compute_worker import ComputeWorker
 from kernelscope.document import Document, EditError
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.document.set_scheduler(self.worker)
         self.settings = settings if settings is not None else Settings()
         self.files = FileController(self, self.settings)
+        self.autosaver: Autosaver | None = None  # only the interactive app autosaves (app.run)
         self.playback = Playback(self)
         self.setAcceptDrops(True)
         self._build_widgets()
@@ -855,10 +857,45 @@ class MainWindow(QMainWindow):
         self._stop_playing()
         super().hideEvent(event)
 
+    def start_autosave(self, recovery: Recovery | None = None, data_dir: str | None = None,
+                       interval_ms: int = 3000) -> Autosaver:
+        """Autosave the document from now on; first offer ``recovery`` (from find_recovery) if any."""
+        self.autosaver = Autosaver(self.document, data_dir, interval_ms, parent=self)
+        self.autosaver.failed.connect(self.statusBar().showMessage)
+        self.autosaver.set_source(self.files.path)
+        self.files.path_changed.connect(lambda: self.autosaver and self.autosaver.set_source(self.files.path))
+        if recovery is not None:
+            self.offer_recovery(recovery)
+        return self.autosaver
+
+    def ask_restore(self, recovery: Recovery) -> bool:
+        """Overridable, like FileController's questions, so tests answer without a dialog."""
+        answer = QMessageBox.question(
+            self, "Restore the drawing?",
+            f"kernelscope closed unexpectedly. Restore the drawing from {recovery.saved_at_text()}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def offer_recovery(self, recovery: Recovery) -> None:
+        if not self.ask_restore(recovery):
+            discard_recovery(recovery.path.parent)
+            return
+        self.document.load(recovery.session)
+        self.document.mark_modified()
+        if self.autosaver is not None:
+            self.autosaver.adopt()
+        source = recovery.source
+        self.files.path = source if source is not None and source.is_file() else None
+        self.files.path_changed.emit()
+        self.statusBar().showMessage(f"restored the drawing from {recovery.saved_at_text()}", 10000)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.may_discard():
             event.ignore()
             return
+        if self.autosaver is not None:
+            self.autosaver.finish_clean()
         self._stop_playing()
         self._disconnect_document()
         if self.worker is not None:

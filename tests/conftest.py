@@ -4,7 +4,10 @@ import os
 
 os.environ["QT_QPA_PLATFORM"] = os.environ.get("KERNELSCOPE_TEST_QPA", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-# Keep user settings out of tests.
+# Keep user settings and autosaves out of tests.
+os.environ.setdefault(
+    "KERNELSCOPE_DATA_DIR", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"kernelscope-test-data-{os.getpid()}")
+)
 os.environ.setdefault("XDG_CONFIG_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "kernelscope-test-config"))
 
 from hypothesis import HealthCheck, settings
