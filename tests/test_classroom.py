@@ -99,7 +99,7 @@ def test_projector_writes_the_products_as_a_grid(window: MainWindow) -> None:
 
 
 def test_help_lists_the_shortcuts_and_they_work(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
-    table = dict((what, keys) for keys, what in window.shortcut_table())
+    table = {what: keys for keys, what in window.shortcut_table()}
     for what in ("Open...", "Save", "Save As...", "Undo", "Quit", "Full screen", "Projector mode", "Play / pause"):
         assert any(name.startswith(what) for name in table), what
     window.document.set_weight(0, 0, 0, 4)
