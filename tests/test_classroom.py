@@ -234,3 +234,32 @@ def test_saved_lesson_opens_in_projector_screenshot(tmp_path: Path) -> None:
     assert proc.stderr == ""
     assert QImage(str(out)).size().width() == 1024
     assert load_session(list_lessons()[5].path).spec.padding == "same"
+
+
+@pytest.mark.parametrize("answer", ["cancel", "discard", "save"])
+def test_quit_asks_about_unsaved_changes(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: str) -> None:  # type: ignore[no-untyped-def]
+    w = MainWindow(Document())
+    qtbot.addWidget(w)
+    w.show()
+    asked: list[int] = []
+    target = tmp_path / "quit.kscope"
+    monkeypatch.setattr(FileController, "ask_save_changes", lambda self: asked.append(1) or answer)
+    monkeypatch.setattr(FileController, "ask_save_path", lambda self, *a: str(target))
+    assert "[*]" in w.windowTitle()
+    assert not w.isWindowModified()
+    assert w.files.may_discard()  # nothing changed: no question
+    assert asked == []
+    w.document.set_weight(0, 0, 0, 3)
+    assert w.isWindowModified()
+    w.actions_by_name["quit"].trigger()
+    assert asked == [1]
+    if answer == "cancel":
+        assert w.isVisible()
+        assert not target.exists()
+        w.document.mark_saved()
+    elif answer == "save":
+        assert not w.isVisible()
+        assert load_session(target).kernels[0, 0, 0, 0] == 3
+    else:
+        assert not w.isVisible()
+        assert not target.exists()
