@@ -808,13 +808,12 @@ class MainWindow(QMainWindow):
         doc = self.document
         spec = doc.spec
         h, w, c = doc.input.shape
-        self.keras_line.setText(conv2d_line(spec, (h, w, c)))
         oh, ow, f = doc.result.out_shape if not doc.computing else (None, None, spec.filters)
         shape = f"{oh}x{ow}x{f}" if oh is not None else "computing..."
+        self.keras_line.setText(conv2d_line(spec, (h, w, c)))
         self.shape_label.setText(
-            f"output {shape}    parameters {count_params(spec, c)}\n"
-            f"height: {size_formula(spec, (h, w), 0)}\n"
-            f"width:  {size_formula(spec, (h, w), 1)}"
+            f"output {shape}    parameters {count_params(spec, c)}    "
+            f"height: {size_formula(spec, (h, w), 0)}    width: {size_formula(spec, (h, w), 1)}"
         )
 
     def _refresh_maps(self) -> None:

@@ -153,6 +153,7 @@ class StepPanel(QWidget):
         inset = self.products.frameWidth() + round(self.products.document().documentMargin())
         self.summary.setContentsMargins(inset, 2, 0, 0)
         self._apply_fonts()
+        self._fit_products()
 
         transport = QHBoxLayout()
         transport.setSpacing(2)
@@ -293,7 +294,10 @@ class StepPanel(QWidget):
     def _fit_products(self) -> None:
         """In projector mode the products box is exactly as tall as its lines (no empty rows)."""
         if not self._projector:
-            self.products.setMaximumHeight(16777215)
+            # Room for the article's nine lines; longer arithmetic scrolls, the maps keep the space.
+            spacing = self.products.fontMetrics().lineSpacing()
+            frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
+            self.products.setMaximumHeight(10 * spacing + frame + 4)
             return
         lines = max(1, self.products.document().blockCount())
         spacing = self.products.fontMetrics().lineSpacing()
