@@ -184,12 +184,12 @@ class FileController(QObject):
             if not path:
                 return False
         doc = self.document
-        channels = self.ask_image_channels(Path(path))
-        if channels is None:
+        options = self.ask_image_options(Path(path))
+        if options is None:
             return False
         mode = "grey" if doc.view.value_mode == "binary" else doc.view.value_mode
         try:
-            loaded = load_image(path, channels=channels, size=None, fit="crop", value_mode=mode)
+            loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
             doc.replace_input(loaded.pixels, mode)
         except (ImageError, ValueError) as exc:
             self.window.show_message(str(exc))
@@ -201,9 +201,14 @@ class FileController(QObject):
         self.window.statusBar().showMessage(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
         return True
 
-    def ask_image_channels(self, path: Path) -> int | None:
-        """1 or 3 channels (None: cancelled). Colour pictures open as RGB; the View keeps it simple."""
-        return 3
+    def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
+        """Grey or RGB, the size and the fit (None: cancelled)."""
+        from kernelscope.widgets.image_options import ImageOptionsDialog
+
+        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.window)
+        if dialog.exec() != ImageOptionsDialog.DialogCode.Accepted:
+            return None
+        return dialog.options()
 
     # ------------------------------------------------------------------ more exports
     def export_window_png(self) -> Path | None:

@@ -40,4 +40,7 @@ def _no_modal_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
         raise AssertionError("a test opened a file dialog without answering it")
 
     monkeypatch.setattr(FileController, "ask_open_path", unanswered)
+    from kernelscope.widgets.image_options import ImageOptions
+
+    monkeypatch.setattr(FileController, "ask_image_options", lambda self, path: ImageOptions(3, None, "crop"))
     monkeypatch.setattr(FileController, "ask_save_path", unanswered)

@@ -263,3 +263,23 @@ def test_quit_asks_about_unsaved_changes(qtbot, tmp_path: Path, monkeypatch: pyt
     else:
         assert not w.isVisible()
         assert not target.exists()
+
+
+def test_open_a_picture_at_28_grey_padded(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kernelscope.widgets.image_options import ImageOptions, ImageOptionsDialog
+
+    image = QImage(60, 30, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.black)
+    path = tmp_path / "wide.png"
+    assert image.save(str(path))
+    monkeypatch.setattr(FileController, "ask_image_options", lambda self, p: ImageOptions(1, (28, 28), "pad"))
+    assert window.files.open_image(path)
+    x = window.document.input
+    assert x.shape == (28, 28, 1)
+    assert x[0, 0, 0] == 1  # padding is white paper
+    assert x[14, 14, 0] == 0  # the black picture in the middle
+    dialog = ImageOptionsDialog("wide.png", colour=True)
+    dialog.size.setCurrentIndex(4)
+    dialog.custom.setValue(40)
+    dialog.fit.setCurrentIndex(2)
+    assert dialog.options() == ImageOptions(3, (40, 40), "stretch")

@@ -1,0 +1,68 @@
+"""What to make of an opened picture: grey or RGB, the grid size, and how to fit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+SIZES = (("its own size (at most 512)", None), ("28 x 28 (MNIST)", 28), ("64 x 64", 64),
+         ("150 x 150 (the article)", 150), ("custom", -1))
+FITS = (("crop (keep the aspect)", "crop"), ("pad (keep the aspect)", "pad"), ("stretch", "stretch"))
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    channels: int
+    size: tuple[int, int] | None  # (width, height), None: the picture's own size
+    fit: str
+
+
+class ImageOptionsDialog(QDialog):
+    def __init__(self, name: str, colour: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Open {name}")
+        self.channels = QComboBox()
+        self.channels.addItem("RGB (3 channels)", 3)
+        self.channels.addItem("grey (1 channel)", 1)
+        self.channels.setCurrentIndex(0 if colour else 1)
+        self.channels.setToolTip("input_shape's last number: 3 for a colour photo, 1 for grey")
+        self.size = QComboBox()
+        for text, value in SIZES:
+            self.size.addItem(text, value)
+        self.size.setToolTip("The input grid's size; Keras layers expect a fixed input_shape")
+        self.custom = QSpinBox()
+        self.custom.setRange(3, 1024)
+        self.custom.setValue(100)
+        self.custom.setSuffix(" cells a side")
+        self.custom.setEnabled(False)
+        self.fit = QComboBox()
+        for text, value in FITS:
+            self.fit.addItem(text, value)
+        self.fit.setToolTip("crop: fill the square and cut the edges; pad: show it all on white; stretch: distort")
+        self.size.currentIndexChanged.connect(lambda _i: self.custom.setEnabled(self.size.currentData() == -1))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"How should kernelscope read {name}?"))
+        form.addRow("channels", self.channels)
+        form.addRow("size", self.size)
+        form.addRow("", self.custom)
+        form.addRow("fit", self.fit)
+        form.addRow(buttons)
+
+    def options(self) -> ImageOptions:
+        side = self.size.currentData()
+        if side == -1:
+            side = self.custom.value()
+        size = None if side is None else (int(side), int(side))
+        return ImageOptions(int(self.channels.currentData()), size, str(self.fit.currentData()))
