@@ -32,6 +32,7 @@ NAMES = [
     "06-same-padding",
     "07-dilation-2",
     "08-sobel-edges",
+    "09-photo-32-filters",
 ]
 MAKE_LESSONS = lessons_dir() / "make_lessons.py"
 
@@ -217,6 +218,17 @@ def test_08_sobel_edges() -> None:
 # --------------------------------------------------------------------------- regenerating
 
 
+def test_the_photo_lesson_is_the_articles_line() -> None:
+    s = lesson("09-photo-32-filters")
+    assert s.input.shape == (150, 150, 3)
+    assert s.spec.filters == 32
+    assert s.spec.activation == "relu"
+    from kernelscope.engine import compute, count_params
+
+    assert compute(s.input, s.kernels, s.bias, s.spec).out_shape == (148, 148, 32)
+    assert count_params(s.spec, 3) == 896
+
+
 def test_make_lessons_regenerates_the_same_bytes(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, str(MAKE_LESSONS), str(tmp_path)], capture_output=True, text=True, timeout=120
@@ -267,7 +279,7 @@ def test_find_lesson_ambiguous_names_the_candidates() -> None:
         find_lesson("0")
 
 
-@pytest.mark.parametrize("query", ["nope", "", "09", "99-x", "article-y"])
+@pytest.mark.parametrize("query", ["nope", "", "10", "99-x", "article-y"])
 def test_find_lesson_unknown(query: str) -> None:
     with pytest.raises(NoSuchLessonError, match="kernelscope lessons"):
         find_lesson(query)

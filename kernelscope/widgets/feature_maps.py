@@ -59,6 +59,7 @@ def scale_levels(maps: np.ndarray, diverging: bool, shared: bool) -> np.ndarray:
 
 def colour_maps(maps: np.ndarray, levels: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """(F, h, w, 3) uint8: each map through the look-up table with its own levels."""
+    levels = np.asarray(levels, np.float64)  # in float32, the span of levels -3e38..3e38 overflows
     lo = levels[:, 0, None, None]
     span = (levels[:, 1] - levels[:, 0])[:, None, None]
     idx = np.clip((maps - lo) * (255.0 / span) + 0.5, 0, 255).astype(np.uint8)
@@ -365,10 +366,13 @@ class FeatureMaps(QWidget):
         m = self._mosaic
         font = QFont()
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        mh, mw = m.shape
+        scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
+        fits = QFontMetrics(font).horizontalAdvance(f"filter {m.count}") + 8 <= (m.w + m.gap_x) * scale
         for k in range(m.count):
             oy, ox = m.origin(k)
             ink = (30, 30, 30) if sum(self._background) > 380 else (230, 230, 230)
-            title = pg.TextItem(f"filter {k + 1}", color=ink, anchor=(0, 1))
+            title = pg.TextItem(f"filter {k + 1}" if fits else f"{k + 1}", color=ink, anchor=(0, 1))
             title.setFont(font)
             title.setPos(ox, oy)
             self.view.addItem(title)

@@ -230,6 +230,27 @@ def sobel_edges() -> Session:
     )
 
 
+def photo_32_filters() -> Session:
+    """The article's own line on the bundled photo (CC0, resources/images/README.md)."""
+    from kernelscope.engine import glorot_uniform
+    from kernelscope.images import load_image, sample_photo_path
+
+    x = np.array(load_image(sample_photo_path(), channels=3, size=(150, 150), fit="crop", value_mode="grey").pixels)
+    # Rounded to 3 decimals: the file stays small, and the picture is the same to the eye.
+    x = np.round(x, 3).astype(np.float32)
+    kernels = np.round(glorot_uniform((3, 3, 3, 32), seed=0), 4).astype(np.float32)
+    return session(
+        x,
+        kernels,
+        ConvSpec(32, (3, 3), activation="relu"),
+        "32 filters on a photo: the article's Conv2D line",
+        "Conv2D(32, (3, 3), activation=\"relu\", input_shape=(150, 150, 3)): 32 random filters (as Keras "
+        "starts a layer) give 32 maps of 148x148, and each step sums 27 products, 9 per colour channel. "
+        "relu keeps only the positive answers, so the maps are dark where a filter disagrees with the photo.",
+        ViewState(value_mode="grey", colormap="viridis"),
+    )
+
+
 LESSONS: dict[str, Callable[[], Session]] = {
     "01-article-x": article_x,
     "02-plus-minus-equals": plus_minus_equals,
@@ -239,6 +260,7 @@ LESSONS: dict[str, Callable[[], Session]] = {
     "06-same-padding": same_padding,
     "07-dilation-2": dilation_2,
     "08-sobel-edges": sobel_edges,
+    "09-photo-32-filters": photo_32_filters,
 }
 
 
