@@ -1,35 +1,62 @@
-"""kernelscope benchmark: prints a table (and writes JSON) of engine and window timings per scene.
+"""kernelscope benchmark: one table (and JSON) of engine, window and start-up timings per scene.
 
-    python bench/run.py              # every scene
-    python bench/run.py --quick      # the tiny scene only (what the test suite runs)
-    python bench/run.py --json out.json
+    python bench/run.py                  # every scene (about two minutes on 2 cores)
+    python bench/run.py --quick          # the article's 5x5 scene only (what the test suite runs)
+    python bench/run.py --json out.json  # rows also as JSON (default bench/results.json)
 
-Times are medians over repeats in one run; torch's CPU conv2d is measured beside the engine when
-torch is installed (``pip install torch``), otherwise that column says so. Compare ratios, not
-absolute numbers: the machines are noisy.
+What each column measures (all in this one run; the machines are shared, so engine, conv2d and
+torch times are the lowest median of blocks of a few calls, taken in turn, and window times medians):
+
+- engine ms: ``engine.compute`` (validation, im2col GEMM, the (F, H', W') maps the window draws; the
+  same layout as torch's NCHW output). conv2d ms: ``engine.conv2d``, Keras's (H', W', F) layout.
+- GFLOP/s: 2 x H' x W' x F x kh x kw x C / engine time; % peak: against a float32 1024x1024 matmul
+  measured at the start of the run (NumPy's BLAS, all its threads, the best of 15 calls).
+- torch ms, ratio: torch's CPU ``conv2d`` (all cores) where torch is installed, and engine / torch.
+- edit ms: one kernel weight edited -> recomputed (in the worker for heavy scenes) -> the maps view
+  and the pixel grid repainted, in an offscreen window.
+- stall ms: the longest gap between the ticks of a 1 ms QTimer while an edit is applied and its
+  result painted through the event loop (the time the UI thread could not answer).
+- step ms: ``document.set_step`` plus a repaint of the pixel grid, the maps view and the step panel.
+- RSS MB: peak resident memory (VmHWM, else ``ru_maxrss``) of the per-scene window process (Python,
+  Qt, the window, the document and the worker with that scene); window numbers come from it too.
+- start-up: ``python -m kernelscope --screenshot OUT.png`` run as a subprocess and timed with
+  ``perf_counter`` around ``subprocess.run``, beside a bare PySide6 + pyqtgraph window as the floor.
+
+Each row prints its targets (spec section 3) with ok / FAIL. Compare ratios, not absolute numbers:
+the machines are shared and noisy. ``OPENBLAS_CORETYPE`` (set on some machines) changes NumPy's
+BLAS kernels: the header names the kernel in use (needs threadpoolctl) and the variable's value.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from kernelscope.engine import ConvSpec, compute, conv2d
+from kernelscope.engine import ConvSpec, compute, conv2d  # noqa: E402
+
+DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
 
 @dataclass(frozen=True)
@@ -43,21 +70,37 @@ class Scene:
     strides: int = 1
     padding: str = "valid"
     dilation: int = 1
-    window_row: bool = True  # also time edit -> painted in the window
+
+    @property
+    def spec(self) -> ConvSpec:
+        return ConvSpec(self.f, (self.k, self.k), self.strides, self.padding, self.dilation)
+
+    def edit_target_ms(self) -> float | None:
+        """Spec section 3: one frame up to 64x64x1 with 32 filters, 50 ms at 150x150x3 with 32."""
+        if self.h * self.w * self.c <= 64 * 64 and self.f <= 32:
+            return 16.0
+        if self.h * self.w * self.c <= 150 * 150 * 3 and self.f <= 32:
+            return 50.0
+        return None
 
 
 SCENES = [
-    Scene("5x5x1, 1 filter 3x3 (the article)", 5, 5, 1, 1, 3),
+    Scene("5x5x1, 1 filter 3x3 (article)", 5, 5, 1, 1, 3),
     Scene("5x5x1, 2 filters 3x3", 5, 5, 1, 2, 3),
     Scene("28x28x1, 16 filters 3x3", 28, 28, 1, 16, 3),
     Scene("64x64x1, 32 filters 5x5", 64, 64, 1, 32, 5),
-    Scene("150x150x3, 32 filters 3x3", 150, 150, 3, 32, 3),
-    Scene("150x150x3, 32 3x3, stride 2", 150, 150, 3, 32, 3, strides=2, window_row=False),
-    Scene("150x150x3, 32 3x3, dilation 2", 150, 150, 3, 32, 3, dilation=2, window_row=False),
-    Scene("150x150x3, 32 3x3, same", 150, 150, 3, 32, 3, padding="same", window_row=False),
-    Scene("256x256x3, 64 filters 3x3", 256, 256, 3, 64, 3, window_row=False),
+    Scene("150x150x3, 32 3x3 (article)", 150, 150, 3, 32, 3),
+    Scene("150x150x3, 32 3x3, stride 2", 150, 150, 3, 32, 3, strides=2),
+    Scene("150x150x3, 32 3x3, dilation 2", 150, 150, 3, 32, 3, dilation=2),
+    Scene("150x150x3, 32 3x3, same", 150, 150, 3, 32, 3, padding="same"),
+    Scene("256x256x3, 64 filters 3x3", 256, 256, 3, 64, 3),
     Scene("512x512x3, 64 filters 7x7", 512, 512, 3, 64, 7),
 ]
+
+RATIO_TARGET = 1.0
+STALL_TARGET_MS = 16.0
+STEP_TARGET_MS = 2.0  # with up to 32 maps
+STEP_TARGET_MAX_MAPS = 32
 
 
 @dataclass
@@ -65,14 +108,32 @@ class Row:
     scene: str
     out_shape: str
     engine_ms: float
+    conv2d_ms: float
     gflops: float
-    torch_ms: float | None
-    ratio: float | None
-    edit_to_paint_ms: float | None
-    step_frame_ms: float | None
+    peak_share: float
+    engine_peak_mb: float  # NumPy allocations during one compute() (tracemalloc)
+    torch_ms: float | None = None
+    ratio: float | None = None
+    edit_to_paint_ms: float | None = None
+    ui_stall_ms: float | None = None  # median over edits of the longest tick gap
+    ui_stall_worst_ms: float | None = None
+    ui_stalls_ms: list[float] | None = None  # the longest gap of each measured edit
+    step_frame_ms: float | None = None
+    window_rss_mb: float | None = None
+    computed_in_worker: bool | None = None
+    paints_per_edit: float | None = None
+    targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- timing helpers
 
 
 def median_ms(fn: Callable[[], object], repeats: int, budget_s: float = 2.0) -> float:
+    """Median of up to ``repeats`` calls after one warm-up call, within ``budget_s`` (at least 3)."""
+    return statistics.median(samples_ms(fn, repeats, budget_s))
+
+
+def samples_ms(fn: Callable[[], object], repeats: int, budget_s: float = 2.0) -> list[float]:
     fn()  # warm up
     times: list[float] = []
     start = time.perf_counter()
@@ -80,7 +141,44 @@ def median_ms(fn: Callable[[], object], repeats: int, budget_s: float = 2.0) -> 
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return times
+
+
+def alternating_medians(fns: dict[str, Callable[[], object]], repeats: int, budget_s: float) -> dict[str, float]:
+    """Each function in turn, in blocks of a few calls (the first of a block dropped: the other
+    library's idle threads may still be spinning), until ``repeats`` samples or the budget is spent.
+
+    Returns, per function, the lowest of its block medians: on a shared machine another process
+    takes a core now and then, and a multi-threaded GEMM then waits a whole time slice for its
+    second thread; the quietest block is the machine's own speed, for every column alike.
+    """
+    blocks: dict[str, list[float]] = {name: [] for name in fns}
+    per = max(3, min(6, repeats // 4))
+    rounds = max(3, -(-repeats // per))
+    start = time.perf_counter()
+    for done in range(1, rounds + 1):
+        for name, fn in fns.items():
+            block = []
+            for i in range(per + 1):
+                t0 = time.perf_counter()
+                fn()
+                if i:
+                    block.append((time.perf_counter() - t0) * 1e3)
+            blocks[name].append(statistics.median(block))
+        if done >= 3 and time.perf_counter() - start > budget_s * len(fns):
+            break
+    return {name: min(v) for name, v in blocks.items()}
+
+
+def matmul_peak_gflops(n: int = 1024, repeats: int = 15) -> float:
+    """float32 (n x n) @ (n x n) through NumPy's BLAS: the best of ``repeats`` (a peak, so the
+    quickest call; a median would count the moments another process held a core)."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((n, n)).astype(np.float32)
+    b = rng.standard_normal((n, n)).astype(np.float32)
+    out = np.empty((n, n), dtype=np.float32)
+    ms = min(samples_ms(lambda: np.matmul(a, b, out=out), repeats))
+    return 2.0 * n**3 / ms / 1e6
 
 
 def scene_arrays(s: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,116 +199,373 @@ def torch_conv(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray) -> Callabl
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))[None])
     kt = torch.from_numpy(np.ascontiguousarray(k.transpose(3, 2, 0, 1)))
     bt = torch.from_numpy(b)
-    padding: str | int = s.padding if s.strides == 1 else 0
     if s.padding == "same" and s.strides > 1:
         return None  # torch's "same" refuses strides; the engine row still stands
 
     def run() -> object:
         with torch.no_grad():
-            return torch_f.conv2d(xt, kt, bt, stride=s.strides, padding=padding, dilation=s.dilation)
+            return torch_f.conv2d(xt, kt, bt, stride=s.strides, padding=s.padding, dilation=s.dilation)
 
     return run
 
 
-def window_edit_ms(s: Scene, x: np.ndarray, k: np.ndarray, b: np.ndarray, repeats: int) -> tuple[float, float]:
-    """Edit (one kernel weight) -> recompute (off the UI thread for heavy scenes) -> every map and the
-    input repainted, offscreen, as the window does it."""
+def engine_peak_mb(x: np.ndarray, k: np.ndarray, b: np.ndarray, spec: ConvSpec) -> float:
+    """NumPy's allocations during one compute(): the result plus the im2col buffer (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        compute(x, k, b, spec)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+# --------------------------------------------------------------------------- the window (child process)
+
+
+def child_env(tmp: str) -> dict[str, str]:
+    """Offscreen Qt, and settings, autosaves and caches in a throwaway folder."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYQTGRAPH_QT_LIB="PySide6")
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[var] = os.path.join(tmp, var.lower())
+    env.pop("KERNELSCOPE_DEBUG", None)
+    return env
+
+
+def window_measure(s: Scene, repeats: int, blas_limit: bool) -> dict[str, Any]:
+    """Runs in the child: edit -> painted, the UI stall during an edit, a step frame, peak RSS."""
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
+
+    from kernelscope import compute_worker
     from kernelscope.app import application
     from kernelscope.document import Document
     from kernelscope.main_window import MainWindow
     from kernelscope.sessions import Session, ViewState
 
+    if not blas_limit:  # the "before" of the worker's one-BLAS-thread limit
+        compute_worker._one_blas_thread = lambda: contextlib.nullcontext  # type: ignore[assignment]
+
     app = application()
-    spec = ConvSpec(s.f, (s.k, s.k), s.strides, s.padding, s.dilation)
-    session = Session(input=x, kernels=k, bias=b, spec=spec, view=ViewState(value_mode="grey"))
+    x, k, b = scene_arrays(s)
+    session = Session(input=x, kernels=k, bias=b, spec=s.spec, view=ViewState(value_mode="grey"))
     window = MainWindow(Document(session))
     window.resize(1280, 800)
     window.show()
-    app.processEvents()
-    maps = window.feature_maps
     for _ in range(3):
         app.processEvents()
+    doc = window.document
+    maps = window.feature_maps
     value = [0.0]
+    in_worker = [False]
+
+    def edit_weight() -> None:
+        value[0] = 1.0 - value[0]
+        doc.set_weight(0, 0, 0, value[0])
+        in_worker[0] |= doc.computing
 
     def edit() -> None:
-        value[0] = 1.0 - value[0]
-        window.document.set_weight(0, 0, 0, value[0])
-        while window.document.computing:  # heavy scenes: wait for the worker's result
+        edit_weight()
+        while doc.computing:  # heavy scenes: wait for the worker's result
             app.processEvents()
         maps.view_widget.viewport().repaint()
         window.pixel_grid.repaint()
 
-    steps = window.document.result.steps
+    steps = doc.result.steps
     position = [0]
 
     def step() -> None:
         position[0] = (position[0] + 1) % steps
-        window.document.set_step(position[0])
+        doc.set_step(position[0])
         maps.view_widget.viewport().repaint()
         window.pixel_grid.repaint()
         window.step_panel.repaint()
 
+    class PaintCounter(QObject):
+        paints = 0
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                self.paints += 1
+            return False
+
+    def stall_ms() -> tuple[float, int]:
+        """The longest gap between 1 ms ticks from just before an edit until 100 ms after its
+        result arrived (so the maps' paint events have run), with the event loop idle in between."""
+        loop = QEventLoop()
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.setInterval(1)
+        state: dict[str, Any] = {"last": None, "gap": 0.0, "edited": False, "done": None, "ticks": 0}
+        counter = PaintCounter()
+        maps.view_widget.viewport().installEventFilter(counter)
+
+        def tick() -> None:
+            now = time.perf_counter()
+            if state["last"] is not None:
+                state["gap"] = max(state["gap"], now - state["last"])
+            state["ticks"] += 1
+            if state["ticks"] == 20:  # a few idle ticks first
+                state["edited"] = True
+                edit_weight()
+            elif state["edited"] and not doc.computing:
+                if state["done"] is None:
+                    state["done"] = now
+                elif now - state["done"] > 0.1:
+                    loop.quit()
+            state["last"] = now
+
+        timer.timeout.connect(tick)
+        timer.start()
+        loop.exec()
+        timer.stop()
+        maps.view_widget.viewport().removeEventFilter(counter)
+        return state["gap"] * 1e3, counter.paints
+
     try:
-        return median_ms(edit, repeats), median_ms(step, max(20, repeats))
+        edit_ms = median_ms(edit, repeats)
+        step_ms = median_ms(step, max(20, repeats))
+        stalls, paints = [], []
+        for _ in range(max(3, min(7, repeats // 3))):
+            gap, n = stall_ms()
+            stalls.append(gap)
+            paints.append(n)
     finally:
-        window.document.mark_saved()  # the bench's edits are not the user's: close without asking
+        doc.mark_saved()  # the bench's edits are not the user's: close without asking
         window.close()
         window.deleteLater()
         app.processEvents()
+    return {
+        "edit_to_paint_ms": edit_ms,
+        "step_frame_ms": step_ms,
+        "ui_stall_ms": statistics.median(stalls),
+        "ui_stall_worst_ms": max(stalls),
+        "paints_per_edit": statistics.median(paints),
+        "computed_in_worker": in_worker[0],
+        "window_rss_mb": peak_rss_mb(),
+        "ui_stalls_ms": stalls,
+    }
 
 
-def run(scenes: list[Scene], repeats: int, with_window: bool) -> list[Row]:
-    rows = []
-    for s in scenes:
-        x, k, b = scene_arrays(s)
-        spec = ConvSpec(s.f, (s.k, s.k), s.strides, s.padding, s.dilation)
-        oh, ow, f = compute(x, k, b, spec).out_shape
-        eng = median_ms(lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation), repeats)  # noqa: B023
-        flops = 2.0 * oh * ow * f * s.k * s.k * s.c
-        tfn = torch_conv(s, x, k, b)
-        tms = median_ms(tfn, repeats) if tfn else None
-        edit, step = window_edit_ms(s, x, k, b, max(5, repeats // 2)) if with_window and s.window_row else (None, None)
-        rows.append(
-            Row(s.name, f"{oh}x{ow}x{f}", eng, flops / eng / 1e6, tms, (eng / tms) if tms else None, edit, step)
-        )
-    return rows
+def peak_rss_mb() -> float:
+    """This process's peak resident memory: VmHWM where /proc has it (Linux's ru_maxrss keeps the
+    parent's peak across fork + exec, so a child started by a big bench would report the bench),
+    else ru_maxrss (KiB on Linux, bytes on macOS)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 1024
+
+
+def run_child(s: Scene, repeats: int, blas_limit: bool, tmp: str) -> dict[str, Any]:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(asdict(s)), "--repeats", str(repeats)]
+    if not blas_limit:
+        cmd.append("--no-blas-limit")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(tmp), timeout=600, check=False)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError(f"the window process for {s.name!r} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- start-up
+
+FLOOR_SCRIPT = """
+import os, sys
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+from PySide6.QtWidgets import QApplication, QMainWindow
+import pyqtgraph as pg
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.setCentralWidget(pg.GraphicsLayoutWidget())
+w.resize(1280, 800)
+w.show()
+app.processEvents()
+w.grab().save(sys.argv[1])
+"""
+
+
+def startup_ms(repeats: int, tmp: str) -> dict[str, float]:
+    """Process start to a painted window, as subprocesses timed with perf_counter around run()."""
+    png = os.path.join(tmp, "startup.png")
+    commands = {
+        "kernelscope --screenshot": [sys.executable, "-m", "kernelscope", "--screenshot", png],
+        "PySide6 + pyqtgraph window (floor)": [sys.executable, "-c", FLOOR_SCRIPT, png],
+        "python -c pass": [sys.executable, "-c", "pass"],
+    }
+    out: dict[str, float] = {}
+    for name, cmd in commands.items():
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(tmp), cwd=ROOT, check=False)
+            times.append((time.perf_counter() - t0) * 1e3)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{name} failed:\n{proc.stderr}")
+        out[name] = statistics.median(times)
+    return out
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def verdict(value: float | None, target: float | None, strict: bool = False) -> dict[str, Any] | None:
+    if value is None or target is None:
+        return None
+    ok = value < target if strict else value <= target
+    return {"value": value, "target": target, "pass": ok}
+
+
+def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_limit: bool, tmp: str) -> Row:
+    x, k, b = scene_arrays(s)
+    spec = s.spec
+    oh, ow, f = compute(x, k, b, spec).out_shape
+    fns: dict[str, Callable[[], object]] = {
+        "engine": lambda: compute(x, k, b, spec),
+        "conv2d": lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation),
+    }
+    tfn = torch_conv(s, x, k, b)
+    if tfn is not None:
+        fns["torch"] = tfn
+    med = alternating_medians(fns, repeats, budget_s=2.0)
+    flops = 2.0 * oh * ow * f * s.k * s.k * s.c
+    gflops = flops / med["engine"] / 1e6
+    row = Row(
+        s.name, f"{oh}x{ow}x{f}", med["engine"], med["conv2d"], gflops, gflops / peak,
+        engine_peak_mb(x, k, b, spec),
+    )
+    if "torch" in med:
+        row.torch_ms = med["torch"]
+        row.ratio = med["engine"] / med["torch"]
+    if with_window:
+        for key, value in run_child(s, max(5, repeats // 2), blas_limit, tmp).items():
+            setattr(row, key, value)
+    targets = {
+        "ratio": verdict(row.ratio, RATIO_TARGET),
+        "edit": verdict(row.edit_to_paint_ms, s.edit_target_ms()),
+        "stall": verdict(row.ui_stall_ms, STALL_TARGET_MS),
+        "step": verdict(row.step_frame_ms, STEP_TARGET_MS if f <= STEP_TARGET_MAX_MAPS else None, strict=True),
+    }
+    row.targets = {name: v for name, v in targets.items() if v is not None}
+    return row
+
+
+def cell(value: float | None, width: int, digits: int, target: dict[str, Any] | None = None, op: str = "<=") -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    text = f"{value:.{digits}f}"
+    if target is not None:
+        text += f" {op}{target['target']:g} {'ok' if target['pass'] else 'FAIL'}"
+    return f"{text:>{width}}"
 
 
 def table(rows: list[Row]) -> str:
     head = (
-        f"{'scene':32} {'output':12} {'engine ms':>10} {'GFLOP/s':>8} {'torch ms':>9} {'ratio':>6} "
-        f"{'edit->paint ms':>15} {'step frame ms':>14}"
+        f"{'scene':31} {'output':11} {'engine ms':>9} {'conv2d ms':>9} {'GFLOP/s':>7} {'%peak':>5} "
+        f"{'torch ms':>8} {'ratio':>13} {'edit ms':>15} {'stall ms':>15} {'step ms':>13} {'RSS MB':>6}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
-        t = f"{r.torch_ms:9.2f}" if r.torch_ms is not None else f"{'n/a':>9}"
-        ratio = f"{r.ratio:6.2f}" if r.ratio is not None else f"{'n/a':>6}"
-        e = f"{r.edit_to_paint_ms:15.1f}" if r.edit_to_paint_ms is not None else f"{'-':>15}"
-        st = f"{r.step_frame_ms:14.2f}" if r.step_frame_ms is not None else f"{'-':>14}"
-        lines.append(f"{r.scene:32} {r.out_shape:12} {r.engine_ms:10.2f} {r.gflops:8.1f} {t} {ratio} {e} {st}")
+        t = r.targets
+        lines.append(
+            f"{r.scene:31} {r.out_shape:11} {r.engine_ms:9.3f} {r.conv2d_ms:9.3f} {r.gflops:7.1f} "
+            f"{100 * r.peak_share:5.1f} {cell(r.torch_ms, 8, 3)} {cell(r.ratio, 13, 2, t.get('ratio'))} "
+            f"{cell(r.edit_to_paint_ms, 15, 1, t.get('edit'))} {cell(r.ui_stall_ms, 15, 1, t.get('stall'))} "
+            f"{cell(r.step_frame_ms, 13, 2, t.get('step'), '<')} {cell(r.window_rss_mb, 6, 0)}"
+        )
     return "\n".join(lines)
+
+
+def blas_note() -> str:
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    env = f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE unset"
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"BLAS: ? (threadpoolctl not installed), {env}"
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not infos:
+        return f"BLAS: ?, {env}"
+    i = infos[0]
+    return (
+        f"BLAS: {i.get('internal_api')} {i.get('version')} {i.get('architecture')} kernels, "
+        f"{i.get('num_threads')} threads, {env}"
+    )
+
+
+def torch_note() -> str:
+    try:
+        import torch
+    except ImportError:
+        return "torch not installed (pip install torch to fill the torch and ratio columns)"
+    return f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+
+
+@contextlib.contextmanager
+def scratch_dir() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="kernelscope-bench-") as tmp:
+        yield tmp
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="the tiny scene only")
-    ap.add_argument("--repeats", type=int, default=30)
-    ap.add_argument("--no-window", action="store_true", help="skip the offscreen window rows")
-    ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument("--quick", action="store_true", help="the article's 5x5 scene only, few repeats")
+    ap.add_argument("--repeats", type=int, default=30, help="timed calls per measurement (default 30)")
+    ap.add_argument("--no-window", action="store_true", help="skip the offscreen window and start-up columns")
+    ap.add_argument("--no-blas-limit", action="store_true",
+                    help="let the compute worker use every BLAS thread (to measure the limit's effect)")
+    ap.add_argument("--only", metavar="TEXT", help="only the scenes whose name contains TEXT")
+    ap.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
+                    help="write the rows as JSON here (default bench/results.json)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: one scene's window, JSON on stdout
     args = ap.parse_args(argv)
-    scenes = SCENES[:1] if args.quick else SCENES
-    rows = run(scenes, 5 if args.quick else args.repeats, not args.no_window)
-    try:
-        import torch
 
-        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
-    except ImportError:
-        torch_note = "torch not installed: pip install torch to fill the torch columns"
-    print(f"kernelscope bench  {time.strftime('%Y-%m-%d')}  python {platform.python_version()}  "
-          f"numpy {np.__version__}  {os.cpu_count()} cores  ({torch_note})")
+    if args.child:
+        scene = Scene(**json.loads(args.child))
+        print(json.dumps(window_measure(scene, args.repeats, not args.no_blas_limit)))
+        return 0
+
+    scenes = SCENES[:1] if args.quick else SCENES
+    if args.only:
+        scenes = [s for s in scenes if args.only in s.name]
+    repeats = 5 if args.quick else args.repeats
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    peak = matmul_peak_gflops(repeats=5 if args.quick else 15)
+    with scratch_dir() as tmp:
+        rows = []
+        for s in scenes:
+            rows.append(measure_scene(s, repeats, peak, not args.no_window, not args.no_blas_limit, tmp))
+            print(f"  measured {s.name}", file=sys.stderr, flush=True)
+        start = {} if args.no_window else startup_ms(1 if args.quick else 5, tmp)
+
+    meta = {
+        "date": started,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cores": os.cpu_count(),
+        "load_average_1min": load,
+        "blas": blas_note(),
+        "torch": torch_note(),
+        "worker_blas_limit": not args.no_blas_limit,
+        "matmul_peak_gflops": peak,
+        "engine_peak_mb": "NumPy allocations during one engine.compute (tracemalloc)",
+        "window_rss_mb": "peak resident memory (VmHWM) of the per-scene window process",
+        "startup_ms": "subprocess.run timed with perf_counter: process start to a painted window saved",
+    }
+    print(f"kernelscope bench  {started}  python {meta['python']}  numpy {meta['numpy']}  "
+          f"{meta['cores']} cores  load {load:.2f}")
+    print(f"{meta['blas']};  {meta['torch']}")
+    print(f"float32 matmul peak (1024x1024 @ 1024x1024, best of 15): {peak:.1f} GFLOP/s;  "
+          f"compute worker BLAS threads: {'1 (threadpoolctl)' if not args.no_blas_limit else 'all'}")
     print(table(rows))
-    if args.json:
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+    print("engine = engine.compute (filter-major, as the window draws); ratio = engine / torch; engine, conv2d, "
+          "torch: lowest block median. edit, stall, step: medians. RSS = peak of each scene's window process.")
+    for name, ms in start.items():
+        print(f"start-up to a painted window, {name}: {ms:.0f} ms (median of {1 if args.quick else 5} subprocess runs)")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"meta": meta, "startup_ms": start, "rows": [asdict(r) for r in rows]}, indent=2))
     return 0
 
 

@@ -7,13 +7,35 @@ replace the waiting one instead of queueing behind it, so a drag never builds a 
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from kernelscope import engine
 from kernelscope.document import ComputeArgs, Deliver
+
+
+def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[object]]:
+    """A context that runs BLAS on one thread, so the UI thread keeps a core while we compute.
+
+    Uses threadpoolctl when it is installed (optional: not a dependency); without it the worker
+    runs with BLAS's default threads. OpenBLAS's thread count is per process, so for that moment
+    the UI thread's own (small, synchronous) BLAS calls run on one thread too.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return contextlib.nullcontext
+    try:
+        controller = ThreadpoolController().select(user_api="blas")
+    except Exception:  # a broken or unknown BLAS: compute as before rather than not at all
+        return contextlib.nullcontext
+    if not controller.lib_controllers:
+        return contextlib.nullcontext
+    return lambda: controller.limit(limits=1)
 
 
 class ComputeWorker(QObject):
@@ -46,6 +68,7 @@ class ComputeWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        one_blas_thread = _one_blas_thread()  # found on this thread: its start-up costs ~10 ms
         while True:
             with self._lock:
                 while self._waiting is None and not self._stopping:
@@ -55,7 +78,8 @@ class ComputeWorker(QObject):
                 generation, args, deliver = self._waiting  # type: ignore[misc]
                 self._waiting = None
             try:
-                result: Any = engine.compute(*args)
+                with one_blas_thread():
+                    result: Any = engine.compute(*args)
             except engine.ConvError as exc:  # the document validated; keep the UI alive regardless
                 result = exc
             self.computations += 1

@@ -73,8 +73,16 @@ def undoable(label: str) -> Callable[[F], F]:
         @functools.wraps(method)
         def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
             self._open_step(label)
+            before = self._open[-1][1]
             try:
                 return method(self, *args, **kwargs)
+            except (EditError, ConvError, ValueError, TypeError) as exc:
+                # Whole or not at all: whatever the edit got to change is put back.
+                if len(self._open) == 1 and not before.same_as(self._snapshot()):
+                    self._restore(before, record=False)
+                if isinstance(exc, EditError):
+                    raise
+                raise EditError(str(exc)) from None
             finally:
                 self._close_step()
 
@@ -83,8 +91,18 @@ def undoable(label: str) -> Callable[[F], F]:
     return wrap
 
 
-def _frozen(arr: np.ndarray) -> np.ndarray:
-    out = np.array(arr, dtype=np.float32, copy=True, order="C")
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
+    """A private read-only float32 copy; refuses text, NaN, inf and numbers beyond float32."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.array(arr, dtype=np.float32, copy=True, order="C")
+    except (TypeError, ValueError):
+        raise EditError(f"{what} must hold numbers") from None
+    if not np.isfinite(out).all():
+        raise EditError(f"{what} holds a value that is not a finite number (nan, inf, or beyond ±3.4e38)")
     out.flags.writeable = False
     return out
 
@@ -221,11 +239,12 @@ class Document:
             self._undo.append((label, self._snapshot()))
             self._restore(after)
 
-    def _restore(self, s: _Snapshot) -> None:
+    def _restore(self, s: _Snapshot, record: bool = True) -> None:
         self._input, self._kernels, self._bias, self._spec = s.input, s.kernels, s.bias, s.spec
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
-        self.history_changed.emit()
+        if record:
+            self.history_changed.emit()
 
     @property
     def modified(self) -> bool:
@@ -289,15 +308,13 @@ class Document:
     @undoable("edit the input")
     def set_input(self, image: np.ndarray) -> None:
         """Replace the input; refused (nothing changes) if the layer cannot run on it."""
-        arr = np.asarray(image, dtype=np.float32)
+        arr = _frozen(image, "the input")
         if arr.ndim == 2:
-            arr = arr[:, :, None]
+            arr = _frozen(arr[:, :, None])
         if arr.ndim != 3 or arr.shape[2] != self._kernels.shape[2]:
             raise EditError(f"the input must have {self._kernels.shape[2]} channel(s)")
-        if not np.isfinite(arr).all():
-            raise EditError("the input holds a value that is not a finite number")
         self._check_fits(arr.shape, self._spec)
-        self._input = _frozen(arr)
+        self._input = arr
         self.recompute()
         self.input_changed.emit()
 
@@ -369,7 +386,7 @@ class Document:
     @undoable("randomize like Keras")
     def randomize(self, kernels: np.ndarray) -> None:
         """Every filter from "randomize like Keras" (glorot_uniform) at once; biases back to zero."""
-        arr = np.asarray(kernels, dtype=np.float32)
+        arr = _frozen(kernels, "the kernels")
         if arr.shape != self._kernels.shape:
             raise EditError(f"random kernels of shape {arr.shape} do not fit the layer's {self._kernels.shape}")
         self._bias = _frozen(np.zeros_like(self._bias))
@@ -382,8 +399,9 @@ class Document:
             raise EditError(f"a layer here has at most {MAX_FILTERS} filters")
         kh, kw, c, f = self._kernels.shape
         at = f if after is None else after + 1
-        new_k = np.zeros((kh, kw, c, 1), np.float32) if kernel is None else np.asarray(kernel, np.float32)
+        new_k = np.zeros((kh, kw, c, 1), np.float32) if kernel is None else _frozen(kernel, "the new kernel")
         new_k = new_k.reshape(kh, kw, c, 1)
+        bias = self._checked_value(bias, "the new filter's bias")
         kernels = np.concatenate([self._kernels[..., :at], new_k, self._kernels[..., at:]], axis=3)
         biases = np.concatenate([self._bias[:at], [bias], self._bias[at:]]).astype(np.float32)
         self._replace_filters(kernels, biases, at)
@@ -401,9 +419,10 @@ class Document:
         self._replace_filters(kernels, bias, min(filter_index, kernels.shape[3] - 1))
 
     def _replace_filters(self, kernels: np.ndarray, bias: np.ndarray, selected: int) -> None:
-        self._spec = replace(self._spec, filters=int(kernels.shape[3]))
-        self._kernels = _frozen(kernels)
-        self._bias = _frozen(bias)
+        k, b = _frozen(kernels, "the kernels"), _frozen(bias, "the bias")
+        self._spec = replace(self._spec, filters=int(k.shape[3]))
+        self._kernels = k
+        self._bias = b
         self._view = replace(self._view, selected_filter=selected)
         self.recompute()
         self.spec_changed.emit()
@@ -416,6 +435,8 @@ class Document:
         """Change the layer; kernels are kept where they overlap; new weights start at zero."""
         if spec == self._spec:
             return
+        if spec.filters > MAX_FILTERS:
+            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
         self._check_fits(self._input.shape, spec)
         self._reshape_layer(spec)
         self.recompute()
@@ -491,18 +512,18 @@ class Document:
         value_mode: str | None = None,
     ) -> None:
         """A whole new layer (a pasted Conv2D line) and, when its input_shape differs, a new input."""
-        new_input = self._input if image is None else np.asarray(image, np.float32)
-        k = np.asarray(kernels, np.float32)
-        b = np.asarray(bias, np.float32)
+        new_input = self._input if image is None else _frozen(image, "the input")
+        k = _frozen(kernels, "the kernels")
+        b = _frozen(bias, "the bias")
         if k.shape != (*spec.kernel_size, new_input.shape[2], spec.filters) or b.shape != (spec.filters,):
             raise EditError("the kernels do not match the pasted layer")
         if spec.filters > MAX_FILTERS:
             raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
         self._check_fits(new_input.shape, spec)
-        self._input = _frozen(new_input)
+        self._input = new_input
         self._spec = spec
-        self._kernels = _frozen(k)
-        self._bias = _frozen(b)
+        self._kernels = k
+        self._bias = b
         self._view = replace(
             self._view,
             selected_filter=min(self._view.selected_filter, spec.filters - 1),
@@ -544,7 +565,11 @@ class Document:
         self._generation += 1
         args: ComputeArgs = (self._input, self._kernels, self._bias, self._spec)
         if self._scheduler is None or work_of(self._input.shape, self._spec) < SYNC_WORK_LIMIT:
-            self._deliver(self._generation, engine.compute(*args))
+            with np.errstate(over="ignore", invalid="ignore"):
+                result = engine.compute(*args)
+            if not np.isfinite(result.pre_activation).all():
+                raise EditError("these weights make the maps overflow 32-bit numbers: use smaller values")
+            self._deliver(self._generation, result)
         else:
             self._pending = True
             self._scheduler(self._generation, args, self._deliver)
@@ -564,8 +589,8 @@ class Document:
             v = float(value)
         except (TypeError, ValueError):
             raise EditError(f"{what} must be a number, not {value!r}") from None
-        if not np.isfinite(v):
-            raise EditError(f"{what} must be a finite number, not {value!r}")
+        if not np.isfinite(v) or abs(v) > FLOAT32_MAX:
+            raise EditError(f"{what} must be a finite number (at most ±3.4e38), not {value!r}")
         return v
 
     @staticmethod

@@ -474,6 +474,8 @@ class MainWindow(QMainWindow):
         try:
             self.document.set_spec(spec)  # type: ignore[arg-type]
         except EditError as exc:
+            # Back to the layer the document has, so the next edit starts from it; then say why.
+            self.conv_controls.set_spec(self.document.spec)
             self.conv_controls.show_problem(str(exc))
             return
         self.conv_controls.show_problem("")

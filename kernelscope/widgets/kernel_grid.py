@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
 
 from kernelscope.widgets.cell_text import format_value, text_colour_on
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def parse_weight(text: str) -> float:
     """A typed weight: any finite number (``1``, ``-0.5``, ``1e-3``, ``1/9``); ValueError otherwise."""
@@ -27,7 +29,7 @@ def parse_weight(text: str) -> float:
         value = float(num) / float(den)
     else:
         value = float(t)
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) > FLOAT32_MAX:  # 1e39 would be stored as inf
         raise ValueError(t)
     return value
 
@@ -120,7 +122,10 @@ class KernelGrid(QTableWidget):
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
-        self.set_kernel(self._kernel)
+        # Never from inside set_kernel: removing rows hides a scroll bar, whose viewport resize lands
+        # here; changing the table again in the middle of Qt's row removal crashed with an open editor.
+        if not self._updating:
+            self.set_kernel(self._kernel)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._updating:

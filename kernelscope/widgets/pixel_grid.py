@@ -50,6 +50,7 @@ class PixelGrid(QWidget):
     def set_image(self, image: np.ndarray, value_range: tuple[float, float]) -> None:
         self._image = image
         self._range = value_range
+        self._cached_image: QImage | None = None  # rebuilt on the next paint, not on every step
         self.update()
 
     def set_padding(self, pads: tuple[tuple[int, int], tuple[int, int]]) -> None:
@@ -156,7 +157,9 @@ class PixelGrid(QWidget):
             ring = self.cell_rect(-top, -left).united(self.cell_rect(h - 1 + bottom, w - 1 + right))
             p.fillRect(ring, QColor(200, 200, 215))
         body = self.cell_rect(0, 0).united(self.cell_rect(h - 1, w - 1))
-        p.drawImage(body, self._rgb_image())
+        if getattr(self, "_cached_image", None) is None:
+            self._cached_image = self._rgb_image()
+        p.drawImage(body, self._cached_image)
         if size >= 6:
             self._paint_grid_lines(p, size)
         if size >= MIN_CELL_PX_FOR_TEXT:
