@@ -26,6 +26,19 @@ def hover(widget: QWidget, pos: QPoint) -> None:
     _mouse(widget, QMouseEvent.Type.MouseMove, pos, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
 
 
+def open_window(qtbot, session=None, size: tuple[int, int] = (1280, 800)):  # type: ignore[no-untyped-def]
+    """A shown MainWindow on ``session`` (default: the article's scene), closed by qtbot at the end."""
+    from kernelscope.document import Document
+    from kernelscope.main_window import MainWindow
+
+    w = MainWindow(Document(session))
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 def editor_of(table: QAbstractItemView) -> QLineEdit:
     """The cell editor a keystroke opened (offscreen has no focus widget to ask)."""
     editors = [e for e in table.viewport().findChildren(QLineEdit) if e.isVisible()]

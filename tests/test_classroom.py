@@ -18,15 +18,12 @@ from kernelscope.file_controller import FileController
 from kernelscope.lessons import list_lessons, load_lesson
 from kernelscope.main_window import MainWindow
 from kernelscope.sessions import load_session
+from tests.gui import open_window
 
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(Document())
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot)
     yield w
     if w.is_projector():
         w.set_projector(False)

@@ -8,21 +8,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QSpinBox
 
 from kernelscope import engine, kernel_tools, paint_tools
-from kernelscope.document import Document
 from kernelscope.main_window import MainWindow
-from tests.gui import drag, hover, type_into
+from tests.gui import drag, hover, open_window, type_into
 
 ARTICLE_X = np.where(np.eye(5, dtype=bool) | np.fliplr(np.eye(5, dtype=bool)), -1, 1)
 
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(Document())
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return open_window(qtbot)
 
 
 def set_spin(qtbot, spin: QSpinBox, value: int) -> None:  # type: ignore[no-untyped-def]

@@ -11,22 +11,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from kernelscope import engine
-from kernelscope.document import Document
 from kernelscope.engine import ConvSpec
 from kernelscope.main_window import MainWindow
 from kernelscope.sessions import Session, ViewState, default_session
+from tests.gui import open_window
 
 ARTICLE_PRODUCTS = ["-1 x 1 = -1", "1 x 1 = 1", "1 x 1 = 1", "1 x -1 = -1", "-1 x -1 = 1",
                     "1 x -1 = -1", "1 x 1 = 1", "1 x 1 = 1", "-1 x 1 = -1"]
 
 
 def make_window(qtbot, session: Session | None = None) -> MainWindow:  # type: ignore[no-untyped-def]
-    w = MainWindow(Document(session))
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return open_window(qtbot, session)
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from kernelscope import engine
-from kernelscope.document import Document
 from kernelscope.main_window import MainWindow
-from tests.gui import drag, type_into
+from tests.gui import drag, open_window, type_into
 
 
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
-    w = MainWindow(Document())
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return open_window(qtbot)
 
 
 def centre(window: MainWindow, row: int, col: int) -> QPoint:
