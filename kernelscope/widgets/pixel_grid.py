@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from kernelscope import paint_tools
@@ -34,6 +34,8 @@ class PixelGrid(QWidget):
         self._window: tuple[np.ndarray, np.ndarray] | None = None
         self._highlight: set[tuple[int, int]] = set()
         self._overlay: np.ndarray | None = None
+        self._base: QPixmap | None = None
+        self._base_key: tuple[object, ...] = ()
         self._thick = False
         self._last_cell: tuple[int, int] | None = None
         self._background_stroke = False
@@ -50,7 +52,7 @@ class PixelGrid(QWidget):
     def set_image(self, image: np.ndarray, value_range: tuple[float, float]) -> None:
         self._image = image
         self._range = value_range
-        self._cached_image: QImage | None = None  # rebuilt on the next paint, not on every step
+        self._base = None  # redrawn on the next paint; a step does not redraw the cells
         self.update()
 
     def set_padding(self, pads: tuple[tuple[int, int], tuple[int, int]]) -> None:
@@ -147,8 +149,17 @@ class PixelGrid(QWidget):
         h, w = rgb.shape[:2]
         return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
+    def _base_pixmap(self) -> QPixmap:
+        """The cells, the ring, the grid lines and the numbers, drawn once per change of the input
+        or the size: a step only moves the window over this picture."""
+        key = (self.width(), self.height(), self._pads, self._thick, self.devicePixelRatioF())
+        if self._base is not None and self._base_key == key:
+            return self._base
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(max(1, int(self.width() * ratio)), max(1, int(self.height() * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         h, w = self._image.shape[:2]
         size = self.cell_size()
@@ -157,13 +168,19 @@ class PixelGrid(QWidget):
             ring = self.cell_rect(-top, -left).united(self.cell_rect(h - 1 + bottom, w - 1 + right))
             p.fillRect(ring, QColor(200, 200, 215))
         body = self.cell_rect(0, 0).united(self.cell_rect(h - 1, w - 1))
-        if getattr(self, "_cached_image", None) is None:
-            self._cached_image = self._rgb_image()
-        p.drawImage(body, self._cached_image)
+        p.drawImage(body, self._rgb_image())
         if size >= 6:
             self._paint_grid_lines(p, size)
         if size >= MIN_CELL_PX_FOR_TEXT:
             self._paint_numbers(p, size)
+        p.end()
+        self._base, self._base_key = pixmap, key
+        return pixmap
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        size = self.cell_size()
+        p.drawPixmap(0, 0, self._base_pixmap())
         if self._highlight:
             p.setPen(QPen(QColor(255, 170, 0), max(2.0, size * 0.08)))
             for r, c in self._highlight:
