@@ -16,7 +16,8 @@ torch times are the lowest median of blocks of a few calls, taken in turn, and w
   and the pixel grid repainted, in an offscreen window.
 - stall ms: the longest gap between the ticks of a 1 ms QTimer while an edit is applied and its
   result painted through the event loop (the time the UI thread could not answer).
-- step ms: ``document.set_step`` then one turn of the event loop, which paints what changed (the pixel grid, the maps view and the step panel).
+- step ms: ``document.set_step`` then one turn of the event loop, which paints what changed
+  (the pixel grid, the maps view and the step panel).
 - RSS MB: peak resident memory (VmHWM, else ``ru_maxrss``) of the per-scene window process (Python,
   Qt, the window, the document and the worker with that scene); window numbers come from it too.
 - start-up: ``python -m kernelscope --screenshot OUT.png`` run as a subprocess and timed with
