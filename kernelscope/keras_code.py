@@ -19,7 +19,7 @@ import numpy as np
 from kernelscope import __version__
 from kernelscope.engine import ConvSpec, count_params, output_shape
 from kernelscope.export import ExportError, atomic_write_bytes
-from kernelscope.sessions import Session
+from kernelscope.sessions import Session, format_float32
 
 __all__ = ["MAX_INLINE_INPUT_SIDE", "keras_code", "keras_layer_call", "write_keras_code"]
 
@@ -30,24 +30,9 @@ _ONE_LINE_ROW = 16  # a kernel row with at most this many numbers goes on one li
 
 
 def _number(v: np.float32) -> str:
-    """The shortest Python literal that becomes exactly ``v`` in ``np.array([...], dtype="float32")``.
-
-    Whole numbers are written without ".0"; negative zero keeps its sign ("-0.0"). The literal is
-    read as a float64 and then rounded to float32, and the check below makes sure that double step
-    gives ``v`` back (else the float64 repr, which holds every float32 exactly, is used).
-    """
-    f = float(v)
-    if f == 0.0:
-        return "-0.0" if np.signbit(v) else "0"
-    if f.is_integer() and abs(f) < 1e16:
-        return str(int(f))
-    if 1e-4 <= abs(f) < 1e16:
-        text = np.format_float_positional(v, unique=True, trim="-")
-    else:
-        text = np.format_float_scientific(v, unique=True, trim="-")
-    if np.float32(float(text)) != v:  # pragma: no cover - guard against double rounding
-        text = repr(f)
-    return text
+    """The shortest Python literal that becomes exactly ``v`` in ``np.array([...], dtype="float32")``
+    (negative zero keeps its sign)."""
+    return format_float32(v, keep_negative_zero=True)
 
 
 def _strings(arr: np.ndarray) -> np.ndarray:

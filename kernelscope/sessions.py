@@ -593,11 +593,15 @@ def session_to_dict(s: Session) -> dict[str, Any]:
 # --------------------------------------------------------------------------- text
 
 
-def _format_number(v: np.float32) -> str:
-    """The shortest text that reads back as exactly this float32; whole numbers without ".0"."""
+def format_float32(v: np.float32, keep_negative_zero: bool = False) -> str:
+    """The shortest text that reads back as exactly this float32; whole numbers without ".0".
+
+    Session files write negative zero as "0" (a file should not say "-0"); Keras code keeps it
+    ("-0.0") so the weights match bit for bit.
+    """
     f = float(v)
     if f == 0.0:
-        return "0"  # negative zero too: a file should not say "-0"
+        return "-0.0" if keep_negative_zero and np.signbit(v) else "0"
     if f.is_integer() and abs(f) < 1e16:
         return str(int(f))
     if 1e-4 <= abs(f) < 1e16:
@@ -619,7 +623,7 @@ def _format_array(arr: np.ndarray, indent: str) -> str:
     """One line per outermost row (an image row, a kernel row), each row compact JSON."""
     flat = np.ascontiguousarray(arr, dtype=np.float32).ravel()
     uniques, inverse = np.unique(flat, return_inverse=True)
-    table = np.array([_format_number(u) for u in uniques], dtype=object)
+    table = np.array([format_float32(u) for u in uniques], dtype=object)
     strings = table[inverse.ravel()].reshape(arr.shape)
     if strings.ndim == 1:
         return _compact(strings)
