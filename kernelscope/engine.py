@@ -448,6 +448,19 @@ class ConvResult:
     def out_shape(self) -> tuple[int, int, int]:
         return self.maps.shape[1], self.maps.shape[2], self.maps.shape[0]
 
+    def value_range(self, activated: bool = True) -> np.ndarray:
+        """(F, 2) smallest and largest value of each map, computed once and kept: the compute
+        worker asks first, so the UI thread's colour scale costs nothing on big scenes."""
+        key = "_range_activated" if activated else "_range_pre"
+        cached: np.ndarray | None = self.__dict__.get(key)
+        if cached is None:
+            arr = self.maps if activated else self.pre_activation
+            flat = arr.reshape(arr.shape[0], -1)
+            cached = np.stack([flat.min(axis=1), flat.max(axis=1)], axis=1)
+            cached.flags.writeable = False
+            self.__dict__[key] = cached  # a frozen dataclass: the cache bypasses __setattr__
+        return cached
+
     @property
     def steps(self) -> int:
         """One step per output position, row-major."""

@@ -824,7 +824,9 @@ class MainWindow(QMainWindow):
         oh, ow, f = res.out_shape
         self.maps_heading.setText(f"Feature maps  {oh}x{ow}x{f}")
         show_activated = doc.view.show_activation or doc.spec.activation == "linear"
-        self.feature_maps.set_maps(res.maps if show_activated else res.pre_activation)
+        self.feature_maps.set_maps(
+            res.maps if show_activated else res.pre_activation, res.value_range(activated=show_activated)
+        )
         self.pixel_grid.set_padding(res.pads)
         self.map_options.set_state(
             doc.view.colormap, doc.view.shared_scale, doc.view.show_activation, res.spec.activation != "linear"

@@ -40,17 +40,26 @@ def lookup_table(name: str) -> np.ndarray:
     return pg.colormap.get(name).getLookupTable(nPts=256, alpha=False).astype(np.uint8)
 
 
-def scale_levels(maps: np.ndarray, diverging: bool, shared: bool) -> np.ndarray:
-    """(F, 2) colour levels: centred on zero for a diverging map, min..max for a sequential one."""
+def scale_levels(
+    maps: np.ndarray, diverging: bool, shared: bool, ranges: np.ndarray | None = None
+) -> np.ndarray:
+    """(F, 2) colour levels: centred on zero for a diverging map, min..max for a sequential one.
+
+    ``ranges`` ((F, 2) min and max per map, when the result already knows them) saves a pass over
+    every value on the UI thread.
+    """
     f = maps.shape[0]
-    flat = maps.reshape(f, -1)
+    if ranges is None:
+        flat = maps.reshape(f, -1)
+        ranges = np.stack([flat.min(axis=1), flat.max(axis=1)], axis=1) if f else np.zeros((0, 2))
+    ranges = np.asarray(ranges, np.float64)
     if diverging:
-        lim = np.abs(flat).max(axis=1)
+        lim = np.abs(ranges).max(axis=1)
         if shared:
             lim[:] = lim.max() if f else 1.0
         lim = np.where(lim > 0, lim, 1.0)
         return np.stack([-lim, lim], axis=1)
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    lo, hi = ranges[:, 0].copy(), ranges[:, 1].copy()
     if shared:
         lo[:], hi[:] = lo.min(), hi.max()
     same = hi <= lo
@@ -290,9 +299,11 @@ class FeatureMaps(QWidget):
         self._shared = shared
         self._redraw()
 
-    def set_maps(self, maps: np.ndarray) -> None:
-        """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes."""
+    def set_maps(self, maps: np.ndarray, ranges: np.ndarray | None = None) -> None:
+        """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes.
+        ``ranges``: each map's (min, max) when already known."""
         self._maps = maps
+        self._ranges = ranges
         self._redraw()
 
     def set_cell(self, row: int | None, col: int | None) -> None:
@@ -337,7 +348,10 @@ class FeatureMaps(QWidget):
             self._mosaic = mosaic
             self._build_overlays()
         cmap = COLORMAPS[self._colormap]
-        self._levels = scale_levels(self._maps, cmap.diverging, self._shared)
+        ranges = getattr(self, "_ranges", None)
+        if ranges is not None and len(ranges) != f:
+            ranges = None
+        self._levels = scale_levels(self._maps, cmap.diverging, self._shared, ranges)
         mh, mw = mosaic.shape
         # Never colour more cells than the screen has pixels: large maps are drawn from every s-th
         # cell (numbers, hover and clicks still read the full maps).
