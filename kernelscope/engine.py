@@ -260,35 +260,35 @@ def _float32_copy(arr: np.ndarray) -> np.ndarray:
         return np.array(arr, dtype=np.float32, order="C")
 
 
+def _real_float32(arr: np.ndarray, what: str, not_finite: str) -> np.ndarray:
+    """The one check every array goes through: real numbers, copied to float32, all finite."""
+    if arr.dtype.kind not in _REAL_KINDS:
+        raise ConvError(f"{what} must hold real numbers")
+    out = _float32_copy(arr)
+    if not np.isfinite(out).all():
+        raise ConvError(f"{not_finite} is not a finite number (nan, inf or too large)")
+    return out
+
+
 def _as_input(x: Any) -> np.ndarray:
     arr = np.asarray(x)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or min(arr.shape) < 1:
         raise ConvError(f"the input must be (height, width) or (height, width, channels), not shape {arr.shape}")
-    if arr.dtype.kind not in _REAL_KINDS:
-        raise ConvError("the input must hold real numbers")
-    arr = _float32_copy(arr)
-    if not np.isfinite(arr).all():
-        raise ConvError("the input holds a value that is not a finite number (nan, inf or too large)")
-    return arr
+    return _real_float32(arr, "the input", "a value in the input")
 
 
 def _as_kernels(kernels: Any, channels: int) -> np.ndarray:
     arr = np.asarray(kernels)
     if arr.ndim != 4 or min(arr.shape) < 1:
         raise ConvError(f"kernels must be (kh, kw, channels, filters) as in Keras, not shape {arr.shape}")
-    if arr.dtype.kind not in _REAL_KINDS:
-        raise ConvError("the kernels must hold real numbers")
-    if arr.shape[2] != channels:
+    if arr.dtype.kind in _REAL_KINDS and arr.shape[2] != channels:
         raise ConvError(
             f"the kernels have {arr.shape[2]} input channel(s) but the input has {channels}: "
             "each filter needs one kernel slice per input channel"
         )
-    arr = _float32_copy(arr)
-    if not np.isfinite(arr).all():
-        raise ConvError("a kernel weight is not a finite number (nan, inf or too large)")
-    return arr
+    return _real_float32(arr, "the kernels", "a kernel weight")
 
 
 def _as_bias(bias: Any, filters: int) -> np.ndarray:
@@ -297,12 +297,7 @@ def _as_bias(bias: Any, filters: int) -> np.ndarray:
     arr = np.asarray(bias)
     if arr.shape != (filters,):
         raise ConvError(f"bias must hold one number per filter ({filters}), not shape {arr.shape}")
-    if arr.dtype.kind not in _REAL_KINDS:
-        raise ConvError("the bias must hold real numbers")
-    arr = _float32_copy(arr)
-    if not np.isfinite(arr).all():
-        raise ConvError("a bias is not a finite number (nan, inf or too large)")
-    return arr
+    return _real_float32(arr, "the bias", "a bias")
 
 
 # --------------------------------------------------------------------------- the convolution

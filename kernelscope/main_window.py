@@ -763,7 +763,6 @@ class MainWindow(QMainWindow):
         self._refresh_input()
         self._refresh_layer()
         self._refresh_view()
-        self._refresh_maps()
 
     def _refresh_input(self) -> None:
         doc = self.document
@@ -799,12 +798,17 @@ class MainWindow(QMainWindow):
         doc = self.document
         v = doc.view
         self.map_options.set_state(v.colormap, v.shared_scale, v.show_activation, doc.spec.activation != "linear")
-        self.feature_maps.set_colormap(v.colormap)
         for name, act in self.colormap_actions.items():
             act.setChecked(name == v.colormap)
-        self.feature_maps.set_shared_scale(v.shared_scale)
         self._refresh_kernels()
-        self._refresh_maps()
+        # Selecting a filter is a view change too: recolour the maps only when their look changed.
+        style = (v.colormap, v.shared_scale, v.show_activation)
+        if style != self._map_style:
+            self._map_style = style
+            self.feature_maps.set_style(v.colormap, v.shared_scale)
+            self._refresh_maps()
+
+    _map_style: tuple[object, ...] = ()
 
     def _refresh_keras_line(self) -> None:
         doc = self.document

@@ -345,17 +345,22 @@ def test_an_unreadable_or_huge_image_changes_nothing(
     assert fragment in window.message.text()
 
 
-@pytest.mark.parametrize("where", ["missing-folder", "under-a-file", "a-folder"])
-def test_an_unwritable_export_path_is_a_message_and_writes_nothing(
-    window: MainWindow, tmp_path: Path, where: str
-) -> None:
+def unwritable_target(tmp_path: Path, where: str) -> Path:
+    """A maps.npy path that cannot be written: in a missing folder, under a file, or a folder."""
     (tmp_path / "plain.txt").write_text("a file, not a folder")
     (tmp_path / "maps.npy").mkdir()
-    target = {
+    return {
         "missing-folder": tmp_path / "no-such-folder" / "maps.npy",
         "under-a-file": tmp_path / "plain.txt" / "maps.npy",
         "a-folder": tmp_path / "maps.npy",
     }[where]
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "under-a-file", "a-folder"])
+def test_an_unwritable_export_path_is_a_message_and_writes_nothing(
+    window: MainWindow, tmp_path: Path, where: str
+) -> None:
+    target = unwritable_target(tmp_path, where)
     listing = sorted(p.name for p in tmp_path.rglob("*"))
     window.files.ask_save_path = lambda *_args: str(target)  # type: ignore[method-assign]
     before = state(window.document)
@@ -534,13 +539,7 @@ def test_cli_unknown_lesson_exits_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("where", ["missing-folder", "under-a-file", "a-folder"])
 def test_cli_unwritable_npy_path_exits_2(session_file: Path, tmp_path: Path, where: str) -> None:
-    (tmp_path / "plain.txt").write_text("a file, not a folder")
-    (tmp_path / "maps.npy").mkdir()
-    target = {
-        "missing-folder": tmp_path / "no-such-folder" / "maps.npy",
-        "under-a-file": tmp_path / "plain.txt" / "maps.npy",
-        "a-folder": tmp_path / "maps.npy",
-    }[where]
+    target = unwritable_target(tmp_path, where)
     listing = sorted(p.name for p in tmp_path.rglob("*"))
     assert_refused(run_cli("export", str(session_file), "--npy", str(target)), "maps.npy")
     assert sorted(p.name for p in tmp_path.rglob("*")) == listing

@@ -288,16 +288,14 @@ class FeatureMaps(QWidget):
         return self.view.mapViewToScene(QRectF(ox + col, oy + row, 1, 1)).boundingRect()
 
     # ------------------------------------------------------------------ data in
-    def set_colormap(self, name: str) -> None:
-        if name not in COLORMAPS:
-            raise ValueError(f"unknown colour map {name!r}")
-        self._colormap = name
-        self._lut = lookup_table(name)
-        self._redraw()
-
-    def set_shared_scale(self, shared: bool) -> None:
-        self._shared = shared
-        self._redraw()
+    def set_style(self, colormap: str, shared_scale: bool) -> None:
+        """Colour map and scale for the next ``set_maps`` (one redraw, not one per setting)."""
+        if colormap not in COLORMAPS:
+            raise ValueError(f"unknown colour map {colormap!r}")
+        if colormap != self._colormap:
+            self._colormap = colormap
+            self._lut = lookup_table(colormap)
+        self._shared = shared_scale
 
     def set_maps(self, maps: np.ndarray, ranges: np.ndarray | None = None) -> None:
         """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes.
