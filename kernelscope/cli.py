@@ -89,10 +89,16 @@ def _export_parser() -> _Parser:
     return p
 
 
-def _gui_application() -> None:
-    """A QGuiApplication for drawing GIF frames: offscreen when there is no display, Qt's noise filtered."""
+def _offscreen_without_display() -> None:
+    """Drawing to a file needs no screen: on a machine without one (a server, CI, ssh) Qt would
+    abort looking for X, so pick its offscreen platform unless the person chose one."""
     if sys.platform not in ("win32", "darwin") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _gui_application() -> None:
+    """A QGuiApplication for drawing GIF frames: offscreen when there is no display, Qt's noise filtered."""
+    _offscreen_without_display()
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:
@@ -202,6 +208,7 @@ def _export(argv: Sequence[str]) -> int:
         if args.png is not None:
             from kernelscope import app
 
+            _offscreen_without_display()
             app.application()  # a full QApplication (a GIF below can draw with it too)
             app.screenshot(args.png, session)
             sys.stdout.write(f"wrote {args.png}\n")
@@ -261,6 +268,7 @@ def _window(argv: Sequence[str]) -> int:
     from kernelscope import app
 
     if args.screenshot is not None:
+        _offscreen_without_display()
         try:
             app.screenshot(args.screenshot, session, args.size, projector=args.projector)
         except OSError as exc:

@@ -98,7 +98,7 @@ def test_every_frame_matches_the_trace(window: MainWindow, qtbot) -> None:  # ty
         rows, cols = window.pixel_grid._window  # type: ignore[misc]
         np.testing.assert_array_equal(rows, trace.rows)
         np.testing.assert_array_equal(cols, trace.cols)
-        frame = window.feature_maps._frames[0].rect()
+        frame = window.feature_maps.marks.frame_rect(0)
         assert (frame.y() - window.feature_maps.mosaic().origin(0)[0], frame.x()) == (r, c)
         assert window.step_panel.summary.text().splitlines()[0] == f"SUM = {int(trace.total)}"
 
@@ -187,11 +187,12 @@ def test_reveal_mode_veils_cells_after_the_current_one(window: MainWindow) -> No
     assert fm.revealed(0, 1, 1)
     assert not fm.revealed(0, 1, 2)
     assert not fm.revealed(0, 2, 0)
-    rest, below = fm._veils[0]
-    assert rest.isVisible()
-    assert below.isVisible()
+    origin_y, origin_x = fm.mosaic().origin(0)
+    rest, below = fm.marks.veil_rects(0)
+    assert (rest.x() - origin_x, rest.y() - origin_y, rest.width(), rest.height()) == (2, 1, 1, 1)
+    assert (below.x() - origin_x, below.y() - origin_y, below.width(), below.height()) == (0, 2, 3, 1)
     window.step_panel.reveal_box.setChecked(False)
-    assert not below.isVisible()
+    assert fm.marks.veil_rects(0) == []
 
 
 def test_kernel_on_input_writes_the_weights(window: MainWindow) -> None:

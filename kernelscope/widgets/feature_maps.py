@@ -19,7 +19,6 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -136,6 +135,8 @@ class CellNumbers(QGraphicsItem):
         self._colours = np.zeros((0, 1, 1, 3), np.uint8)
         self._mosaic = Mosaic(0, 1, 1, 1, 1, 1)
         self._scale = 0.34
+        # Drawn once per change of the maps or the zoom, then blitted: a step repaints the frames.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def set_scale(self, fraction: float) -> None:
         """Text height as a fraction of the cell."""
@@ -175,6 +176,128 @@ class CellNumbers(QGraphicsItem):
                     text = format_value(float(self._maps[k, r, c]), cell_px)
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
+
+
+class MapTitles(QGraphicsItem):
+    """Every map's title in one item at a fixed pixel size: one paint call for all of them, cached
+    as a device pixmap, so a step (which moves only the frames) never re-lays out 32 texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._titles: list[tuple[str, float, float]] = []
+        self._font = QFont()
+        self._ink = QColor(30, 30, 30)
+        self._rect = QRectF()
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_titles(self, titles: list[tuple[str, float, float]], font: QFont, ink: QColor, rect: QRectF) -> None:
+        """``titles``: (text, x, y) with the text's bottom-left at the view point (x, y)."""
+        self.prepareGeometryChange()
+        self._titles, self._font, self._ink, self._rect = titles, font, ink, rect
+        self.update()
+
+    def texts(self) -> list[str]:
+        return [t for t, _, _ in self._titles]
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        transform = painter.worldTransform()
+        painter.save()
+        painter.setWorldTransform(QTransform())
+        painter.setFont(self._font)
+        painter.setPen(self._ink)
+        descent = QFontMetrics(self._font).descent()
+        for text, x, y in self._titles:
+            p = transform.map(QPointF(x, y))
+            painter.drawText(QPointF(p.x() + 2, p.y() - descent - 1), text)
+        painter.restore()
+
+
+class CellMarks(QGraphicsItem):
+    """The current-cell frame on every map and, in reveal mode, the veils over the cells still to
+    come: one item, so a step is one update of one item instead of moving 3 x F items."""
+
+    VEIL = QColor(236, 236, 236)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mosaic: Mosaic | None = None
+        self._cell: tuple[int, int] | None = None
+        self._reveal = False
+        self._drawn_step = 1
+        self._pen = QPen(FRAME_RED, 3)
+        self._pen.setCosmetic(True)
+        self.setZValue(10)
+
+    def set_marks(self, mosaic: Mosaic | None, cell: tuple[int, int] | None, reveal: bool) -> None:
+        if mosaic != self._mosaic:
+            self.prepareGeometryChange()
+        self._mosaic, self._cell, self._reveal = mosaic, cell, reveal
+        self.update()
+
+    def set_thick(self, on: bool) -> None:
+        self._pen.setWidthF(6 if on else 3)
+        self.update()
+
+    def set_drawn_step(self, step: int) -> None:
+        """Maps drawn from every ``step``-th cell cover whole steps: the veils cover them too."""
+        self._drawn_step = max(1, step)
+        self.update()
+
+    def pen(self) -> QPen:
+        return QPen(self._pen)
+
+    def frame_rect(self, k: int) -> QRectF | None:
+        """Where map ``k``'s current-cell frame is drawn (view coordinates), or None when hidden."""
+        if self._mosaic is None or self._cell is None or not 0 <= k < self._mosaic.count:
+            return None
+        oy, ox = self._mosaic.origin(k)
+        r, c = self._cell
+        return QRectF(ox + c, oy + r, 1, 1)
+
+    def veil_rects(self, k: int) -> list[QRectF]:
+        """The veiled parts of map ``k``: the rest of the current row, then the rows below."""
+        frame = self.frame_rect(k)
+        if frame is None or not self._reveal:
+            return []
+        m = self._mosaic
+        assert m is not None
+        assert self._cell is not None
+        oy, ox = m.origin(k)
+        r, c = self._cell
+        s = self._drawn_step
+        w, h = -(-m.w // s) * s, -(-m.h // s) * s  # what the decimated image covers
+        rects = []
+        if c + 1 < m.w:
+            rects.append(QRectF(ox + c + 1, oy + r, w - c - 1, 1))
+        if r + 1 < m.h:
+            rects.append(QRectF(ox, oy + r + 1, w, h - r - 1))
+        return rects
+
+    def boundingRect(self) -> QRectF:
+        if self._mosaic is None:
+            return QRectF()
+        h, w = self._mosaic.shape
+        return QRectF(-1, -1, w + 2, h + 2)  # room for the frame's pen outside the edge cells
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        if self._mosaic is None or self._cell is None:
+            return
+        count = self._mosaic.count
+        if self._reveal:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self.VEIL)
+            for k in range(count):
+                for rect in self.veil_rects(k):
+                    painter.drawRect(rect)
+        painter.setPen(self._pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for k in range(count):
+            rect = self.frame_rect(k)
+            if rect is not None:
+                painter.drawRect(rect)
 
 
 class ColourBar(QWidget):
@@ -233,7 +356,14 @@ class FeatureMaps(QWidget):
         self.view = pg.ViewBox(lockAspect=True, enableMouse=False, invertY=True, enableMenu=False)
         self.view_widget.setCentralItem(self.view)
         self.image = pg.ImageItem(axisOrder="row-major")
+        # The scaled mosaic is kept as a device pixmap until the maps or the zoom change, so a step
+        # (frames moving over every map) blits it instead of rescaling the image.
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.view.addItem(self.image)
+        self.titles = MapTitles()
+        self.view.addItem(self.titles)
+        self.marks = CellMarks()
+        self.view.addItem(self.marks)
         self.numbers = CellNumbers()
         self.view.addItem(self.numbers)
         self.colour_bar = ColourBar()
@@ -255,13 +385,10 @@ class FeatureMaps(QWidget):
         self._maps = np.zeros((1, 1, 1), np.float32)
         self._levels = np.array([[-1.0, 1.0]])
         self._mosaic: Mosaic | None = None
-        self._titles: list[pg.TextItem] = []
-        self._frames: list[QGraphicsRectItem] = []
         self._cell: tuple[int, int] | None = None
         self._reveal = False
         self._thick = False
         self._background = BACKGROUND
-        self._veils: list[tuple[QGraphicsRectItem, QGraphicsRectItem]] = []
         self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -313,10 +440,7 @@ class FeatureMaps(QWidget):
         """Projector mode: thicker current-cell frames and larger numbers."""
         self._thick = on
         self.numbers.set_scale(0.44 if on else 0.34)
-        for frame in self._frames:
-            pen = frame.pen()
-            pen.setWidthF(6 if on else 3)
-            frame.setPen(pen)
+        self.marks.set_thick(on)
 
     def set_dark(self, on: bool) -> None:
         self.view_widget.setBackground("k" if on else "w")
@@ -344,7 +468,7 @@ class FeatureMaps(QWidget):
         rebuilt = mosaic != self._mosaic
         if rebuilt:
             self._mosaic = mosaic
-            self._build_overlays()
+            self._build_titles()
         cmap = COLORMAPS[self._colormap]
         ranges = getattr(self, "_ranges", None)
         if ranges is not None and len(ranges) != f:
@@ -364,16 +488,14 @@ class FeatureMaps(QWidget):
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(0, 0, rgb.shape[1] * s, rgb.shape[0] * s))
         self.display_step = s
+        self.marks.set_drawn_step(s)
         self.numbers.set_data(self._maps, colours, mosaic)
         self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
         if rebuilt:
             self.view.setRange(QRectF(0, 0, mw, mh), padding=0.01)
             self._place_frames()
 
-    def _build_overlays(self) -> None:
-        for item in [*self._titles, *self._frames, *(v for pair in self._veils for v in pair)]:
-            self.view.removeItem(item)
-        self._titles, self._frames, self._veils = [], [], []
+    def _build_titles(self) -> None:
         assert self._mosaic is not None
         m = self._mosaic
         font = QFont()
@@ -381,50 +503,15 @@ class FeatureMaps(QWidget):
         mh, mw = m.shape
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
         fits = QFontMetrics(font).horizontalAdvance(f"filter {m.count}") + 8 <= (m.w + m.gap_x) * scale
+        ink = QColor(30, 30, 30) if sum(self._background) > 380 else QColor(230, 230, 230)
+        titles = []
         for k in range(m.count):
             oy, ox = m.origin(k)
-            ink = (30, 30, 30) if sum(self._background) > 380 else (230, 230, 230)
-            title = pg.TextItem(f"filter {k + 1}" if fits else f"{k + 1}", color=ink, anchor=(0, 1))
-            title.setFont(font)
-            title.setPos(ox, oy)
-            self.view.addItem(title)
-            frame = QGraphicsRectItem(QRectF(0, 0, 1, 1))
-            pen = QPen(FRAME_RED, 6 if self._thick else 3)
-            pen.setCosmetic(True)
-            frame.setPen(pen)
-            frame.setZValue(10)
-            frame.hide()
-            self.view.addItem(frame)
-            self._titles.append(title)
-            self._frames.append(frame)
-            veils = (QGraphicsRectItem(), QGraphicsRectItem())
-            for veil in veils:
-                veil.setBrush(QColor(236, 236, 236))
-                veil.setPen(QPen(Qt.PenStyle.NoPen))
-                veil.setZValue(5)
-                veil.hide()
-                self.view.addItem(veil)
-            self._veils.append(veils)
+            titles.append((f"filter {k + 1}" if fits else f"{k + 1}", float(ox), float(oy)))
+        self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))
 
     def _place_frames(self) -> None:
-        if self._mosaic is None:
-            return
-        m = self._mosaic
-        for k, frame in enumerate(self._frames):
-            rest_of_row, rows_below = self._veils[k]
-            if self._cell is None:
-                frame.hide()
-                rest_of_row.hide()
-                rows_below.hide()
-                continue
-            oy, ox = m.origin(k)
-            r, c = self._cell
-            frame.setRect(QRectF(ox + c, oy + r, 1, 1))
-            frame.show()
-            rest_of_row.setRect(QRectF(ox + c + 1, oy + r, m.w - c - 1, 1))
-            rows_below.setRect(QRectF(ox, oy + r + 1, m.w, m.h - r - 1))
-            rest_of_row.setVisible(self._reveal and c + 1 < m.w)
-            rows_below.setVisible(self._reveal and r + 1 < m.h)
+        self.marks.set_marks(self._mosaic, self._cell, self._reveal)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]

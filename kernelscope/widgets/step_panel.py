@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from kernelscope.arithmetic import StepText, groups_text
+from kernelscope.widgets.layout_fence import LayoutFence
 
 __all__ = ["StepPanel"]
 
@@ -160,7 +161,7 @@ class StepPanel(QWidget):
         for button in self._transport_buttons():
             transport.addWidget(button)
         transport.addSpacing(8)
-        transport.addWidget(self.position_label, 1)
+        transport.addWidget(LayoutFence(self.position_label), 1)
 
         options = QHBoxLayout()
         options.addWidget(self.speed_box)
@@ -175,11 +176,11 @@ class StepPanel(QWidget):
         layout.addLayout(transport)
         layout.addWidget(self.slider)
         layout.addLayout(options)
-        layout.addWidget(self.title)
+        layout.addWidget(LayoutFence(self.title))
         self._body = QGridLayout()
         self._body.setContentsMargins(0, 0, 0, 0)
         self._body.addWidget(self.products, 0, 0)
-        self._body.addWidget(self.summary, 1, 0)
+        self._body.addWidget(LayoutFence(self.summary), 1, 0)
         self._body.setRowStretch(0, 1)
         layout.addLayout(self._body, 1)
 
