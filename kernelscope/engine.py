@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from kernelscope.buffer_pool import POOLED_MIN_BYTES, BufferPool
+
 __all__ = [
     "ACTIVATIONS",
     "PADDINGS",
@@ -43,6 +45,8 @@ _BLOCK_ELEMENTS = 1 << 19
 # few MB costs more in page faults (~1.5 us per 4 KiB page measured here) than the GEMM itself.
 _SCRATCH_KEEP = 1 << 22
 _scratch = threading.local()
+# Results' arrays (the padded input, the maps) come from here: memory that is already mapped.
+_pool = BufferPool()
 
 
 class ConvError(ValueError):
@@ -115,6 +119,14 @@ def activate(z: np.ndarray | float, name: str | None) -> np.ndarray:
     """Apply a Keras activation, computed in float64 and returned as float32."""
     fn = ACTIVATIONS[canonical_activation(name)]
     return np.asarray(fn(np.asarray(z, dtype=np.float64)), dtype=np.float32)
+
+
+def _activate_maps(pre: np.ndarray, name: str) -> np.ndarray:
+    """The activated maps: relu, the common case, straight in float32 (max(z, 0) is exact, so
+    the same bits as :func:`activate` without its float64 copies); the others through it."""
+    if name == "relu":
+        return np.maximum(pre, np.float32(0), out=_pool.empty(pre.shape))
+    return activate(pre, name)
 
 
 # --------------------------------------------------------------------------- the layer
@@ -253,11 +265,16 @@ def _float32_copy(arr: np.ndarray) -> np.ndarray:
     """A private C-contiguous float32 copy: never the caller's array, so the snapshot cannot change
     under us and the caller's array is not made read-only. Values beyond float32 become inf
     silently here and are refused by the caller's finiteness check."""
-    if arr.dtype == np.float32:  # nothing to round: skip the errstate context (a microsecond)
-        same: np.ndarray = arr.copy(order="C")
-        return same
+    if arr.nbytes < POOLED_MIN_BYTES:  # kernels, bias, small inputs: malloc's own memory
+        if arr.dtype == np.float32:  # nothing to round: skip the errstate context (a microsecond)
+            same: np.ndarray = arr.copy(order="C")
+            return same
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.array(arr, dtype=np.float32, order="C")
+    out = _pool.empty(arr.shape)
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.array(arr, dtype=np.float32, order="C")
+        np.copyto(out, arr, casting="unsafe")
+    return out
 
 
 def _real_float32(arr: np.ndarray, what: str, not_finite: str) -> np.ndarray:
@@ -310,7 +327,13 @@ def _padded_channels(xin: np.ndarray, pads: tuple[Pair, Pair]) -> np.ndarray:
     h, w, c = xin.shape
     if c == 1 and not (top or bottom or left or right):
         return xin.reshape(1, h, w)
-    xc = np.zeros((c, h + top + bottom, w + left + right), dtype=np.float32)
+    hp, wp = h + top + bottom, w + left + right
+    xc = _pool.empty((c, hp, wp))
+    if top or bottom or left or right:  # zero only the ring: the inside is written next
+        xc[:, :top] = 0
+        xc[:, top + h :] = 0
+        xc[:, top : top + h, :left] = 0
+        xc[:, top : top + h, left + w :] = 0
     xc[:, top : top + h, left : left + w] = xin.transpose(2, 0, 1)
     return xc
 
@@ -370,11 +393,11 @@ def _correlate(
         kmat[:, taps] = bias
     rows = max(1, min(oh, _BLOCK_ELEMENTS // max(1, ow * taps)))
     if keras_layout:
-        out = np.empty((oh, ow, f), dtype=np.float32)
+        out = _pool.empty((oh, ow, f))
         positions = out.reshape(oh * ow, f)
         product = _scratch_buffer("product", f * rows * ow).reshape(f, rows * ow)
     else:
-        out = np.empty((f, oh, ow), dtype=np.float32)
+        out = _pool.empty((f, oh, ow))
         flat = out.reshape(f, oh * ow)
     cols = _scratch_buffer("columns", k * rows * ow).reshape(k, rows * ow)
     if bias is not None:
@@ -562,7 +585,7 @@ def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
     """Convolve with a validated spec and keep everything a step needs (no copy on a step)."""
     xin, k, b, (oh, ow, _), pads, xc = _prepare(x, kernels, bias, spec)
     pre = _correlate(xc, (oh, ow), spec, k, b if spec.use_bias else None)
-    maps = pre if spec.activation == "linear" else activate(pre, spec.activation)
+    maps = pre if spec.activation == "linear" else _activate_maps(pre, spec.activation)
     xp = xc.transpose(1, 2, 0)  # (Hp, Wp, C) view of the padded input
     for arr in (xin, k, b, xc, xp, pre, maps):
         arr.flags.writeable = False
@@ -597,4 +620,4 @@ def conv2d(
     )
     _, k, b, (oh, ow, _), _, xc = _prepare(x, karr, bias, spec)
     pre = _correlate(xc, (oh, ow), spec, k, b if spec.use_bias else None, keras_layout=True)
-    return pre if spec.activation == "linear" else activate(pre, spec.activation)
+    return pre if spec.activation == "linear" else _activate_maps(pre, spec.activation)
