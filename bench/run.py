@@ -23,9 +23,18 @@ torch times are the lowest median of blocks of a few calls, taken in turn, and w
 - start-up: ``python -m kernelscope --screenshot OUT.png`` run as a subprocess and timed with
   ``perf_counter`` around ``subprocess.run``, beside a bare PySide6 + pyqtgraph window as the floor.
 
+- core ms, core/torch: the convolution alone (``engine._correlate`` on inputs already validated and
+  padded: im2col, GEMM and bias), the same work torch's ``conv2d`` does; engine ms adds what
+  ``compute`` does on top (checking every value is finite, private copies, the read-only snapshot).
+
 Each row prints its targets (spec section 3) with ok / FAIL. Compare ratios, not absolute numbers:
-the machines are shared and noisy. ``OPENBLAS_CORETYPE`` (set on some machines) changes NumPy's
-BLAS kernels: the header names the kernel in use (needs threadpoolctl) and the variable's value.
+the machines are shared and noisy.
+
+BLAS kernels: some machines here set ``OPENBLAS_CORETYPE`` (and ``OPENBLAS_L2_SIZE``) for old
+OpenBLAS builds that crash on their processors; with a current NumPy they only force slower
+kernels (Haswell's AVX2 on an AVX-512 machine) on NumPy and not on torch. So the bench restarts
+itself once without both, as a person's machine would run, and says so in its header;
+``--keep-blas-env`` measures with them. The header names the kernels in use (threadpoolctl).
 """
 
 from __future__ import annotations
@@ -50,11 +59,32 @@ from typing import Any
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np
+BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+RESTARTED_MARK = "KERNELSCOPE_BENCH_UNSET_BLAS"  # what the restart removed, for the header
+
+
+def _restart_without_blas_overrides(argv: list[str]) -> None:
+    """Before NumPy loads OpenBLAS (it reads the variables once): run again without them."""
+    if "--keep-blas-env" in argv or "--child" in argv or RESTARTED_MARK in os.environ:
+        return
+    removed = [f"{k}={os.environ[k]}" for k in BLAS_OVERRIDES if k in os.environ]
+    if not removed:
+        return
+    env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
+    env[RESTARTED_MARK] = " ".join(removed)
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *argv], env)
+
+
+if __name__ == "__main__":
+    _restart_without_blas_overrides(sys.argv[1:])
+
+import numpy as np  # noqa: E402  (after the restart above: NumPy reads the variables once)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kernelscope import engine  # noqa: E402
 from kernelscope.engine import ConvSpec, compute, conv2d  # noqa: E402
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
@@ -113,8 +143,10 @@ class Row:
     gflops: float
     peak_share: float
     engine_peak_mb: float  # NumPy allocations during one compute() (tracemalloc)
+    core_ms: float = 0.0  # the convolution alone (engine._correlate on prepared inputs)
     torch_ms: float | None = None
     ratio: float | None = None
+    core_ratio: float | None = None
     edit_to_paint_ms: float | None = None
     ui_stall_ms: float | None = None  # median over edits of the longest tick gap
     ui_stall_worst_ms: float | None = None
@@ -422,9 +454,11 @@ def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_l
     x, k, b = scene_arrays(s)
     spec = s.spec
     oh, ow, f = compute(x, k, b, spec).out_shape
+    _, kp, bp, (coh, cow, _), _, xc = engine._prepare(x, k, b, spec)
     fns: dict[str, Callable[[], object]] = {
         "engine": lambda: compute(x, k, b, spec),
         "conv2d": lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation),
+        "core": lambda: engine._correlate(xc, (coh, cow), spec, kp, bp),
     }
     tfn = torch_conv(s, x, k, b)
     if tfn is not None:
@@ -434,11 +468,12 @@ def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_l
     gflops = flops / med["engine"] / 1e6
     row = Row(
         s.name, f"{oh}x{ow}x{f}", med["engine"], med["conv2d"], gflops, gflops / peak,
-        engine_peak_mb(x, k, b, spec),
+        engine_peak_mb(x, k, b, spec), med["core"],
     )
     if "torch" in med:
         row.torch_ms = med["torch"]
         row.ratio = med["engine"] / med["torch"]
+        row.core_ratio = med["core"] / med["torch"]
     if with_window:
         for key, value in run_child(s, max(5, repeats // 2), blas_limit, tmp).items():
             setattr(row, key, value)
@@ -463,15 +498,17 @@ def cell(value: float | None, width: int, digits: int, target: dict[str, Any] | 
 
 def table(rows: list[Row]) -> str:
     head = (
-        f"{'scene':31} {'output':11} {'engine ms':>9} {'conv2d ms':>9} {'GFLOP/s':>7} {'%peak':>5} "
-        f"{'torch ms':>8} {'ratio':>13} {'edit ms':>15} {'stall ms':>15} {'step ms':>13} {'RSS MB':>6}"
+        f"{'scene':31} {'output':11} {'engine ms':>9} {'conv2d ms':>9} {'core ms':>8} {'GFLOP/s':>7} {'%peak':>5} "
+        f"{'torch ms':>8} {'ratio':>13} {'core/torch':>10} {'edit ms':>15} {'stall ms':>15} {'step ms':>13} "
+        f"{'RSS MB':>6}"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
         t = r.targets
         lines.append(
-            f"{r.scene:31} {r.out_shape:11} {r.engine_ms:9.3f} {r.conv2d_ms:9.3f} {r.gflops:7.1f} "
+            f"{r.scene:31} {r.out_shape:11} {r.engine_ms:9.3f} {r.conv2d_ms:9.3f} {r.core_ms:8.3f} {r.gflops:7.1f} "
             f"{100 * r.peak_share:5.1f} {cell(r.torch_ms, 8, 3)} {cell(r.ratio, 13, 2, t.get('ratio'))} "
+            f"{cell(r.core_ratio, 10, 2)} "
             f"{cell(r.edit_to_paint_ms, 15, 1, t.get('edit'))} {cell(r.ui_stall_ms, 15, 1, t.get('stall'))} "
             f"{cell(r.step_frame_ms, 13, 2, t.get('step'), '<')} {cell(r.window_rss_mb, 6, 0)}"
         )
@@ -481,6 +518,8 @@ def table(rows: list[Row]) -> str:
 def blas_note() -> str:
     coretype = os.environ.get("OPENBLAS_CORETYPE")
     env = f"OPENBLAS_CORETYPE={coretype}" if coretype else "OPENBLAS_CORETYPE unset"
+    if RESTARTED_MARK in os.environ:
+        env += f" (the bench unset {os.environ[RESTARTED_MARK]}; --keep-blas-env keeps it)"
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
@@ -517,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-blas-limit", action="store_true",
                     help="let the compute worker use every BLAS thread (to measure the limit's effect)")
     ap.add_argument("--only", metavar="TEXT", help="only the scenes whose name contains TEXT")
+    ap.add_argument("--keep-blas-env", action="store_true",
+                    help="measure with this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE as they are")
     ap.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
                     help="write the rows as JSON here (default bench/results.json)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: one scene's window, JSON on stdout
@@ -548,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
         "cores": os.cpu_count(),
         "load_average_1min": load,
         "blas": blas_note(),
+        "blas_overrides_unset": os.environ.get(RESTARTED_MARK),
         "torch": torch_note(),
         "worker_blas_limit": not args.no_blas_limit,
         "matmul_peak_gflops": peak,
@@ -561,8 +603,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"float32 matmul peak (1024x1024 @ 1024x1024, best of 15): {peak:.1f} GFLOP/s;  "
           f"compute worker BLAS threads: {'1 (threadpoolctl)' if not args.no_blas_limit else 'all'}")
     print(table(rows))
-    print("engine = engine.compute (filter-major, as the window draws); ratio = engine / torch; engine, conv2d, "
-          "torch: lowest block median. edit, stall, step: medians. RSS = peak of each scene's window process.")
+    print("engine = engine.compute (filter-major, as the window draws); ratio = engine / torch; core = the "
+          "convolution alone (im2col + GEMM + bias on validated inputs); engine, conv2d, core, torch: lowest block "
+          "median. edit, stall, step: medians. RSS = peak of each scene's window process.")
     for name, ms in start.items():
         print(f"start-up to a painted window, {name}: {ms:.0f} ms (median of {1 if args.quick else 5} subprocess runs)")
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ def test_quick_bench_writes_sensible_json(tmp_path: Path) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("KERNELSCOPE_DEBUG", None)
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--json", str(out)],
+        # --keep-blas-env: the tests leave this machine's OpenBLAS variables as they are.
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--keep-blas-env", "--json", str(out)],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path, check=False,
     )
     assert proc.returncode == 0, proc.stderr
@@ -37,7 +38,8 @@ def test_quick_bench_writes_sensible_json(tmp_path: Path) -> None:
     (row,) = data["rows"]
     assert row["scene"].startswith("5x5x1")
     assert row["out_shape"] == "3x3x1"
-    for key in ("engine_ms", "conv2d_ms", "gflops", "peak_share", "engine_peak_mb", "edit_to_paint_ms",
+    assert data["meta"]["blas_overrides_unset"] is None  # kept, as asked
+    for key in ("engine_ms", "conv2d_ms", "core_ms", "gflops", "peak_share", "engine_peak_mb", "edit_to_paint_ms",
                 "ui_stall_ms", "ui_stall_worst_ms", "step_frame_ms", "window_rss_mb"):
         assert isinstance(row[key], float), key
         assert math.isfinite(row[key]), key
@@ -51,7 +53,9 @@ def test_quick_bench_writes_sensible_json(tmp_path: Path) -> None:
         assert isinstance(verdict["pass"], bool)
     if row["torch_ms"] is None:  # torch is optional: the ratio is then left out, not invented
         assert row["ratio"] is None
+        assert row["core_ratio"] is None
         assert "ratio" not in row["targets"]
         assert "torch not installed" in data["meta"]["torch"]
     else:
         assert row["ratio"] == row["engine_ms"] / row["torch_ms"]
+        assert row["core_ratio"] == row["core_ms"] / row["torch_ms"]
