@@ -182,3 +182,19 @@ def test_open_a_picture_from_the_command_line(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert QImage(str(out)).width() == 1280
+
+
+@pytest.mark.parametrize(
+    "args", [["--screenshot", "shot.png"], ["export", "--conv", "Conv2D(2, 3)", "--png", "shot.png"]]
+)
+def test_drawing_to_a_file_needs_no_display(args: list[str], tmp_path: Path) -> None:
+    """On a server or over ssh (no DISPLAY, no platform chosen) Qt would abort looking for X."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("KERNELSCOPE_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kernelscope", *args], capture_output=True, text=True, timeout=120, env=env,
+        cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "xcb" not in proc.stderr
+    assert (tmp_path / "shot.png").stat().st_size > 1000

@@ -232,3 +232,56 @@ def test_a_session_saved_mid_step_opens_at_that_step(qtbot) -> None:  # type: ig
     assert w.step_panel.position_label.text() == "step 5 of 9"
     rows, cols = w.pixel_grid._window  # type: ignore[misc]
     assert (rows.min(), cols.min()) == (1, 1)
+
+
+def test_a_step_moves_overlays_without_relayout_or_redrawing_the_maps(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What keeps a step under a frame with 32 maps: the labels' new text relayouts nothing above
+    the step panel, and the mosaic, titles and numbers are blitted from their caches."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QEvent, QObject
+
+    from kernelscope.widgets import feature_maps
+
+    rng = np.random.default_rng(0)
+    session = Session(
+        input=rng.random((20, 20, 3)).astype(np.float32),
+        kernels=rng.standard_normal((3, 3, 3, 32)).astype(np.float32),
+        bias=np.zeros(32, np.float32),
+        spec=ConvSpec(32, (3, 3), activation="relu"),
+        view=ViewState(value_mode="grey"),
+    )
+    painted: list[str] = []
+    # Before the window exists: PySide looks a Python override up once per object.
+    for cls in (feature_maps.MapTitles, feature_maps.CellNumbers, feature_maps.CellMarks, pg.ImageItem):
+        def spy(self, *args, _original=cls.paint, _name=cls.__name__):  # type: ignore[no-untyped-def]
+            painted.append(_name)
+            return _original(self, *args)
+
+        monkeypatch.setattr(cls, "paint", spy)
+    w = make_window(qtbot, session)
+    w.step_panel.reveal_box.setChecked(True)
+    for _ in range(3):
+        QApplication.processEvents()
+    assert {"MapTitles", "ImageItem", "CellMarks"} <= set(painted)  # the spies see paints
+    painted.clear()
+
+    class Count(QObject):
+        layouts = 0
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.LayoutRequest:
+                self.layouts += 1
+            return False
+
+    counter = Count()
+    for widget in (w, w.centralWidget(), w.step_panel):
+        widget.installEventFilter(counter)
+    shown_before = w.step_panel.position_label.text()
+    for k in range(1, 12):
+        w.document.set_step(k)
+        QApplication.processEvents()
+    assert w.step_panel.position_label.text() != shown_before
+    assert w.feature_maps.marks.frame_rect(31) is not None
+    assert counter.layouts == 0
+    assert "CellMarks" in painted  # the frames did move and were drawn
+    assert set(painted) == {"CellMarks"}  # and nothing else in the maps view was redrawn
