@@ -130,8 +130,7 @@ SCENES = [
 
 RATIO_TARGET = 1.0
 STALL_TARGET_MS = 16.0
-STEP_TARGET_MS = 2.0  # with up to 32 maps
-STEP_TARGET_MAX_MAPS = 32
+STEP_TARGET_MS = 2.0  # issue 8 asks it with 32 maps; spec section 3 of every step frame, so every scene
 
 
 @dataclass
@@ -481,7 +480,7 @@ def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_l
         "ratio": verdict(row.ratio, RATIO_TARGET),
         "edit": verdict(row.edit_to_paint_ms, s.edit_target_ms()),
         "stall": verdict(row.ui_stall_ms, STALL_TARGET_MS),
-        "step": verdict(row.step_frame_ms, STEP_TARGET_MS if f <= STEP_TARGET_MAX_MAPS else None, strict=True),
+        "step": verdict(row.step_frame_ms, STEP_TARGET_MS, strict=True),
     }
     row.targets = {name: v for name, v in targets.items() if v is not None}
     return row

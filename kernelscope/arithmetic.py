@@ -7,6 +7,7 @@ formatted; nothing is recomputed here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,11 +25,13 @@ SIGNIFICANT = 4
 PAD_MARK = " (pad)"
 
 
+@functools.lru_cache(maxsize=8192)
 def format_number(v: float) -> str:
     """Integers as integers, else up to 4 significant digits with no trailing zeros; -0 prints 0.
 
     Large non-integers keep at least one decimal (12345.67 -> "12345.7"), tiny ones go
-    scientific as ``%g`` does (0.000015 -> "1.5e-05").
+    scientific as ``%g`` does (0.000015 -> "1.5e-05"). Cached: a step writes hundreds of numbers
+    and most (the weights, the inputs the window still covers) were written a step before.
     """
     v = float(v)
     if not math.isfinite(v):
@@ -88,26 +91,30 @@ def step_text(trace: StepTrace, channel_names: Sequence[str] | None = None, use_
     if channel_names is not None and len(channel_names) != c:
         raise ValueError(f"{len(channel_names)} channel names for {c} channels")
     names = list(channel_names) if channel_names is not None else [str(i + 1) for i in range(c)]
-    # tolist() once: Python floats are exact copies of the float32 values and cheap to format.
-    inputs = trace.inputs.tolist()
-    weights = trace.weights.tolist()
-    products = trace.products.tolist()
-    padding = trace.is_padding.tolist()
+    # Channel-major Python floats (exact copies of the float32 values), formatted in one map()
+    # each: a 7x7x3 window is 441 numbers a step.
+    inputs = trace.inputs.transpose(2, 0, 1).reshape(c, kh * kw).tolist()
+    weights = trace.weights.transpose(2, 0, 1).reshape(c, kh * kw).tolist()
+    products = trace.products.transpose(2, 0, 1).reshape(c, kh * kw).tolist()
+    padded = trace.is_padding.ravel().tolist()
     sums = trace.channel_sums.tolist()
     split_rows = kh * kw > PLAIN_TAPS
     groups = []
     for ch in range(c):
+        lefts = list(map(format_number, inputs[ch]))
+        if any(padded):
+            lefts = [left + PAD_MARK if pad else left for left, pad in zip(lefts, padded, strict=True)]
+        taps = list(zip(lefts, map(format_number, weights[ch]), map(format_number, products[ch]), strict=True))
         # One (input, weight, product) triple per tap, None where a blank line separates kernel rows.
-        terms: list[tuple[str, str, str] | None] = []
-        for i in range(kh):
-            if split_rows and i:
-                terms.append(None)
-            in_row, w_row, p_row, pad_row = inputs[i], weights[i], products[i], padding[i]
-            for j in range(kw):
-                left = format_number(in_row[j][ch])
-                if pad_row[j]:
-                    left += PAD_MARK
-                terms.append((left, format_number(w_row[j][ch]), format_number(p_row[j][ch])))
+        terms: list[tuple[str, str, str] | None]
+        if split_rows:
+            terms = []
+            for i in range(kh):
+                if i:
+                    terms.append(None)
+                terms.extend(taps[i * kw : (i + 1) * kw])
+        else:
+            terms = list(taps)
         tail = (f"sum = {format_number(sums[ch])}",) if c > 1 else ()
         groups.append(Group(f"channel {names[ch]}" if c > 1 else "", *_lines(terms, tail)))
 
@@ -131,7 +138,7 @@ def _lines(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Plain lines (``-1 x 1 = -1``) and the same with right-aligned columns (`` 1 x -1 = -1``)."""
     present = [t for t in terms if t is not None]
-    wa, wb, wc = (max(len(t[k]) for t in present) for k in range(3))
+    wa, wb, wc = (max(map(len, column)) for column in zip(*present, strict=True))
     plain = tuple("" if t is None else f"{t[0]} x {t[1]} = {t[2]}" for t in terms) + tail
     aligned = tuple("" if t is None else f"{t[0]:>{wa}} x {t[1]:>{wb}} = {t[2]:>{wc}}" for t in terms)
     return plain, aligned + tail

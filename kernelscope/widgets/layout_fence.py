@@ -27,12 +27,12 @@ class LayoutFence(QWidget):
         self._hints = self._current_hints()
         self.setSizePolicy(content.sizePolicy())
 
-    def _current_hints(self) -> tuple[int, int, QSizePolicy, bool]:
+    def _current_hints(self) -> tuple[int, QSizePolicy, bool]:
         """What decides the fence's place: the height the content needs at the fence's width
         (widths are left to the layout: a label's width hint follows every digit of its text)."""
         c = self.content
         height = c.heightForWidth(self.width()) if c.hasHeightForWidth() else c.sizeHint().height()
-        return height, c.minimumSizeHint().height(), c.sizePolicy(), c.isHidden()
+        return height, c.sizePolicy(), c.isHidden()
 
     def refresh(self) -> None:
         """Relayout the window only if the content now needs another height (or was hidden or shown)."""
