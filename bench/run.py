@@ -21,7 +21,8 @@ torch times are the lowest median of blocks of a few calls, taken in turn, and w
 - RSS MB: peak resident memory (VmHWM, else ``ru_maxrss``) of the per-scene window process (Python,
   Qt, the window, the document and the worker with that scene); window numbers come from it too.
 - start-up: ``python -m kernelscope --screenshot OUT.png`` run as a subprocess and timed with
-  ``perf_counter`` around ``subprocess.run``, beside a bare PySide6 + pyqtgraph window as the floor.
+  ``perf_counter`` around ``subprocess.run``, beside a bare PySide6 + pyqtgraph window as the floor,
+  with the package's bytecode compiled first, as ``pip install`` leaves it.
 
 - core ms, core/torch: the convolution alone (``engine._correlate`` on inputs already validated and
   padded: im2col, GEMM and bias), the same work torch's ``conv2d`` does; engine ms adds what
@@ -40,6 +41,7 @@ itself once without both, as a person's machine would run, and says so in its he
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -427,11 +429,16 @@ def startup_ms(repeats: int, tmp: str) -> dict[str, float]:
         "python -c pass": [sys.executable, "-c", "pass"],
     }
     out: dict[str, float] = {}
+    # As installed: pip compiles the package's bytecode, so Python does not compile ~6,000 lines at
+    # every start (PYTHONDONTWRITEBYTECODE, set on some machines here, would time exactly that).
+    env = child_env(tmp)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    compileall.compile_dir(ROOT / "kernelscope", quiet=1)
     for name, cmd in commands.items():
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=child_env(tmp), cwd=ROOT, check=False)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
             times.append((time.perf_counter() - t0) * 1e3)
             if proc.returncode != 0:
                 raise RuntimeError(f"{name} failed:\n{proc.stderr}")

@@ -68,7 +68,9 @@ class ComputeWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        one_blas_thread = _one_blas_thread()  # found on this thread: its start-up costs ~10 ms
+        # Found at the first job, not at start: threadpoolctl's import and library scan (~20 ms,
+        # holding the GIL) would otherwise slow the window's first paint for every scene.
+        one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]] | None = None
         while True:
             with self._lock:
                 while self._waiting is None and not self._stopping:
@@ -77,6 +79,8 @@ class ComputeWorker(QObject):
                     return
                 generation, args, deliver = self._waiting  # type: ignore[misc]
                 self._waiting = None
+            if one_blas_thread is None:
+                one_blas_thread = _one_blas_thread()
             try:
                 with one_blas_thread():
                     result: Any = engine.compute(*args)
