@@ -40,14 +40,14 @@ def test_quick_bench_writes_sensible_json(tmp_path: Path) -> None:
     assert row["out_shape"] == "3x3x1"
     assert data["meta"]["blas_overrides_unset"] is None  # kept, as asked
     for key in ("engine_ms", "conv2d_ms", "core_ms", "gflops", "peak_share", "engine_peak_mb", "edit_to_paint_ms",
-                "ui_stall_ms", "ui_stall_worst_ms", "step_frame_ms", "window_rss_mb"):
+                "ui_stall_ms", "ui_stall_worst_ms", "step_frame_ms", "drag_move_ms", "window_rss_mb"):
         assert isinstance(row[key], float), key
         assert math.isfinite(row[key]), key
         assert row[key] > 0, key
     assert row["computed_in_worker"] is False  # the tiny scene computes synchronously
     assert row["ui_stall_worst_ms"] >= row["ui_stall_ms"]
     # Every target the row states is a measured value against a number, with a verdict.
-    assert {"edit", "stall", "step"} <= set(row["targets"])
+    assert {"edit", "stall", "step", "drag"} <= set(row["targets"])
     for verdict in row["targets"].values():
         assert set(verdict) == {"value", "target", "pass"}
         assert isinstance(verdict["pass"], bool)
