@@ -493,11 +493,11 @@ def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_l
     x, k, b = scene_arrays(s)
     spec = s.spec
     oh, ow, f = compute(x, k, b, spec).out_shape
-    _, kp, bp, (coh, cow, _), _, xc = engine._prepare(x, k, b, spec)
+    _, kmat, (coh, cow, _), _, xc = engine._prepare(x, k, b, spec)
     fns: dict[str, Callable[[], object]] = {
         "engine": lambda: compute(x, k, b, spec),
         "conv2d": lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation),
-        "core": lambda: engine._correlate(xc, (coh, cow), spec, kp, bp),
+        "core": lambda: engine._correlate(xc, (coh, cow), spec, kmat),
     }
     tfn = torch_conv(s, x, k, b)
     if tfn is not None:

@@ -7,6 +7,7 @@ formulas). This module never imports Qt.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import threading
@@ -296,25 +297,47 @@ def _as_input(x: Any) -> np.ndarray:
     return _real_float32(arr, "the input", "a value in the input")
 
 
-def _as_kernels(kernels: Any, channels: int) -> np.ndarray:
-    arr = np.asarray(kernels)
-    if arr.ndim != 4 or min(arr.shape) < 1:
-        raise ConvError(f"kernels must be (kh, kw, channels, filters) as in Keras, not shape {arr.shape}")
-    if arr.dtype.kind in _REAL_KINDS and arr.shape[2] != channels:
+def _kernel_matrix(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> np.ndarray:
+    """The weights as the GEMM reads them: a private (F, kh*kw*C [+ 1]) float32 matrix, filter-major,
+    taps in Keras's (kh, kw, C) order, the bias as a last column when the layer has one.
+
+    Kernels and bias are copied once, into this matrix, and checked for finiteness together; the
+    result's ``kernels`` and ``bias`` are read-only views of it.
+    """
+    karr = np.asarray(kernels)
+    if karr.ndim != 4 or min(karr.shape) < 1:
+        raise ConvError(f"kernels must be (kh, kw, channels, filters) as in Keras, not shape {karr.shape}")
+    if karr.dtype.kind not in _REAL_KINDS:
+        raise ConvError("the kernels must hold real numbers")
+    kh, kw, c, f = karr.shape
+    if c != channels:
         raise ConvError(
-            f"the kernels have {arr.shape[2]} input channel(s) but the input has {channels}: "
+            f"the kernels have {c} input channel(s) but the input has {channels}: "
             "each filter needs one kernel slice per input channel"
         )
-    return _real_float32(arr, "the kernels", "a kernel weight")
-
-
-def _as_bias(bias: Any, filters: int) -> np.ndarray:
-    if bias is None:
-        return np.zeros(filters, dtype=np.float32)
-    arr = np.asarray(bias)
-    if arr.shape != (filters,):
-        raise ConvError(f"bias must hold one number per filter ({filters}), not shape {arr.shape}")
-    return _real_float32(arr, "the bias", "a bias")
+    if (kh, kw) != spec.kernel_size or f != spec.filters:
+        raise ConvError(
+            f"the kernels have shape {karr.shape} but the layer asks for "
+            f"{spec.kernel_size[0]}x{spec.kernel_size[1]} kernels and {spec.filters} filter(s)"
+        )
+    barr: np.ndarray | None = None
+    if spec.use_bias and bias is not None:
+        barr = np.asarray(bias)
+        if barr.shape != (f,):
+            raise ConvError(f"bias must hold one number per filter ({f}), not shape {barr.shape}")
+        if barr.dtype.kind not in _REAL_KINDS:
+            raise ConvError("the bias must hold real numbers")
+    taps = kh * kw * c
+    kmat = np.empty((f, taps + spec.use_bias), dtype=np.float32)
+    exact = karr.dtype == np.float32 and (barr is None or barr.dtype == np.float32)
+    with contextlib.nullcontext() if exact else np.errstate(over="ignore", invalid="ignore"):
+        kmat[:, :taps] = karr.reshape(taps, f).T  # beyond float32 becomes inf here: refused below
+        if spec.use_bias:
+            kmat[:, taps] = 0.0 if barr is None else barr
+    if not np.isfinite(kmat).all():
+        what = "a kernel weight" if not np.isfinite(kmat[:, :taps]).all() else "a bias"
+        raise ConvError(f"{what} is not a finite number (nan, inf or too large)")
+    return kmat
 
 
 # --------------------------------------------------------------------------- the convolution
@@ -367,10 +390,10 @@ def _scratch_buffer(name: str, size: int) -> np.ndarray:
 
 
 def _correlate(
-    xc: np.ndarray, out_hw: Pair, spec: ConvSpec, kernels: np.ndarray, bias: np.ndarray | None,
-    keras_layout: bool = False,
+    xc: np.ndarray, out_hw: Pair, spec: ConvSpec, kmat: np.ndarray, keras_layout: bool = False
 ) -> np.ndarray:
-    """The pre-activation maps (F, H', W'), filter-major, with the bias added when given; with
+    """The pre-activation maps (F, H', W'), filter-major, from the weights matrix ``kmat`` (see
+    :func:`_kernel_matrix`: the bias rides in it as a last column when the layer has one); with
     ``keras_layout`` (H', W', F) instead, from the same GEMMs, so the numbers agree bit for bit.
 
     im2col + one GEMM per row block. The column matrix is tap-major (taps, positions), copied in
@@ -383,14 +406,10 @@ def _correlate(
     computed the other way round differently, so the GEMM itself stays filter-major).
     """
     oh, ow = out_hw
-    kh, kw, c, f = kernels.shape
+    (kh, kw), c = spec.kernel_size, xc.shape[0]
     (sh, sw), (dh, dw) = spec.strides, spec.dilation_rate
     taps = kh * kw * c
-    k = taps + (bias is not None)
-    kmat = np.empty((f, k), dtype=np.float32)  # filter-major; tap order is Keras's (kh, kw, C)
-    kmat[:, :taps] = kernels.reshape(taps, f).T
-    if bias is not None:
-        kmat[:, taps] = bias
+    f, k = kmat.shape  # k is taps + 1 with a bias column
     rows = max(1, min(oh, _BLOCK_ELEMENTS // max(1, ow * taps)))
     if keras_layout:
         out = _pool.empty((oh, ow, f))
@@ -400,7 +419,7 @@ def _correlate(
         out = _pool.empty((f, oh, ow))
         flat = out.reshape(f, oh * ow)
     cols = _scratch_buffer("columns", k * rows * ow).reshape(k, rows * ow)
-    if bias is not None:
+    if k > taps:
         cols[taps] = 1.0
     grid = cols[:taps].reshape(kh, kw, c, rows, ow)
     sc, sy, sx = xc.strides
@@ -460,7 +479,13 @@ class ConvResult:
     pads: tuple[Pair, Pair]
     pre_activation: np.ndarray
     maps: np.ndarray
-    windows: np.ndarray = field(repr=False)
+    channels: np.ndarray = field(repr=False)  # the padded input channel-major (C, Hp, Wp), contiguous
+
+    @functools.cached_property
+    def windows(self) -> np.ndarray:
+        """Zero-copy read-only (H', W', kh, kw, C) view: window (i, j), dilated taps only (made
+        at the first step, not at every recompute)."""
+        return _window_view(self.channels, self.maps.shape[1:], self.spec)
 
     @property
     def out_shape(self) -> tuple[int, int, int]:
@@ -565,31 +590,39 @@ class ConvResult:
 
 def _prepare(
     x: Any, kernels: Any, bias: Any, spec: ConvSpec
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int], tuple[Pair, Pair], np.ndarray]:
-    """Validated private float32 copies of the data, the output shape, the padding and the padded
-    channel-major input."""
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int], tuple[Pair, Pair], np.ndarray]:
+    """Validated private read-only float32 copies (the input, the weights matrix), the output
+    shape, the padding and the padded channel-major input (read-only too)."""
     xin = _as_input(x)
-    k = _as_kernels(kernels, xin.shape[2])
-    if k.shape[:2] != spec.kernel_size or k.shape[3] != spec.filters:
-        raise ConvError(
-            f"the kernels have shape {k.shape} but the layer asks for "
-            f"{spec.kernel_size[0]}x{spec.kernel_size[1]} kernels and {spec.filters} filter(s)"
-        )
-    b = _as_bias(bias, spec.filters) if spec.use_bias else np.zeros(spec.filters, np.float32)
+    kmat = _kernel_matrix(kernels, bias, spec, xin.shape[2])
     out = output_shape(xin.shape, spec)
     pads = padding_amounts(xin.shape[:2], spec)
-    return xin, k, b, out, pads, _padded_channels(xin, pads)
+    xin.flags.writeable = False  # before the padded copy, so a view of it is read-only too
+    xc = _padded_channels(xin, pads)
+    xc.flags.writeable = False
+    kmat.flags.writeable = False  # the result's kernels and bias are views of it
+    return xin, kmat, out, pads, xc
 
 
 def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
     """Convolve with a validated spec and keep everything a step needs (no copy on a step)."""
-    xin, k, b, (oh, ow, _), pads, xc = _prepare(x, kernels, bias, spec)
-    pre = _correlate(xc, (oh, ow), spec, k, b if spec.use_bias else None)
-    maps = pre if spec.activation == "linear" else _activate_maps(pre, spec.activation)
-    xp = xc.transpose(1, 2, 0)  # (Hp, Wp, C) view of the padded input
-    for arr in (xin, k, b, xc, xp, pre, maps):
-        arr.flags.writeable = False
-    return ConvResult(spec, xin, k, b, xp, pads, pre, maps, _window_view(xc, (oh, ow), spec))
+    xin, kmat, (oh, ow, f), pads, xc = _prepare(x, kernels, bias, spec)
+    pre = _correlate(xc, (oh, ow), spec, kmat)
+    pre.flags.writeable = False
+    if spec.activation == "linear":
+        maps = pre
+    else:
+        maps = _activate_maps(pre, spec.activation)
+        maps.flags.writeable = False
+    (kh, kw), c = spec.kernel_size, xc.shape[0]
+    taps = kh * kw * c
+    k = kmat[:, :taps].T.reshape(kh, kw, c, f)  # views of a read-only matrix: read-only
+    if spec.use_bias:
+        b = kmat[:, taps]
+    else:
+        b = np.zeros(f, dtype=np.float32)
+        b.flags.writeable = False
+    return ConvResult(spec, xin, k, b, xc.transpose(1, 2, 0), pads, pre, maps, xc)
 
 
 def conv2d(
@@ -618,6 +651,6 @@ def conv2d(
         activation=activation,  # type: ignore[arg-type]
         use_bias=bias is not None,
     )
-    _, k, b, (oh, ow, _), _, xc = _prepare(x, karr, bias, spec)
-    pre = _correlate(xc, (oh, ow), spec, k, b if spec.use_bias else None, keras_layout=True)
+    _, kmat, (oh, ow, _), _, xc = _prepare(x, karr, bias, spec)
+    pre = _correlate(xc, (oh, ow), spec, kmat, keras_layout=True)
     return pre if spec.activation == "linear" else _activate_maps(pre, spec.activation)
