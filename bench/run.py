@@ -4,8 +4,9 @@
     python bench/run.py --quick          # the article's 5x5 scene only (what the test suite runs)
     python bench/run.py --json out.json  # rows also as JSON (default bench/results.json)
 
-What each column measures (all in this one run; the machines are shared, so engine, conv2d and
-torch times are the lowest median of blocks of a few calls, taken in turn, and window times medians):
+What each column measures (all in this one run; the machines are shared, so engine, conv2d, core and
+torch times are the lowest median of blocks of a few calls, taken in turn across all the scenes
+over the whole run, and window times medians):
 
 - engine ms: ``engine.compute`` (validation, im2col GEMM, the (F, H', W') maps the window draws; the
   same layout as torch's NCHW output). conv2d ms: ``engine.conv2d``, Keras's (H', W', F) layout.
@@ -183,30 +184,30 @@ def samples_ms(fn: Callable[[], object], repeats: int, budget_s: float = 2.0) ->
     return times
 
 
-def alternating_medians(fns: dict[str, Callable[[], object]], repeats: int, budget_s: float) -> dict[str, float]:
-    """Each function in turn, in blocks of a few calls (the first of a block dropped: the other
-    library's idle threads may still be spinning), until ``repeats`` samples or the budget is spent.
+def interleaved_medians(
+    groups: list[dict[str, Callable[[], object]]], rounds: int, per_block: int = 4
+) -> list[dict[str, float]]:
+    """Every function of every scene in turn, one block of ``per_block`` calls at a time (after
+    one dropped call: the other library's idle threads may still be spinning), for ``rounds``
+    rounds over all the scenes. Returns, per scene and function, the lowest block median.
 
-    Returns, per function, the lowest of its block medians: on a shared machine another process
-    takes a core now and then, and a multi-threaded GEMM then waits a whole time slice for its
-    second thread; the quietest block is the machine's own speed, for every column alike.
+    The machines here are shared: another tenant now and then slows everything by up to 2x for
+    several seconds. Spreading each scene's blocks over the whole run, instead of timing one
+    scene after another, lets every scene meet the machine's quiet moments; and engine, core and
+    torch of one scene are always timed within a second of each other, so their ratio holds.
     """
-    blocks: dict[str, list[float]] = {name: [] for name in fns}
-    per = max(3, min(6, repeats // 4))
-    rounds = max(3, -(-repeats // per))
-    start = time.perf_counter()
-    for done in range(1, rounds + 1):
-        for name, fn in fns.items():
-            block = []
-            for i in range(per + 1):
-                t0 = time.perf_counter()
-                fn()
-                if i:
-                    block.append((time.perf_counter() - t0) * 1e3)
-            blocks[name].append(statistics.median(block))
-        if done >= 3 and time.perf_counter() - start > budget_s * len(fns):
-            break
-    return {name: min(v) for name, v in blocks.items()}
+    blocks: list[dict[str, list[float]]] = [{name: [] for name in fns} for fns in groups]
+    for _ in range(rounds):
+        for fns, got in zip(groups, blocks, strict=True):
+            for name, fn in fns.items():
+                times = []
+                for i in range(per_block + 1):
+                    t0 = time.perf_counter()
+                    fn()
+                    if i:
+                        times.append((time.perf_counter() - t0) * 1e3)
+                got[name].append(statistics.median(times))
+    return [{name: min(v) for name, v in got.items()} for got in blocks]
 
 
 def matmul_peak_gflops(n: int = 1024, repeats: int = 15) -> float:
@@ -489,20 +490,30 @@ def verdict(value: float | None, target: float | None, strict: bool = False) -> 
     return {"value": value, "target": target, "pass": ok}
 
 
-def measure_scene(s: Scene, repeats: int, peak: float, with_window: bool, blas_limit: bool, tmp: str) -> Row:
+def engine_functions(s: Scene) -> dict[str, Callable[[], object]]:
+    """What the engine columns time for one scene: compute, conv2d, the core, and torch."""
     x, k, b = scene_arrays(s)
     spec = s.spec
-    oh, ow, f = compute(x, k, b, spec).out_shape
-    _, kmat, (coh, cow, _), _, xc = engine._prepare(x, k, b, spec)
+    _, kmat, (oh, ow, _), _, xc = engine._prepare(x, k, b, spec)
     fns: dict[str, Callable[[], object]] = {
         "engine": lambda: compute(x, k, b, spec),
         "conv2d": lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation),
-        "core": lambda: engine._correlate(xc, (coh, cow), spec, kmat),
+        "core": lambda: engine._correlate(xc, (oh, ow), spec, kmat),
     }
     tfn = torch_conv(s, x, k, b)
     if tfn is not None:
         fns["torch"] = tfn
-    med = alternating_medians(fns, repeats, budget_s=2.0)
+    return fns
+
+
+def measure_scene(
+    s: Scene, med: dict[str, float], repeats: int, peak: float, with_window: bool, blas_limit: bool, tmp: str
+) -> Row:
+    """One row: the engine medians measured beforehand (``interleaved_medians``) and, in a child
+    process, the window's."""
+    x, k, b = scene_arrays(s)
+    spec = s.spec
+    oh, ow, f = compute(x, k, b, spec).out_shape
     flops = 2.0 * oh * ow * f * s.k * s.k * s.c
     gflops = flops / med["engine"] / 1e6
     row = Row(
@@ -618,9 +629,11 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     peak = matmul_peak_gflops(repeats=5 if args.quick else 15)
     with scratch_dir() as tmp:
+        medians = interleaved_medians([engine_functions(s) for s in scenes], rounds=max(3, repeats // 2))
+        print("  measured the engine columns", file=sys.stderr, flush=True)
         rows = []
-        for s in scenes:
-            rows.append(measure_scene(s, repeats, peak, not args.no_window, not args.no_blas_limit, tmp))
+        for s, med in zip(scenes, medians, strict=True):
+            rows.append(measure_scene(s, med, repeats, peak, not args.no_window, not args.no_blas_limit, tmp))
             print(f"  measured {s.name}", file=sys.stderr, flush=True)
         start = {} if args.no_window else startup_ms(1 if args.quick else 5, tmp)
 
