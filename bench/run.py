@@ -666,7 +666,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     print("engine = engine.compute (filter-major, as the window draws); ratio = engine / torch; core = the "
           "convolution alone (im2col + GEMM + bias on validated inputs); engine, conv2d, core, torch: lowest block "
-          "median. edit, stall, step: medians. RSS = peak of each scene's window process.")
+          "median. edit, step: lowest of three block medians; stall, drag: medians. RSS = peak of each scene's "
+          "window process.")
     for name, ms in start.items():
         print(f"start-up to a painted window, {name}: {ms:.0f} ms (median of {1 if args.quick else 5} subprocess runs)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
