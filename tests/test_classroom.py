@@ -95,6 +95,32 @@ def test_projector_writes_the_products_as_a_grid(window: MainWindow) -> None:
                      "1 x 1 = 1 1 x 1 = 1 -1 x 1 = -1"]
 
 
+def test_projector_kernel_numbers_fit_their_cells(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Read from the back of the room: "-0.04" whole, never "-0.…", at the size a projector has."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QStyle
+
+    lesson = next(ls for ls in list_lessons() if ls.name.startswith("09"))
+    w = open_window(qtbot, load_lesson(lesson), size=(1920, 1080))
+    w.set_projector(True, full_screen=False)
+    w.resize(1920, 1080)
+    QApplication.processEvents()
+    grid = w.kernel_grid
+    # What the item view gives the text: the cell's rect less the style's text margin each side.
+    margin = grid.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, grid) + 1
+    texts = []
+    for r in range(grid.rowCount()):
+        for c in range(grid.columnCount()):
+            item = grid.item(r, c)
+            texts.append(item.text())
+            room = grid.visualItemRect(item).width() - 2 * margin
+            width = QFontMetrics(item.font()).horizontalAdvance(item.text())
+            assert width <= room, item.text()
+            assert item.font().pixelSize() >= 20  # still projector-sized
+    assert any(t.startswith("-0.") for t in texts)  # the lesson's kernel has such numbers
+    w.set_projector(False)
+
+
 def test_help_lists_the_shortcuts_and_they_work(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     table = {what: keys for keys, what in window.shortcut_table()}
     for what in ("Open...", "Save", "Save As...", "Undo", "Quit", "Full screen", "Projector mode", "Play / pause"):

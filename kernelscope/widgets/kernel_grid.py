@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QWheelEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -72,8 +72,8 @@ class KernelGrid(QTableWidget):
                 self.setVerticalHeaderLabels([str(r) for r in range(kh)])
             self._fit_cells()
             limit = float(np.abs(self._kernel).max()) or 1.0
-            font = QFont(self.font())
-            font.setPixelSize(self._font_px())
+            texts = [[format_value(float(v), 80) for v in row] for row in self._kernel]
+            font = self._fitting_font([t for row in texts for t in row])
             for r in range(kh):
                 for c in range(kw):
                     item = self.item(r, c)
@@ -83,7 +83,7 @@ class KernelGrid(QTableWidget):
                         self.setItem(r, c, item)
                     v = float(self._kernel[r, c])
                     bg = _weight_colour(v / limit)
-                    item.setText(format_value(v, 80))
+                    item.setText(texts[r][c])
                     item.setToolTip(f"weight ({r}, {c}) = {v:g}")
                     item.setFont(font)
                     item.setBackground(QBrush(bg))
@@ -110,6 +110,18 @@ class KernelGrid(QTableWidget):
         if getattr(self, "_large", False):
             return int(max(11, min(44, self.cell_side() * 0.38)))
         return int(max(11, min(34, self.cell_side() * 0.3)))
+
+    def _fitting_font(self, texts: list[str]) -> QFont:
+        """The cells' font: as large as the mode asks, smaller only if the widest number would
+        not fit its cell (a projector's "-0.04" was drawn as "-0.…")."""
+        font = QFont(self.font())
+        px = self._font_px()
+        font.setPixelSize(px)
+        room = self.cell_side() - 8
+        widest = max((QFontMetrics(font).horizontalAdvance(t) for t in texts), default=0)
+        if widest > room > 0:
+            font.setPixelSize(max(9, int(px * room / widest)))
+        return font
 
     def _fit_cells(self) -> None:
         side = self.cell_side()
