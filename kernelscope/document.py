@@ -567,7 +567,9 @@ class Document:
         if self._scheduler is None or work_of(self._input.shape, self._spec) < SYNC_WORK_LIMIT:
             with np.errstate(over="ignore", invalid="ignore"):
                 result = engine.compute(*args)
-            if not np.isfinite(result.pre_activation).all():
+            # The pre-activation's min/max, which the colour scale reads next anyway: a NaN or an
+            # inf anywhere shows in them, so no separate pass over every value.
+            if not np.isfinite(result.value_range(activated=False)).all():
                 raise EditError("these weights make the maps overflow 32-bit numbers: use smaller values")
             self._deliver(self._generation, result)
         else:

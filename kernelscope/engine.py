@@ -494,7 +494,8 @@ class ConvResult:
     def value_range(self, activated: bool = True) -> np.ndarray:
         """(F, 2) smallest and largest value of each map, computed once and kept: the compute
         worker asks first, so the UI thread's colour scale costs nothing on big scenes."""
-        key = "_range_activated" if activated else "_range_pre"
+        # Linear layers' maps are their pre-activation: one range serves both.
+        key = "_range_activated" if activated and self.maps is not self.pre_activation else "_range_pre"
         cached: np.ndarray | None = self.__dict__.get(key)
         if cached is None:
             arr = self.maps if activated else self.pre_activation
