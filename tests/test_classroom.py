@@ -306,3 +306,29 @@ def test_open_a_picture_at_28_grey_padded(window: MainWindow, tmp_path: Path, mo
     dialog.custom.setValue(40)
     dialog.fit.setCurrentIndex(2)
     assert dialog.options() == ImageOptions(3, (40, 40), "stretch")
+
+
+def test_dark_theme_darkens_the_maps_without_seams_or_bright_veils(window: MainWindow) -> None:
+    """Dark theme from the View menu: the maps' gaps, the view around them and the veils over
+    unrevealed cells are all dark (no grey band, no light boxes), the titles light; and back."""
+    from PySide6.QtGui import QColor
+
+    fm = window.feature_maps
+    window.step_panel.reveal_box.setChecked(True)
+    window.document.set_step(3)
+    try:
+        window.actions_by_name["theme_dark"].trigger()
+        QApplication.processEvents()
+        assert window.settings.theme() == "dark"
+        shot = fm.view_widget.grab().toImage()
+        corner, inside = QColor(shot.pixel(2, 2)), QColor(shot.pixel(shot.width() // 2, 3))
+        assert corner.lightness() < 40
+        assert corner == inside  # the view's background is the mosaic's: no seam
+        assert fm.marks.veil_colour().lightness() < 80
+        assert fm.titles._ink.lightness() > 180
+        window.actions_by_name["theme_light"].trigger()
+        QApplication.processEvents()
+        assert QColor(fm.view_widget.grab().toImage().pixel(2, 2)).lightness() > 240
+        assert fm.marks.veil_colour().lightness() > 200
+    finally:
+        window.set_theme("light")

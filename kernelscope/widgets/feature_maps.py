@@ -219,10 +219,12 @@ class CellMarks(QGraphicsItem):
     """The current-cell frame on every map and, in reveal mode, the veils over the cells still to
     come: one item, so a step is one update of one item instead of moving 3 x F items."""
 
-    VEIL = QColor(236, 236, 236)
+    VEIL = QColor(236, 236, 236)  # a shade off the light background: the map's extent stays seen
+    VEIL_DARK = QColor(48, 48, 54)
 
     def __init__(self) -> None:
         super().__init__()
+        self._veil = self.VEIL
         self._mosaic: Mosaic | None = None
         self._cell: tuple[int, int] | None = None
         self._reveal = False
@@ -240,6 +242,14 @@ class CellMarks(QGraphicsItem):
     def set_thick(self, on: bool) -> None:
         self._pen.setWidthF(6 if on else 3)
         self.update()
+
+    def set_dark(self, on: bool) -> None:
+        """Veils a shade off the dark background, not light boxes on it."""
+        self._veil = self.VEIL_DARK if on else self.VEIL
+        self.update()
+
+    def veil_colour(self) -> QColor:
+        return QColor(self._veil)
 
     def set_drawn_step(self, step: int) -> None:
         """Maps drawn from every ``step``-th cell cover whole steps: the veils cover them too."""
@@ -288,7 +298,7 @@ class CellMarks(QGraphicsItem):
         count = self._mosaic.count
         if self._reveal:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self.VEIL)
+            painter.setBrush(self._veil)
             for k in range(count):
                 for rect in self.veil_rects(k):
                     painter.drawRect(rect)
@@ -443,8 +453,9 @@ class FeatureMaps(QWidget):
         self.marks.set_thick(on)
 
     def set_dark(self, on: bool) -> None:
-        self.view_widget.setBackground("k" if on else "w")
         self._background = (18, 18, 20) if on else (255, 255, 255)
+        self.view_widget.setBackground(self._background)  # the same as the mosaic's gaps: no seam
+        self.marks.set_dark(on)
         self._mosaic = None  # rebuild the titles in the new ink
         self._redraw()
 
