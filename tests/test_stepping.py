@@ -285,3 +285,23 @@ def test_a_step_moves_overlays_without_relayout_or_redrawing_the_maps(qtbot, mon
     assert counter.layouts == 0
     assert "CellMarks" in painted  # the frames did move and were drawn
     assert set(painted) == {"CellMarks"}  # and nothing else in the maps view was redrawn
+
+
+def test_the_cached_maps_are_redrawn_after_an_edit(window: MainWindow) -> None:
+    """The mosaic is blitted from a cache while stepping; an edit must still show new colours."""
+    from PySide6.QtGui import QColor
+
+    fm = window.feature_maps
+
+    def shown(r: int, c: int) -> str:
+        point = fm.cell_scene_rect(0, r, c).center().toPoint()
+        return QColor(fm.view_widget.grab().toImage().pixel(point.x(), point.y())).name()
+
+    window.document.set_step(4)
+    QApplication.processEvents()
+    before = [shown(0, 1), shown(1, 1)]
+    window.document.set_weight(0, 0, 0, 5.0)
+    QApplication.processEvents()
+    after = [shown(0, 1), shown(1, 1)]
+    assert before[0] != after[0]
+    assert before[1] != after[1]
