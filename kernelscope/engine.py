@@ -7,7 +7,6 @@ formulas). This module never imports Qt.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import threading
@@ -329,15 +328,21 @@ def _kernel_matrix(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> np
             raise ConvError("the bias must hold real numbers")
     taps = kh * kw * c
     kmat = np.empty((f, taps + spec.use_bias), dtype=np.float32)
-    exact = karr.dtype == np.float32 and (barr is None or barr.dtype == np.float32)
-    with contextlib.nullcontext() if exact else np.errstate(over="ignore", invalid="ignore"):
-        kmat[:, :taps] = karr.reshape(taps, f).T  # beyond float32 becomes inf here: refused below
-        if spec.use_bias:
-            kmat[:, taps] = 0.0 if barr is None else barr
+    if karr.dtype == np.float32 and (barr is None or barr.dtype == np.float32):
+        _fill_kernel_matrix(kmat, karr, barr, taps)
+    else:  # beyond float32 becomes inf in the cast, refused below
+        with np.errstate(over="ignore", invalid="ignore"):
+            _fill_kernel_matrix(kmat, karr, barr, taps)
     if not np.isfinite(kmat).all():
         what = "a kernel weight" if not np.isfinite(kmat[:, :taps]).all() else "a bias"
         raise ConvError(f"{what} is not a finite number (nan, inf or too large)")
     return kmat
+
+
+def _fill_kernel_matrix(kmat: np.ndarray, karr: np.ndarray, barr: np.ndarray | None, taps: int) -> None:
+    kmat[:, :taps] = karr.reshape(taps, kmat.shape[0]).T
+    if kmat.shape[1] > taps:
+        kmat[:, taps] = 0.0 if barr is None else barr
 
 
 # --------------------------------------------------------------------------- the convolution
