@@ -26,7 +26,7 @@ def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[object]
     the UI thread's own (small, synchronous) BLAS calls run on one thread too.
     """
     try:
-        from threadpoolctl import ThreadpoolController
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
     except ImportError:
         return contextlib.nullcontext
     try:

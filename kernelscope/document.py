@@ -110,6 +110,8 @@ def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
 class Document:
     """Input, kernels, bias, layer, view state and the step cursor, plus the current result."""
 
+    _view: ViewState
+
     input_changed = Signal()
     kernels_changed = Signal()
     spec_changed = Signal()

@@ -70,7 +70,8 @@ def _erfc(x: np.ndarray) -> np.ndarray:
         -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
             -0.82215223 + t * 0.17087277))))))))
     ans = t * np.exp(-z * z + poly)
-    return np.where(x >= 0, ans, 2.0 - ans)
+    out: np.ndarray = np.where(x >= 0, ans, 2.0 - ans)
+    return out
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -125,7 +126,8 @@ def _activate_maps(pre: np.ndarray, name: str) -> np.ndarray:
     """The activated maps: relu, the common case, straight in float32 (max(z, 0) is exact, so
     the same bits as :func:`activate` without its float64 copies); the others through it."""
     if name == "relu":
-        return np.maximum(pre, np.float32(0), out=_pool.empty(pre.shape))
+        out: np.ndarray = np.maximum(pre, np.float32(0), out=_pool.empty(pre.shape))
+        return out
     return activate(pre, name)
 
 
@@ -513,7 +515,7 @@ class ConvResult:
     @property
     def steps(self) -> int:
         """One step per output position, row-major."""
-        return self.maps.shape[1] * self.maps.shape[2]
+        return int(self.maps.shape[1] * self.maps.shape[2])
 
     def feature_maps(self, activated: bool = True) -> np.ndarray:
         """(H', W', F) as Keras returns them (a transposed view of the filter-major data)."""
@@ -524,7 +526,8 @@ class ConvResult:
         """Output (row, col) of a row-major step index."""
         if not 0 <= step < self.steps:
             raise ConvError(f"step {step} is outside 0..{self.steps - 1}")
-        return divmod(step, self.maps.shape[2])
+        row, col = divmod(step, int(self.maps.shape[2]))
+        return row, col
 
     def tap_coordinates(self, out_row: int, out_col: int) -> tuple[np.ndarray, np.ndarray]:
         """Input (row, col) of every tap of one window, each (kh, kw); may fall in the padding."""

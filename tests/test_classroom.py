@@ -302,9 +302,9 @@ def test_open_a_picture_at_28_grey_padded(window: MainWindow, tmp_path: Path, mo
     assert x[0, 0, 0] == 1  # padding is white paper
     assert x[14, 14, 0] == 0  # the black picture in the middle
     dialog = ImageOptionsDialog("wide.png", colour=True)
-    dialog.size.setCurrentIndex(4)
+    dialog.size_box.setCurrentIndex(4)
     dialog.custom.setValue(40)
-    dialog.fit.setCurrentIndex(2)
+    dialog.fit_box.setCurrentIndex(2)
     assert dialog.options() == ImageOptions(3, (40, 40), "stretch")
 
 

@@ -27,42 +27,45 @@ class ImageOptions:
 
 
 class ImageOptionsDialog(QDialog):
+    """Asked when a picture is opened. The boxes are ``*_box``: a plain ``size`` would hide
+    ``QWidget.size()``."""
+
     def __init__(self, name: str, colour: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Open {name}")
-        self.channels = QComboBox()
-        self.channels.addItem("RGB (3 channels)", 3)
-        self.channels.addItem("grey (1 channel)", 1)
-        self.channels.setCurrentIndex(0 if colour else 1)
-        self.channels.setToolTip("input_shape's last number: 3 for a colour photo, 1 for grey")
-        self.size = QComboBox()
+        self.channels_box = QComboBox()
+        self.channels_box.addItem("RGB (3 channels)", 3)
+        self.channels_box.addItem("grey (1 channel)", 1)
+        self.channels_box.setCurrentIndex(0 if colour else 1)
+        self.channels_box.setToolTip("input_shape's last number: 3 for a colour photo, 1 for grey")
+        self.size_box = QComboBox()
         for text, value in SIZES:
-            self.size.addItem(text, value)
-        self.size.setToolTip("The input grid's size; Keras layers expect a fixed input_shape")
+            self.size_box.addItem(text, value)
+        self.size_box.setToolTip("The input grid's size; Keras layers expect a fixed input_shape")
         self.custom = QSpinBox()
         self.custom.setRange(3, 1024)
         self.custom.setValue(100)
         self.custom.setSuffix(" cells a side")
         self.custom.setEnabled(False)
-        self.fit = QComboBox()
-        for text, value in FITS:
-            self.fit.addItem(text, value)
-        self.fit.setToolTip("crop: fill the square and cut the edges; pad: show it all on white; stretch: distort")
-        self.size.currentIndexChanged.connect(lambda _i: self.custom.setEnabled(self.size.currentData() == -1))
+        self.fit_box = QComboBox()
+        for text, fit_name in FITS:
+            self.fit_box.addItem(text, fit_name)
+        self.fit_box.setToolTip("crop: fill the square and cut the edges; pad: show it all on white; stretch: distort")
+        self.size_box.currentIndexChanged.connect(lambda _i: self.custom.setEnabled(self.size_box.currentData() == -1))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow(QLabel(f"How should kernelscope read {name}?"))
-        form.addRow("channels", self.channels)
-        form.addRow("size", self.size)
+        form.addRow("channels", self.channels_box)
+        form.addRow("size", self.size_box)
         form.addRow("", self.custom)
-        form.addRow("fit", self.fit)
+        form.addRow("fit", self.fit_box)
         form.addRow(buttons)
 
     def options(self) -> ImageOptions:
-        side = self.size.currentData()
+        side: int | None = self.size_box.currentData()
         if side == -1:
             side = self.custom.value()
         size = None if side is None else (int(side), int(side))
-        return ImageOptions(int(self.channels.currentData()), size, str(self.fit.currentData()))
+        return ImageOptions(int(self.channels_box.currentData()), size, str(self.fit_box.currentData()))
