@@ -58,6 +58,9 @@ TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
+    # "Feature maps  148x148x32" in projector type is wider than a pane of a 1024-wide screen:
+    # it may break onto two lines rather than push the window past the screen's edge.
+    label.setWordWrap(True)
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 1.2)
     font.setBold(True)

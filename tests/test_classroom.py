@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -332,3 +332,42 @@ def test_dark_theme_darkens_the_maps_without_seams_or_bright_veils(window: MainW
         assert fm.marks.veil_colour().lightness() > 200
     finally:
         window.set_theme("light")
+
+
+@pytest.mark.parametrize("scale", [1.75, 2.5])
+@pytest.mark.parametrize("lesson_name", ["01-article-x", "09-photo-32-filters"])
+def test_projector_fits_a_1024x768_screen(qtbot, lesson_name: str, scale: float) -> None:  # type: ignore[no-untyped-def]
+    """A classroom projector of 1024x768, at the default and the largest type: the window fits
+    it, no two map titles run into each other, and the colour bar's labels have their room."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFontMetrics
+
+    lesson = next(ls for ls in list_lessons() if ls.name == lesson_name)
+    w = open_window(qtbot, load_lesson(lesson), size=(1024, 768))
+    w.settings.set_projector_scale(scale)
+    w.set_projector(True, full_screen=False)
+    w.resize(1024, 768)
+    for _ in range(3):
+        QApplication.processEvents()
+    try:
+        assert w.minimumSizeHint().width() <= 1024
+        assert w.width() == 1024
+        fm = w.feature_maps
+        titles = fm.titles
+        metrics = QFontMetrics(titles._font)
+        view = fm.view
+        boxes = []
+        for text, x, y in titles._titles:
+            corner = view.mapViewToScene(QPointF(x, y))
+            boxes.append(QRectF(corner.x(), corner.y() - metrics.height(), metrics.horizontalAdvance(text) + 2,
+                                metrics.height()))
+        assert boxes
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert not a.intersects(b), (a, b)
+        bar = fm.colour_bar
+        lo, hi = bar._levels
+        widest = max(bar.fontMetrics().horizontalAdvance(f"{v:.2f}") for v in (lo, hi))
+        assert bar.width() >= widest + 30
+    finally:
+        w.set_projector(False)

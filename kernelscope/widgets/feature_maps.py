@@ -208,10 +208,13 @@ class MapTitles(QGraphicsItem):
         painter.setWorldTransform(QTransform())
         painter.setFont(self._font)
         painter.setPen(self._ink)
-        descent = QFontMetrics(self._font).descent()
+        metrics = QFontMetrics(self._font)
+        descent = metrics.descent()
+        right = transform.map(QPointF(self._rect.right(), 0)).x()  # the last column's titles stay inside
         for text, x, y in self._titles:
             p = transform.map(QPointF(x, y))
-            painter.drawText(QPointF(p.x() + 2, p.y() - descent - 1), text)
+            left = min(p.x() + 2, right - metrics.horizontalAdvance(text))
+            painter.drawText(QPointF(left, p.y() - descent - 1), text)
         painter.restore()
 
 
@@ -318,19 +321,27 @@ class ColourBar(QWidget):
         self._lut = lookup_table(DEFAULT_COLORMAP)
         self._levels = (-1.0, 1.0)
         self._shared = True
-        self.setMinimumWidth(70)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Colour scale")
 
     def set_scale(self, lut: np.ndarray, levels: tuple[float, float], shared: bool) -> None:
+        width = self.sizeHint().width()
         self._lut, self._levels, self._shared = lut, levels, shared
+        if self.sizeHint().width() != width:
+            self.updateGeometry()  # wider labels (more digits): ask for the room
         self.setToolTip(
             "One colour scale for every map" if shared else "Each map has its own scale; labels are for the first map"
         )
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(76, 300)
+        """Room for the bar and its widest label in the current type (projector type included)."""
+        fm = self.fontMetrics()
+        labels = [format_value(v, 60) for v in (*self._levels, sum(self._levels) / 2)] + ["per map", "-0.00"]
+        return QSize(max(76, 34 + max(fm.horizontalAdvance(t) for t in labels)), 300)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.sizeHint().width(), 100)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -513,10 +524,20 @@ class FeatureMaps(QWidget):
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         mh, mw = m.shape
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
-        fits = QFontMetrics(font).horizontalAdvance(f"filter {m.count}") + 8 <= (m.w + m.gap_x) * scale
+        pitch = (m.w + m.gap_x) * scale  # screen pixels from one map's left edge to the next
+        fits = QFontMetrics(font).horizontalAdvance(f"filter {m.count}") + 8 <= pitch
+        every = 1
+        if not fits:
+            # Numbers alone; narrower type if even "32" is wider than a map, and past a floor of
+            # 7 pt, every n-th map numbered, so titles never run into each other.
+            widest = QFontMetrics(font).horizontalAdvance(str(m.count)) + 4
+            if widest > pitch:
+                font.setPointSizeF(max(7.0, font.pointSizeF() * pitch / widest))
+                widest = QFontMetrics(font).horizontalAdvance(str(m.count)) + 4
+                every = math.ceil(widest / pitch)
         ink = QColor(30, 30, 30) if sum(self._background) > 380 else QColor(230, 230, 230)
         titles = []
-        for k in range(m.count):
+        for k in range(0, m.count, every):
             oy, ox = m.origin(k)
             titles.append((f"filter {k + 1}" if fits else f"{k + 1}", float(ox), float(oy)))
         self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))

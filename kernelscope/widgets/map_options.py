@@ -16,6 +16,10 @@ class MapOptions(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colormap = QComboBox()
+        # Sized by a short name, not the longest label: in projector type the longest pushed the
+        # window past a 1024-wide screen. The open list still shows every label whole.
+        self.colormap.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.colormap.setMinimumContentsLength(12)
         for name, cmap in COLORMAPS.items():
             self.colormap.addItem(cmap.label, name)
             kind = "diverging: 0 is white, negatives and positives in two colours" if cmap.diverging else (

@@ -108,6 +108,9 @@ class StepPanel(QWidget):
 
         self.position_label = QLabel()
         self.position_label.setAccessibleName("Step position")
+        # In projector mode it carries the title too: on a narrow screen it takes a second line
+        # rather than a window wider than the screen.
+        self.position_label.setWordWrap(True)
         # Room for "step 999999 of 999999" so the row does not jump as the numbers grow.
         self.position_label.setMinimumWidth(self.position_label.fontMetrics().horizontalAdvance("step 9999 of 9999"))
 
