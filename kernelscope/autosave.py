@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import threading
 import time
@@ -48,6 +47,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QTimer, Signal
 
 from kernelscope import sessions
+from kernelscope.atomic_file import write_atomic
 from kernelscope.sessions import Session, SessionError
 
 __all__ = [
@@ -156,22 +156,8 @@ def _reason(exc: OSError) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """A temporary file beside ``path``, fsynced, then renamed over it; OSError on failure."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+    """Private to this user (0600), atomic; OSError on failure."""
+    write_atomic(path, data, mode=0o600, keep_mode=False)
 
 
 def _marker_bytes(pid: int, source: Path | None, clean_exit: bool = False) -> bytes:

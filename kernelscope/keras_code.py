@@ -18,7 +18,7 @@ import numpy as np
 
 from kernelscope import __version__
 from kernelscope.engine import ConvSpec, count_params, output_shape
-from kernelscope.export import ExportError, atomic_write_bytes
+from kernelscope.export import atomic_write_bytes
 from kernelscope.sessions import Session, format_float32
 
 __all__ = ["MAX_INLINE_INPUT_SIDE", "keras_code", "keras_layer_call", "write_keras_code"]
@@ -174,11 +174,5 @@ def write_keras_code(session: Session, path: str | os.PathLike[str]) -> str:
     Raises :class:`kernelscope.export.ExportError` naming the file when it cannot be written.
     """
     code = keras_code(session)
-    target = Path(os.fspath(path))
-    try:
-        atomic_write_bytes(target, code.encode("utf-8"))
-    except ExportError:
-        raise
-    except OSError as exc:  # pragma: no cover - atomic_write_bytes already turns these into ExportError
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    atomic_write_bytes(Path(os.fspath(path)), code.encode("utf-8"))
     return code

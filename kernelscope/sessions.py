@@ -12,8 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import secrets
-import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from kernelscope import engine
+from kernelscope.atomic_file import write_atomic
 from kernelscope.colormaps import COLORMAPS, DEFAULT_COLORMAP
 from kernelscope.engine import ConvError, ConvSpec
 
@@ -734,49 +733,10 @@ def save_session(s: Session, path: str | os.PathLike[str]) -> None:
     if not isinstance(s, Session):
         raise SessionError(f"session: expected a Session, got {_kind(s)}")
     target = Path(os.fspath(path))
-    data = dumps_session(s).encode("utf-8")
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = -1
     try:
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except OSError:
-            mode = None
-        fd = os.open(tmp, flags, 0o666)
-        with os.fdopen(fd, "wb") as fh:
-            fd = -1  # the file object owns it now
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        write_atomic(target, dumps_session(s).encode("utf-8"))
     except OSError as exc:
-        if fd >= 0:
-            os.close(fd)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise SessionError(f"cannot write {target}: {_reason(exc)}") from None
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable where the platform allows it (POSIX); best effort."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:

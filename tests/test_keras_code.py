@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kernelscope import engine, export
+from kernelscope import atomic_file, engine
 from kernelscope import keras_code as keras_code_module
 from kernelscope.engine import ConvSpec, count_params
 from kernelscope.export import ExportError
@@ -306,7 +306,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", fail)
+    monkeypatch.setattr(atomic_file.os, "replace", fail)
     with pytest.raises(ExportError, match="No space left on device"):
         write_keras_code(default_session(), target)
     assert target.read_text(encoding="utf-8") == "old"

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kernelscope import engine, sessions
+from kernelscope import atomic_file, engine, sessions
 from kernelscope.colormaps import COLORMAPS
 from kernelscope.engine import ConvSpec
 from kernelscope.sessions import (
@@ -778,7 +778,7 @@ def test_a_failed_save_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sessions.os, failing, fail)
+    monkeypatch.setattr(atomic_file.os, failing, fail)
     with pytest.raises(SessionError, match=f"^cannot write {path}: no space left on device$"):
         save_session(default_session(), path)
     monkeypatch.undo()
