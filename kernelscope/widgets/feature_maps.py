@@ -196,9 +196,6 @@ class MapTitles(QGraphicsItem):
         self._titles, self._font, self._ink, self._rect = titles, font, ink, rect
         self.update()
 
-    def texts(self) -> list[str]:
-        return [t for t, _, _ in self._titles]
-
     def boundingRect(self) -> QRectF:
         return self._rect
 
@@ -258,9 +255,6 @@ class CellMarks(QGraphicsItem):
         """Maps drawn from every ``step``-th cell cover whole steps: the veils cover them too."""
         self._drawn_step = max(1, step)
         self.update()
-
-    def pen(self) -> QPen:
-        return QPen(self._pen)
 
     def frame_rect(self, k: int) -> QRectF | None:
         """Where map ``k``'s current-cell frame is drawn (view coordinates), or None when hidden."""
@@ -408,7 +402,6 @@ class FeatureMaps(QWidget):
         self._mosaic: Mosaic | None = None
         self._cell: tuple[int, int] | None = None
         self._reveal = False
-        self._thick = False
         self._background = BACKGROUND
         self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -459,7 +452,6 @@ class FeatureMaps(QWidget):
 
     def set_thick(self, on: bool) -> None:
         """Projector mode: thicker current-cell frames and larger numbers."""
-        self._thick = on
         self.numbers.set_scale(0.44 if on else 0.34)
         self.marks.set_thick(on)
 
