@@ -342,6 +342,8 @@ def test_projector_fits_a_1024x768_screen(qtbot, lesson_name: str, scale: float)
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QFontMetrics
 
+    from kernelscope.widgets.cell_text import format_value
+
     lesson = next(ls for ls in list_lessons() if ls.name == lesson_name)
     w = open_window(qtbot, load_lesson(lesson), size=(1024, 768))
     w.settings.set_projector_scale(scale)
@@ -367,7 +369,28 @@ def test_projector_fits_a_1024x768_screen(qtbot, lesson_name: str, scale: float)
                 assert not a.intersects(b), (a, b)
         bar = fm.colour_bar
         lo, hi = bar._levels
-        widest = max(bar.fontMetrics().horizontalAdvance(f"{v:.2f}") for v in (lo, hi))
+        drawn = [format_value(v, 60) for v in (lo, hi, (lo + hi) / 2)]  # the labels the bar writes
+        widest = max(bar.fontMetrics().horizontalAdvance(t) for t in drawn)
         assert bar.width() >= widest + 30
+    finally:
+        w.set_projector(False)
+
+
+def test_projector_map_digits_are_24_px_tall_at_1024x768(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The classroom aim (bench/projector_legibility.py): the article's map numbers readable from the
+    back at 1024x768. A colour bar sized for labels it did not draw once shrank them to 20 px."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    w = open_window(qtbot, size=(1024, 768))
+    w.set_projector(True, full_screen=False)
+    w.resize(1024, 768)
+    for _ in range(3):
+        QApplication.processEvents()
+    try:
+        fm = w.feature_maps
+        rect = fm.cell_scene_rect(0, 0, 0)
+        font = QFont()
+        font.setPixelSize(int(max(9, min(64, min(rect.width(), rect.height()) * fm.numbers._scale))))
+        assert QFontMetrics(font).tightBoundingRect("0123456789").height() >= 24
     finally:
         w.set_projector(False)

@@ -331,8 +331,11 @@ class ColourBar(QWidget):
     def sizeHint(self) -> QSize:
         """Room for the bar and its widest label in the current type (projector type included)."""
         fm = self.fontMetrics()
-        labels = [format_value(v, 60) for v in (*self._levels, sum(self._levels) / 2)] + ["per map", "-0.00"]
-        return QSize(max(76, 34 + max(fm.horizontalAdvance(t) for t in labels)), 300)
+        lo, hi = self._levels
+        width = 34 + max(fm.horizontalAdvance(format_value(v, 60)) for v in (lo, hi, (lo + hi) / 2))
+        if not self._shared:
+            width = max(width, fm.horizontalAdvance("per map") + 4)
+        return QSize(max(76, width), 300)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(self.sizeHint().width(), 100)
