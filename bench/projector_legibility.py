@@ -14,8 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtGui import QFont, QFontMetrics
 
-from kernelscope.app import _window, application
-from kernelscope.lessons import find_lesson, load_lesson
+from kernelscope.files.lessons import find_lesson, load_lesson
+from kernelscope.ui.app import _window, application
 
 
 def digit_height(font: QFont) -> int:

@@ -91,8 +91,8 @@ import numpy as np  # noqa: E402  (after the restart above: NumPy reads the vari
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kernelscope import engine  # noqa: E402
-from kernelscope.engine import ConvSpec, compute, conv2d  # noqa: E402
+from kernelscope.core.engine import ConvSpec, compute, conv2d  # noqa: E402
+from kernelscope.core.engine import convolution as engine  # noqa: E402
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
 
@@ -278,11 +278,11 @@ def window_measure(s: Scene, repeats: int, blas_limit: bool) -> dict[str, Any]:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from kernelscope import compute_worker
-    from kernelscope.app import application
-    from kernelscope.document import Document
-    from kernelscope.main_window import MainWindow
-    from kernelscope.sessions import Session, ViewState
+    from kernelscope.core.document import Document
+    from kernelscope.files.sessions import Session, ViewState
+    from kernelscope.ui import compute_worker
+    from kernelscope.ui.app import application
+    from kernelscope.ui.main_window import MainWindow
 
     if not blas_limit:  # the "before" of the worker's one-BLAS-thread limit
         compute_worker._one_blas_thread = lambda: contextlib.nullcontext  # type: ignore[assignment]

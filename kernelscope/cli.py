@@ -102,7 +102,7 @@ def _gui_application() -> None:
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:
-        from kernelscope.app import _install_message_filter
+        from kernelscope.ui.app import _install_message_filter
 
         _install_message_filter()
         app = QGuiApplication(sys.argv[:1])
@@ -115,7 +115,7 @@ _APPS: list[object] = []  # keeps the QGuiApplication alive until the process ex
 
 
 def _load(path: Path | None):  # type: ignore[no-untyped-def]
-    from kernelscope.sessions import SessionError, load_session
+    from kernelscope.files.sessions import SessionError, load_session
 
     if path is None:
         return None
@@ -130,8 +130,8 @@ def _resolve(path: Path | None) -> Path | None:
     ``article-x``, a unique prefix), or one line saying there is neither."""
     if path is None or path.exists():
         return path
-    from kernelscope.lessons import AmbiguousLessonError, find_lesson
-    from kernelscope.sessions import SessionError
+    from kernelscope.files.lessons import AmbiguousLessonError, find_lesson
+    from kernelscope.files.sessions import SessionError
 
     try:
         return find_lesson(str(path)).path
@@ -145,8 +145,8 @@ def _session_from_image(path: Path):  # type: ignore[no-untyped-def]
     """The article's layer over a picture (grey 0..1, RGB when the picture has colour)."""
     import numpy as np
 
-    from kernelscope.images import ImageError, load_image
-    from kernelscope.sessions import Session, SessionError, ViewState, default_session
+    from kernelscope.files.images import ImageError, load_image
+    from kernelscope.files.sessions import Session, SessionError, ViewState, default_session
 
     try:
         loaded = load_image(path, channels=3, size=None, fit="crop", value_mode="grey")
@@ -164,8 +164,8 @@ def _session_from_image(path: Path):  # type: ignore[no-untyped-def]
 def _lessons(argv: Sequence[str]) -> int:
     parser = _Parser(prog="kernelscope lessons", description="List the bundled lessons, one per line: name and title.")
     parser.parse_args(argv)
-    from kernelscope.lessons import list_lessons
-    from kernelscope.sessions import SessionError
+    from kernelscope.files.lessons import list_lessons
+    from kernelscope.files.sessions import SessionError
 
     try:
         lessons = list_lessons()
@@ -191,8 +191,8 @@ def _export(argv: Sequence[str]) -> int:
     session = _load(_resolve(args.file)) if args.file is not None else None
     if args.conv is not None:
         session = _session_from_line(args.conv, args.image, args.seed, session)
-    from kernelscope.engine import ConvError
-    from kernelscope.export import ExportError, check_gif_options, export_gif, export_npy
+    from kernelscope.core.engine import ConvError
+    from kernelscope.files.export import ExportError, check_gif_options, export_gif, export_npy
 
     try:
         if args.gif is not None:  # refuse bad GIF options before writing anything
@@ -201,12 +201,12 @@ def _export(argv: Sequence[str]) -> int:
             maps = export_npy(session, args.npy)
             sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
         if args.keras is not None:
-            from kernelscope.keras_code import write_keras_code
+            from kernelscope.files.keras_code import write_keras_code
 
             write_keras_code(session, args.keras)
             sys.stdout.write(f"wrote {args.keras}: Keras code for this layer and its weights\n")
         if args.png is not None:
-            from kernelscope import app
+            from kernelscope.ui import app
 
             _offscreen_without_display()
             app.application()  # a full QApplication (a GIF below can draw with it too)
@@ -226,10 +226,10 @@ def _session_from_line(line: str, image: Path | None, seed: int, base):  # type:
     picture (or the bundled photo) at the line's input_shape."""
     import numpy as np
 
-    from kernelscope.engine import ConvError, glorot_uniform
-    from kernelscope.images import ImageError, load_image, sample_photo_path
-    from kernelscope.keras_syntax import LineError, parse_conv2d_line
-    from kernelscope.sessions import Session, SessionError, ViewState
+    from kernelscope.core.engine import ConvError, glorot_uniform
+    from kernelscope.core.keras_syntax import LineError, parse_conv2d_line
+    from kernelscope.files.images import ImageError, load_image, sample_photo_path
+    from kernelscope.files.sessions import Session, SessionError, ViewState
 
     try:
         parsed = parse_conv2d_line(line)
@@ -259,13 +259,13 @@ def _session_from_line(line: str, image: Path | None, seed: int, base):  # type:
 
 def _window(argv: Sequence[str]) -> int:
     args = _main_parser().parse_args(argv)
-    from kernelscope.images import SUPPORTED_SUFFIXES
+    from kernelscope.files.images import SUPPORTED_SUFFIXES
 
     if args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
         session = _session_from_image(args.file)
     else:
         session = _load(_resolve(args.file))
-    from kernelscope import app
+    from kernelscope.ui import app
 
     if args.screenshot is not None:
         _offscreen_without_display()

@@ -1,4 +1,7 @@
-"""Headless Qt for every test: set before PySide6 or pyqtgraph is imported anywhere."""
+"""Every test: headless Qt (set before PySide6 or pyqtgraph is imported anywhere), no user files.
+
+Nothing here imports Qt: the core tests run without it. The UI fixtures live in ``tests/ui/conftest.py``.
+"""
 
 import os
 
@@ -15,32 +18,3 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-
-import pytest  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _no_modal_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A modal dialog would hang a headless test: answer "discard" at close, fail loudly on a file
-    dialog a test did not answer itself, and keep QSettings out of the user's home."""
-    import importlib.util
-
-    if importlib.util.find_spec("kernelscope.file_controller") is None:
-        return
-    from PySide6.QtCore import QSettings
-
-    from kernelscope.file_controller import FileController
-
-    settings_dir = str(tmp_path_factory.mktemp("qsettings"))
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, settings_dir)
-    monkeypatch.setattr(FileController, "ask_save_changes", lambda self: "discard")
-
-    def unanswered(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise AssertionError("a test opened a file dialog without answering it")
-
-    monkeypatch.setattr(FileController, "ask_open_path", unanswered)
-    from kernelscope.widgets.image_options import ImageOptions
-
-    monkeypatch.setattr(FileController, "ask_image_options", lambda self, path: ImageOptions(3, None, "crop"))
-    monkeypatch.setattr(FileController, "ask_save_path", unanswered)

@@ -20,9 +20,9 @@ _ROOT = _HERE.parents[1]
 if (_ROOT / "kernelscope" / "__init__.py").is_file():  # a checkout: use its kernelscope
     sys.path.insert(0, str(_ROOT))
 
-from kernelscope.engine import ConvSpec  # noqa: E402
-from kernelscope.kernel_tools import PRESETS  # noqa: E402
-from kernelscope.sessions import SUFFIX, Session, ViewState, save_session  # noqa: E402
+from kernelscope.core.engine import ConvSpec  # noqa: E402
+from kernelscope.core.kernel_tools import PRESETS  # noqa: E402
+from kernelscope.files.sessions import SUFFIX, Session, ViewState, save_session  # noqa: E402
 
 BLACK, WHITE = -1.0, 1.0  # the article's binary values
 
@@ -232,8 +232,8 @@ def sobel_edges() -> Session:
 
 def photo_32_filters() -> Session:
     """The article's own line on the bundled photo (CC0, resources/images/README.md)."""
-    from kernelscope.engine import glorot_uniform
-    from kernelscope.images import load_image, sample_photo_path
+    from kernelscope.core.engine import glorot_uniform
+    from kernelscope.files.images import load_image, sample_photo_path
 
     x = np.array(load_image(sample_photo_path(), channels=3, size=(150, 150), fit="crop", value_mode="grey").pixels)
     # Rounded to 3 decimals: the file stays small, and the picture is the same to the eye.

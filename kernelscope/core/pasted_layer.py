@@ -1,0 +1,60 @@
+"""What a pasted Conv2D line changes: the layer, its kernels (kept if they still fit, else
+"randomize like Keras"), and the input when the line's input_shape asks for another one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernelscope.core.engine import glorot_uniform
+from kernelscope.core.keras_syntax import ParsedLayer, conv2d_line
+
+PHOTO_VALUE_MODE = "grey"  # a photo reads best as 0..1 (what Keras users feed after rescaling by 1/255)
+
+PhotoLoader = Callable[[tuple[int, int, int], str], np.ndarray]
+"""(input_shape, value_mode) -> the bundled photo as an (H, W, C) array (``files.images.sample_photo``)."""
+
+
+@dataclass(frozen=True)
+class LayerChange:
+    kernels: np.ndarray
+    bias: np.ndarray
+    image: np.ndarray | None  # None: the input stays as it is
+    value_mode: str | None  # the new value mode when the input changes
+    seed: int | None  # the glorot_uniform seed when the kernels were randomized
+
+    def summary(self, parsed: ParsedLayer) -> str:
+        h, w, c = (self.image.shape if self.image is not None else (0, 0, self.kernels.shape[2]))
+        parts = [f"layer set: {conv2d_line(parsed.spec, parsed.input_shape or (h, w, c))}"]
+        parts.append(
+            f"kernels: glorot_uniform, seed {self.seed}" if self.seed is not None else "kernels: kept (same shape)"
+        )
+        if self.image is not None:
+            parts.append(f"input: the bundled photo at {h}x{w}x{c}")
+        if parsed.ignored:
+            parts.append("ignored here: " + ", ".join(parsed.ignored))
+        return ";  ".join(parts)
+
+
+def layer_from_line(
+    parsed: ParsedLayer,
+    current_input: np.ndarray,
+    kernels: np.ndarray,
+    bias: np.ndarray,
+    seed: int,
+    load_photo: PhotoLoader,
+) -> LayerChange:
+    """The arrays a pasted line implies; the photo is loaded only when input_shape differs."""
+    image = None
+    value_mode = None
+    if parsed.input_shape is not None and tuple(parsed.input_shape) != tuple(current_input.shape):
+        image = np.array(load_photo(tuple(parsed.input_shape), PHOTO_VALUE_MODE))
+        value_mode = PHOTO_VALUE_MODE
+    channels = (image if image is not None else current_input).shape[2]
+    shape = (*parsed.spec.kernel_size, channels, parsed.spec.filters)
+    if kernels.shape == shape:
+        return LayerChange(np.array(kernels), np.array(bias), image, value_mode, None)
+    bias0 = np.zeros(parsed.spec.filters, np.float32)
+    return LayerChange(glorot_uniform(shape, seed=seed), bias0, image, value_mode, seed)

@@ -1,0 +1,252 @@
+"""Files made from a session without a window: the feature maps as .npy, the stepping as an animated GIF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kernelscope.core import engine
+from kernelscope.files.atomic_file import write_atomic
+from kernelscope.files.sessions import Session
+
+if TYPE_CHECKING:  # Qt and Pillow load only when a GIF is made
+    from PIL.Image import Image as PILImage
+    from PySide6.QtGui import QImage
+
+
+class ExportError(OSError):
+    """An export that could not be written; the message names the file and the reason."""
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so a crash never leaves half a file."""
+    try:
+        write_atomic(Path(path), data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def feature_maps(session: Session) -> np.ndarray:
+    """(H', W', F) float32 maps of a session, exactly as ``keras.layers.Conv2D`` computes them."""
+    result = engine.compute(session.input, session.kernels, session.bias, session.spec)
+    return np.ascontiguousarray(result.feature_maps())
+
+
+def export_npy(session: Session, out: Path) -> np.ndarray:
+    """Write the (H', W', F) maps as a NumPy .npy file and return them."""
+    import io
+
+    maps = feature_maps(session)
+    buffer = io.BytesIO()
+    np.save(buffer, maps)
+    atomic_write_bytes(Path(out), buffer.getvalue())
+    return maps
+
+
+# --------------------------------------------------------------------------- animated GIF
+
+GIF_FPS_RANGE = (0.5, 20.0)
+"""Frames per second a GIF may play at (the window's playback speeds)."""
+
+MAX_GIF_FRAMES = 2500
+"""One frame per step; beyond this a GIF is too long to watch and too large to write."""
+
+GIF_SIZE_RANGE = (200, 3840)
+"""Smallest and largest frame side in pixels."""
+
+
+class ExportCancelled(Exception):  # noqa: N818 - it is not an error: the user asked for it
+    """The user stopped an export through its progress callback; nothing was written."""
+
+
+def check_gif_options(session: Session, fps: float, filter_index: int, size: tuple[int, int] = (960, 540)) -> int:
+    """Refuse a GIF that cannot or should not be made, before any work; returns its frame count.
+
+    ``filter_index`` is 0-based, as everywhere in the code; messages count filters from 1, as the
+    window and the command line (``--filter K``) do.
+    """
+    lo, hi = GIF_FPS_RANGE
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not lo <= fps <= hi:
+        shown = f"{fps:g}" if isinstance(fps, (int, float)) else repr(fps)
+        raise ExportError(f"a GIF plays at {lo:g} to {hi:g} frames per second, not {shown}")
+    f = session.spec.filters
+    if isinstance(filter_index, bool) or not isinstance(filter_index, int) or not 0 <= filter_index < f:
+        shown = str(filter_index + 1) if isinstance(filter_index, int) else repr(filter_index)
+        which = "1 filter" if f == 1 else f"{f} filters (1 to {f})"
+        raise ExportError(f"there is no filter {shown}: this layer has {which}")
+    smin, smax = GIF_SIZE_RANGE
+    if len(size) != 2 or not all(isinstance(v, int) and smin <= v <= smax for v in size):
+        raise ExportError(f"a GIF frame is {smin} to {smax} pixels on a side, not {size}")
+    try:
+        oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
+    except engine.ConvError as exc:
+        raise ExportError(str(exc)) from None
+    frames = oh * ow
+    if frames > MAX_GIF_FRAMES:
+        raise ExportError(
+            f"this scene has {frames} steps ({oh}x{ow} outputs); a GIF is limited to {MAX_GIF_FRAMES} "
+            "frames: use a larger stride or a smaller input"
+        )
+    return frames
+
+
+def export_gif(
+    session: Session,
+    out: Path,
+    *,
+    fps: float = 2.0,
+    filter_index: int = 0,
+    progress: Callable[[int, int], bool | None] | None = None,
+    size: tuple[int, int] = (960, 540),
+) -> int:
+    """Write the stepping of one filter as a looping GIF, one frame per step (the article's stride1.gif).
+
+    ``filter_index`` is 0-based. Frames are drawn in reveal mode with the session's value mode,
+    colour map, scale and activation toggle. ``progress(done, total)`` is called after each frame;
+    returning False cancels: :class:`ExportCancelled` is raised and nothing is written. Needs a
+    ``QGuiApplication`` (the command line makes one). Returns the number of frames.
+
+    Frames are encoded one at a time into memory (only what changed, a few kB each), so a long GIF
+    never holds thousands of full-size images; the file is written atomically at the end.
+    """
+    total = check_gif_options(session, fps, filter_index, tuple(size))  # type: ignore[arg-type]
+    from kernelscope.core.colour_scale import map_levels
+    from kernelscope.files.frame_renderer import render_step_frame
+    from kernelscope.files.sessions import VALUE_MODES
+
+    result = engine.compute(session.input, session.kernels, session.bias, session.spec)
+    view = session.view
+    maps = result.maps if view.show_activation else result.pre_activation
+    levels = map_levels(maps if view.shared_scale else maps[filter_index], view.colormap)
+
+    def frame(step: int) -> PILImage:
+        image = render_step_frame(
+            result,
+            filter_index,
+            step,
+            VALUE_MODES[view.value_mode],
+            reveal=True,
+            colormap=view.colormap,
+            size=size,
+            use_bias=session.spec.use_bias,
+            levels=levels,
+            activated=view.show_activation,
+        )
+        return qimage_to_pil(image)
+
+    # The first and last frames hold every colour the animation uses (the last has the whole map).
+    first, last = frame(0), frame(total - 1)
+    writer = _GifWriter(round(100.0 / fps) * 10, (first, last))  # GIF delays are in 1/100 s
+    for step in range(total):
+        writer.add(first if step == 0 else last if step == total - 1 else frame(step))
+        if progress is not None and progress(step + 1, total) is False:
+            raise ExportCancelled(f"GIF export cancelled after {step + 1} of {total} frames; nothing written")
+    atomic_write_bytes(Path(out), writer.finish())
+    return total
+
+
+def qimage_to_pil(image: QImage) -> PILImage:
+    """An RGB Pillow image with a copy of a QImage's pixels (any QImage format)."""
+    from PIL import Image
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    data = bytes(rgb.constBits())
+    return Image.frombuffer("RGB", (rgb.width(), rgb.height()), data, "raw", "RGB", rgb.bytesPerLine(), 1)
+
+
+class _GifWriter:
+    """A looping GIF encoded frame by frame in memory with Pillow's GIF encoder.
+
+    One palette for every frame (see :func:`_palette`; no dithering, so flat cells stay flat and
+    colours never flicker between frames). After the first frame only the rectangle that changed is
+    stored, its unchanged pixels transparent, so memory grows with the compressed file (a few kB a
+    frame), not with the number of frames.
+    """
+
+    TRANSPARENT = 255  # the palette has at most 255 colours, so no pixel ever takes this index
+
+    def __init__(self, duration_ms: int, samples: tuple[PILImage, ...]) -> None:
+        colours = _palette(samples, exact=160, size=self.TRANSPARENT)
+        self.palette = colours.ravel().tolist()
+        self.lut = _index_lut(colours)
+        self.duration_ms = duration_ms
+        self.chunks: list[bytes] = []
+        self.previous: np.ndarray | None = None
+
+    def _indexed(self, pixels: np.ndarray) -> PILImage:
+        from PIL import Image
+
+        image = Image.frombytes("P", (pixels.shape[1], pixels.shape[0]), np.ascontiguousarray(pixels).tobytes())
+        image.putpalette(self.palette)
+        return image
+
+    def add(self, frame: PILImage) -> None:
+        from PIL import GifImagePlugin
+
+        rgb = np.asarray(frame.convert("RGB"), dtype=np.uint8)
+        pixels = self.lut[_packed(rgb)]
+        timing = {"duration": self.duration_ms, "disposal": 1}
+        if self.previous is None:
+            first = self._indexed(pixels)
+            header, _ = GifImagePlugin.getheader(first, info={"loop": 0})
+            self.chunks.extend(bytes(b) for b in header)
+            self.chunks.extend(bytes(b) for b in GifImagePlugin.getdata(first, **timing))
+        else:
+            changed = pixels != self.previous
+            if not changed.any():
+                changed[0, 0] = True  # still one frame per step
+            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+            y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+            patch = pixels[y0:y1, x0:x1].copy()
+            patch[~changed[y0:y1, x0:x1]] = self.TRANSPARENT
+            delta = self._indexed(patch)
+            data = GifImagePlugin.getdata(delta, offset=(x0, y0), transparency=self.TRANSPARENT, **timing)
+            self.chunks.extend(bytes(b) for b in data)
+        self.previous = pixels
+
+    def finish(self) -> bytes:
+        return b"".join(self.chunks) + b";"
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 colours as one 24-bit number each."""
+    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
+    return (r << 16) | (g << 8) | b
+
+
+def _palette(samples: tuple[PILImage, ...], *, exact: int, size: int) -> np.ndarray:
+    """At most ``size`` (n, 3) uint8 colours: all of the samples' colours when they are few, else the
+    ``exact`` most frequent ones unchanged (paper stays pure white, the window pure red) and a median
+    cut of the other pixels."""
+    from PIL import Image
+
+    packed = np.concatenate([_packed(np.asarray(s.convert("RGB"))).ravel() for s in samples])
+    values, counts = np.unique(packed, return_counts=True)
+    if len(values) > size:
+        kept = values[np.argsort(counts, kind="stable")[::-1][:exact]]
+        rest = packed[~np.isin(packed, kept)]
+        rest_rgb = np.stack([(rest >> 16) & 255, (rest >> 8) & 255, rest & 255], axis=1).astype(np.uint8)
+        strip = Image.frombytes("RGB", (len(rest_rgb), 1), rest_rgb.tobytes())
+        cut = strip.quantize(size - exact, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        extra = np.array(cut.getpalette() or [], dtype=np.uint8).reshape(-1, 3)[: size - exact]
+        values = np.concatenate([kept, _packed(extra)])
+    return np.stack([(values >> 16) & 255, (values >> 8) & 255, values & 255], axis=1).astype(np.uint8)
+
+
+def _index_lut(colours: np.ndarray) -> np.ndarray:
+    """A 2**24-entry table from a 24-bit colour to its palette index: exact for the palette's own
+    colours, the nearest colour (judged at 32 levels a channel) for the rest. 16 MB, built once."""
+    centres = np.arange(32, dtype=np.int32) * 8 + 4
+    grid = np.stack(np.meshgrid(centres, centres, centres, indexing="ij"), axis=-1).reshape(-1, 3)
+    palette = colours.astype(np.int32)
+    nearest = np.empty(len(grid), np.uint8)
+    for start in range(0, len(grid), 2048):
+        d = ((grid[start : start + 2048, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+        nearest[start : start + 2048] = d.argmin(axis=1)
+    lut = nearest.reshape(32, 32, 32).repeat(8, axis=0).repeat(8, axis=1).repeat(8, axis=2).reshape(-1)
+    lut[_packed(colours)] = np.arange(len(colours), dtype=np.uint8)
+    return lut

@@ -1,0 +1,468 @@
+"""Session files (``.kscope``): a scene as versioned, human-editable JSON, validated on the way in.
+
+A session is the input, the kernels, the bias, the layer and a little UI state. Reading is a pure
+function (``session_from_dict``) that either returns a complete, consistent :class:`Session` or
+raises one :class:`SessionError` naming the field, so a bad file never half-applies. Writing is
+exact: every float32 is written with its shortest decimal form (``0.1`` stays ``0.1``, ``-1`` is
+not ``-1.0``), so save -> load -> save is byte-identical. This module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kernelscope.core import engine
+from kernelscope.core.engine import ConvError, ConvSpec
+from kernelscope.core.scene import (
+    MAX_DILATION,
+    MAX_FILTERS,
+    MAX_INPUT_SIDE,
+    MAX_KERNEL_SIDE,
+    MAX_KERNEL_SPAN,
+    MAX_NOTES,
+    MAX_STRIDE,
+    MAX_TITLE,
+    VALUE_MODES,
+    Session,
+    SessionError,
+    ViewState,
+    _check_bias_shape,
+    _check_consistent,
+    _check_fits,
+    _check_input_shape,
+    _check_kernel_shape,
+    _check_keys,
+    _check_spec,
+    _index,
+    _is_whole,
+    _kind,
+    _pair,
+    _plural,
+    _show,
+    _text,
+    _whole,
+    default_session,
+)
+from kernelscope.files.atomic_file import write_atomic
+from kernelscope.files.resources import lessons_dir, resources_dir
+
+__all__ = [
+    "FORMAT",
+    "MAX_FILE_BYTES",
+    "MAX_FILTERS",
+    "MAX_INPUT_SIDE",
+    "MAX_KERNEL_SIDE",
+    "MAX_KERNEL_SPAN",
+    "SUFFIX",
+    "VALUE_MODES",
+    "VERSION",
+    "Session",
+    "SessionError",
+    "ViewState",
+    "default_session",
+    "dumps_session",
+    "lessons_dir",
+    "load_session",
+    "loads_session",
+    "resources_dir",
+    "save_session",
+    "session_from_dict",
+    "session_to_dict",
+]
+
+FORMAT = "kernelscope-session"
+VERSION = 1
+SUFFIX = ".kscope"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+_TOP_KEYS = ("format", "version", "title", "notes", "layer", "input", "kernels", "bias", "view")
+_LAYER_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias")
+_NUMBER_TYPES = frozenset({int, float})
+_F32_MAX = float(np.finfo(np.float32).max)
+_TOO_LARGE = "is too large for a 32-bit float (at most 3.4028235e+38)"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+# --------------------------------------------------------------------------- number arrays
+
+
+def _shape_of(value: Any, name: str, levels: int, describe: str) -> tuple[int, ...]:
+    """The shape implied by following the first element down ``levels`` nested lists."""
+    shape: list[int] = []
+    v = value
+    path: tuple[int, ...] = ()
+    for _ in range(levels):
+        if not isinstance(v, (list, tuple)):
+            where = f"got {_kind(value)}" if not path else f"{name}{_index(path)} is {_kind(v)}"
+            raise SessionError(f"{name}: expected {describe}, {levels} levels of nested lists; {where}")
+        if len(v) == 0:
+            raise SessionError(f"{name}{_index(path)}: is an empty list; expected {describe}")
+        shape.append(len(v))
+        v = v[0]
+        path += (0,)
+    return tuple(shape)
+
+
+def _rows_of_numbers(rows: list[Any] | tuple[Any, ...], length: int) -> bool:
+    """Whether every item is a list (or tuple) of ``length`` plain numbers; False sends the caller
+    to the item-by-item walk that names the first bad one."""
+    return all(type(r) in (list, tuple) and len(r) == length for r in rows) and _NUMBER_TYPES.issuperset(
+        map(type, itertools.chain.from_iterable(rows))
+    )
+
+
+def _check_rectangular(value: Any, shape: tuple[int, ...], name: str) -> None:
+    """Every list has the length of its first sibling, and the innermost ones hold only numbers."""
+    last = len(shape) - 1
+
+    def walk(v: Any, depth: int, path: tuple[int, ...]) -> None:
+        if not isinstance(v, (list, tuple)):
+            raise SessionError(
+                f"{name}{_index(path)}: expected a list of {shape[depth]}, got {_kind(v)} "
+                "(every row must have the same shape)"
+            )
+        if len(v) != shape[depth]:
+            first = f"{name}{_index((0,) * depth)}"
+            raise SessionError(
+                f"{name}{_index(path)}: has {_plural(len(v), 'item')} but {first} has {shape[depth]}; "
+                "every row must be the same length"
+            )
+        if depth == last:
+            if not _NUMBER_TYPES.issuperset(map(type, v)):
+                for i, x in enumerate(v):
+                    if not _is_number(x):
+                        raise SessionError(f"{name}{_index((*path, i))}: expected a number, got {_kind(x)}")
+            return
+        if depth == last - 1 and _rows_of_numbers(v, shape[last]):
+            return  # the common case in one pass (a 150x150x3 picture is 22,500 pixel lists)
+        for i, x in enumerate(v):
+            walk(x, depth + 1, (*path, i))
+
+    walk(value, 0, ())
+
+
+def _first_where(
+    value: Any, shape: tuple[int, ...], test: Callable[[Any], bool]
+) -> tuple[tuple[int, ...], Any]:
+    for idx in np.ndindex(*shape):
+        v = value
+        for i in idx:
+            v = v[i]
+        if test(v):
+            return idx, v
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _to_float32(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Finite float32 values from checked nested lists; NaN, Infinity and overflow are refused."""
+    try:
+        arr64 = np.array(value, dtype=np.float64)
+    except OverflowError:
+        idx, v = _first_where(value, shape, lambda x: isinstance(x, int) and abs(x) > _F32_MAX)
+        raise SessionError(f"{name}{_index(idx)}: {_show(v)} {_TOO_LARGE}") from None
+    bad = ~np.isfinite(arr64)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise SessionError(
+            f"{name}{_index(idx)}: {_show(arr64[idx])} is not a finite number "
+            "(NaN and Infinity are not allowed)"
+        )
+    with np.errstate(over="ignore"):
+        arr = arr64.astype(np.float32)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise SessionError(f"{name}{_index(idx)}: {_show(arr64[idx])} {_TOO_LARGE}")
+    arr.flags.writeable = False
+    return arr
+
+
+def _number_array(
+    value: Any, name: str, levels: int, describe: str, limit: Callable[[tuple[int, ...]], None] | None = None
+) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    shape = _shape_of(value, name, levels, describe)
+    if limit is not None:
+        limit(shape)
+    _check_rectangular(value, shape, name)
+    return _to_float32(value, shape, name)
+
+
+# --------------------------------------------------------------------------- dict <-> session
+
+
+def _spec_from_dict(layer: Any) -> ConvSpec:
+    if not isinstance(layer, Mapping):
+        raise SessionError(f"layer: expected an object, got {_kind(layer)}")
+    _check_keys(layer, _LAYER_KEYS, "layer.", "layer")
+    for key in ("filters", "kernel_size"):
+        if key not in layer:
+            raise SessionError(f"layer.{key}: missing (a layer needs at least filters and kernel_size)")
+    filters = _whole(layer["filters"], "layer.filters", 1, MAX_FILTERS)
+    kernel_size = _pair(layer["kernel_size"], "layer.kernel_size", 1, MAX_KERNEL_SIDE)
+    strides = _pair(layer.get("strides", 1), "layer.strides", 1, MAX_STRIDE)
+    dilation = _pair(layer.get("dilation_rate", 1), "layer.dilation_rate", 1, MAX_DILATION)
+    padding = layer.get("padding", "valid")
+    if not isinstance(padding, str) or padding.lower() not in engine.PADDINGS:
+        raise SessionError(f'layer.padding: expected "valid" or "same", got {_show(padding)}')
+    activation = layer.get("activation", "linear")
+    if activation is not None and (not isinstance(activation, str) or activation not in engine.ACTIVATIONS):
+        known = ", ".join(sorted(engine.ACTIVATIONS))
+        raise SessionError(f"layer.activation: expected one of {known} or null, got {_show(activation)}")
+    use_bias = layer.get("use_bias", True)
+    if not isinstance(use_bias, bool):
+        raise SessionError(f"layer.use_bias: expected true or false, got {_show(use_bias)}")
+    try:
+        spec = ConvSpec(filters, kernel_size, strides, padding, dilation, activation, use_bias)  # type: ignore[arg-type]
+    except ConvError as exc:
+        raise SessionError(f"layer: {exc}") from None
+    return _check_spec(spec)
+
+
+def session_from_dict(d: Any) -> Session:
+    """Validate a parsed session and build it; any problem raises one SessionError naming the field."""
+    if not isinstance(d, Mapping):
+        raise SessionError(f"session: expected a JSON object {{...}} at the top level, got {_kind(d)}")
+    if "format" not in d:
+        raise SessionError(f'format: missing; a kernelscope session has "format": "{FORMAT}"')
+    if d["format"] != FORMAT:
+        raise SessionError(f'format: expected "{FORMAT}", got {_show(d["format"])}')
+    if "version" not in d:
+        raise SessionError(f"version: missing; this kernelscope reads version {VERSION}")
+    version = d["version"]
+    if not _is_whole(version):
+        raise SessionError(f"version: expected a whole number, got {_show(version)}")
+    if version > VERSION:
+        raise SessionError(
+            f"version: this file was written by a newer kernelscope (version {_show(version)}); "
+            f"this one reads version {VERSION}"
+        )
+    if version < 1:
+        raise SessionError(f"version: expected {VERSION}, got {_show(version)}")
+    _check_keys(d, _TOP_KEYS, "", "a version 1 session")
+    for key in ("layer", "input", "kernels"):
+        if key not in d:
+            raise SessionError(f"{key}: missing (a session needs layer, input and kernels)")
+    title = _text(d.get("title"), "title", MAX_TITLE)
+    notes = _text(d.get("notes"), "notes", MAX_NOTES)
+    spec = _spec_from_dict(d["layer"])
+    x = _number_array(d["input"], "input", 3, "H x W x C (rows of pixels)", _check_input_shape)
+    _check_fits(x.shape, spec)
+    k = _number_array(
+        d["kernels"],
+        "kernels",
+        4,
+        "kh x kw x C x F (the Keras kernel layout)",
+        lambda shape: _check_kernel_shape(shape, spec, x.shape[2]),
+    )
+    if "bias" in d and d["bias"] is not None:
+        b = _number_array(
+            d["bias"],
+            "bias",
+            1,
+            "one number per filter",
+            lambda shape: _check_bias_shape(shape, spec.filters),
+        )
+    else:
+        b = np.zeros(spec.filters, np.float32)
+    view = ViewState.from_dict(d.get("view"))
+    _check_consistent(x, k, b, spec, view)
+    return Session(input=x, kernels=k, bias=b, spec=spec, view=view, title=title, notes=notes)
+
+
+def _layer_dict(spec: ConvSpec) -> dict[str, Any]:
+    return {
+        "filters": spec.filters,
+        "kernel_size": list(spec.kernel_size),
+        "strides": list(spec.strides),
+        "padding": spec.padding,
+        "dilation_rate": list(spec.dilation_rate),
+        "activation": spec.activation,
+        "use_bias": spec.use_bias,
+    }
+
+
+def session_to_dict(s: Session) -> dict[str, Any]:
+    """Plain JSON-compatible data (Python floats hold the float32 values exactly)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": s.title,
+        "notes": s.notes,
+        "layer": _layer_dict(s.spec),
+        "input": s.input.tolist(),
+        "kernels": s.kernels.tolist(),
+        "bias": s.bias.tolist(),
+        "view": s.view.to_dict(),
+    }
+
+
+# --------------------------------------------------------------------------- text
+
+
+def format_float32(v: np.float32, keep_negative_zero: bool = False) -> str:
+    """The shortest text that reads back as exactly this float32; whole numbers without ".0".
+
+    Session files write negative zero as "0" (a file should not say "-0"); Keras code keeps it
+    ("-0.0") so the weights match bit for bit.
+    """
+    f = float(v)
+    if f == 0.0:
+        return "-0.0" if keep_negative_zero and np.signbit(v) else "0"
+    if f.is_integer() and abs(f) < 1e16:
+        return str(int(f))
+    if 1e-4 <= abs(f) < 1e16:
+        text = np.format_float_positional(v, unique=True, trim="-")
+    else:
+        text = np.format_float_scientific(v, unique=True, trim="-")
+    if np.float32(float(text)) != v:  # pragma: no cover - guard against double rounding
+        text = repr(f)  # float64's shortest form of a float32 value is exact
+    return text
+
+
+def _compact(strings: np.ndarray) -> str:
+    if strings.ndim == 1:
+        return "[" + ", ".join(strings.tolist()) + "]"
+    return "[" + ", ".join(_compact(row) for row in strings) + "]"
+
+
+def _format_array(arr: np.ndarray, indent: str) -> str:
+    """One line per outermost row (an image row, a kernel row), each row compact JSON."""
+    flat = np.ascontiguousarray(arr, dtype=np.float32).ravel()
+    uniques, inverse = np.unique(flat, return_inverse=True)
+    table = np.array([format_float32(u) for u in uniques], dtype=object)
+    strings = table[inverse.ravel()].reshape(arr.shape)
+    if strings.ndim == 1:
+        return _compact(strings)
+    rows = [indent + "  " + _compact(row) for row in strings]
+    return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+
+
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_text(value: Any) -> str:
+    """JSON for one scalar; readable Unicode, but characters editors break lines at are escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        for char, escape in _LINE_BREAKS.items():
+            text = text.replace(char, escape)
+    return text
+
+
+def _format_object(d: Mapping[str, Any], indent: str) -> str:
+    lines = [f"{indent}  {json.dumps(k)}: {_json_text(v)}" for k, v in d.items()]
+    return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
+
+
+def dumps_session(s: Session) -> str:
+    """Pretty, exact JSON: one line per image row and kernel row, keys in a fixed order."""
+    parts = [
+        ("format", json.dumps(FORMAT)),
+        ("version", str(VERSION)),
+        ("title", _json_text(s.title)),
+        ("notes", _json_text(s.notes)),
+        ("layer", _format_object(_layer_dict(s.spec), "  ")),
+        ("input", _format_array(s.input, "  ")),
+        ("kernels", _format_array(s.kernels, "  ")),
+        ("bias", _format_array(s.bias, "  ")),
+        ("view", _format_object(s.view.to_dict(), "  ")),
+    ]
+    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in parts) + "\n}\n"
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise SessionError(f'{key}: appears twice in the same object (keep one "{key}")')
+        out[key] = value
+    return out
+
+
+def loads_session(text: str | bytes) -> Session:
+    """Parse and validate session text; refuses what is not JSON with the line and column."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SessionError(
+                f"not a kernelscope session: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                f"at offset {exc.start})"
+            ) from None
+    if not isinstance(text, str):
+        raise SessionError(f"session: expected text, got {_kind(text)}")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise SessionError("empty file: expected a kernelscope session (JSON text)")
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except SessionError:
+        raise
+    except json.JSONDecodeError as exc:
+        # JSON ran out mid-value, or a string never closed (JSON strings cannot hold a raw newline).
+        cut = not text[exc.pos :].strip() or exc.msg.startswith("Unterminated string")
+        hint = "; the file looks cut short" if cut else ""
+        raise SessionError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}){hint}"
+        ) from None
+    except RecursionError:
+        raise SessionError("not a kernelscope session: the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. Python's limit on digits in one integer
+        raise SessionError(f"not valid JSON: {str(exc).splitlines()[0]}") from None
+    return session_from_dict(data)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _reason(exc: OSError) -> str:
+    reason = exc.strerror or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+def save_session(s: Session, path: str | os.PathLike[str]) -> None:
+    """Write atomically: a temporary file beside the target, flushed and fsynced, then os.replace.
+
+    The target is either the old file or the complete new one, never half a file; on failure the
+    temporary file is removed and a SessionError says which path could not be written and why.
+    """
+    if not isinstance(s, Session):
+        raise SessionError(f"session: expected a Session, got {_kind(s)}")
+    target = Path(os.fspath(path))
+    try:
+        write_atomic(target, dumps_session(s).encode("utf-8"))
+    except OSError as exc:
+        raise SessionError(f"cannot write {target}: {_reason(exc)}") from None
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    """Read a .kscope file; every problem is one SessionError line that starts with the file name."""
+    source = Path(os.fspath(path))
+    try:
+        size = os.stat(source).st_size
+        if size > MAX_FILE_BYTES:
+            raise SessionError(
+                f"cannot read {source}: {size // (1024 * 1024)} MB is larger than a session can be "
+                f"({MAX_FILE_BYTES // (1024 * 1024)} MB)"
+            )
+        data = source.read_bytes()
+    except OSError as exc:
+        raise SessionError(f"cannot read {source}: {_reason(exc)}") from None
+    try:
+        return loads_session(data)
+    except SessionError as exc:
+        raise SessionError(f"{source}: {exc}") from None

@@ -1,0 +1,100 @@
+"""Heavy convolutions off the UI thread: one worker, newest request wins, results back on the UI thread.
+
+The document stays Qt-free: it hands this scheduler (generation, args, deliver) and gets the
+result through ``deliver`` on the thread that owns it. While a computation runs, newer requests
+replace the waiting one instead of queueing behind it, so a drag never builds a backlog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from kernelscope.core import engine
+from kernelscope.core.document import ComputeArgs, Deliver
+
+
+def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[object]]:
+    """A context that runs BLAS on one thread, so the UI thread keeps a core while we compute.
+
+    Uses threadpoolctl when it is installed (optional: not a dependency); without it the worker
+    runs with BLAS's default threads. OpenBLAS's thread count is per process, so for that moment
+    the UI thread's own (small, synchronous) BLAS calls run on one thread too.
+    """
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:
+        return contextlib.nullcontext
+    try:
+        controller = ThreadpoolController().select(user_api="blas")
+    except Exception:  # a broken or unknown BLAS: compute as before rather than not at all
+        return contextlib.nullcontext
+    if not controller.lib_controllers:
+        return contextlib.nullcontext
+    return lambda: controller.limit(limits=1)
+
+
+class ComputeWorker(QObject):
+    """A single background thread; ``__call__`` is a ``document.Scheduler``."""
+
+    _finished = Signal(object)  # (deliver, generation, result), emitted on the worker thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Condition()
+        self._waiting: tuple[int, ComputeArgs, Deliver] | None = None
+        self._stopping = False
+        self.computations = 0
+        # Queued to the thread this object lives on (the UI thread).
+        self._finished.connect(self._on_finished)
+        self._thread = threading.Thread(target=self._run, name="kernelscope-compute", daemon=True)
+        self._thread.start()
+
+    def __call__(self, generation: int, args: ComputeArgs, deliver: Deliver) -> None:
+        with self._lock:
+            self._waiting = (generation, args, deliver)  # a newer request replaces an older one
+            self._lock.notify()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish the running computation (if any), drop the waiting one, and end the thread."""
+        with self._lock:
+            self._stopping = True
+            self._waiting = None
+            self._lock.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        # Found at the first job, not at start: threadpoolctl's import and library scan (~20 ms,
+        # holding the GIL) would otherwise slow the window's first paint for every scene.
+        one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]] | None = None
+        while True:
+            with self._lock:
+                while self._waiting is None and not self._stopping:
+                    self._lock.wait()
+                if self._stopping:
+                    return
+                generation, args, deliver = self._waiting  # type: ignore[misc]
+                self._waiting = None
+            if one_blas_thread is None:
+                one_blas_thread = _one_blas_thread()
+            try:
+                with one_blas_thread():
+                    result: Any = engine.compute(*args)
+                    # The colour scale's min/max, here rather than on the UI thread (8 ms at 512x512x64).
+                    result.value_range(activated=True)
+                    if result.spec.activation != "linear":
+                        result.value_range(activated=False)
+            except engine.ConvError as exc:  # the document validated; keep the UI alive regardless
+                result = exc
+            self.computations += 1
+            if not self._stopping:
+                self._finished.emit((deliver, generation, result))
+
+    def _on_finished(self, payload: tuple[Deliver, int, Any]) -> None:
+        deliver, generation, result = payload
+        if not isinstance(result, Exception):
+            deliver(generation, result)

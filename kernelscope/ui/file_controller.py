@@ -1,0 +1,285 @@
+"""The window's files: new, open, save, save as, recent files, drag and drop, and exports.
+
+Every question to the person (which file, save changes?) goes through one overridable method, so
+tests answer them without a modal dialog. A failure is shown in the window and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from kernelscope.core.engine import ConvError
+from kernelscope.files.export import ExportError, export_npy
+from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
+from kernelscope.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from kernelscope.ui.main_window import MainWindow
+
+SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
+
+
+class FileController(QObject):
+    """Owns the current path and asks before discarding changes."""
+
+    path_changed = Signal()
+    recent_changed = Signal()
+
+    def __init__(self, window: MainWindow, settings: Settings) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.path: Path | None = None
+
+    @property
+    def document(self):  # type: ignore[no-untyped-def]
+        return self.window.document
+
+    # ------------------------------------------------------------------ questions (overridable)
+    def ask_open_path(self, caption: str, file_filter: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.window, caption, self.settings.last_directory(), file_filter)
+        return path
+
+    def ask_save_path(self, caption: str, file_filter: str, suggested: str) -> str:
+        start = str(Path(self.settings.last_directory()) / suggested)
+        path, _ = QFileDialog.getSaveFileName(self.window, caption, start, file_filter)
+        return path
+
+    def ask_save_changes(self) -> str:
+        """'save', 'discard' or 'cancel'."""
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        name = self.path.name if self.path else "this drawing"
+        box.setText(f"Save the changes to {name} first?")
+        box.setInformativeText("If you don't save, the changes are lost.")
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        return {
+            QMessageBox.StandardButton.Save: "save",
+            QMessageBox.StandardButton.Discard: "discard",
+        }.get(QMessageBox.StandardButton(answer), "cancel")
+
+    # ------------------------------------------------------------------ guarding changes
+    def may_discard(self) -> bool:
+        """True when the current drawing may be replaced (saved, unchanged, or the person said so)."""
+        if not self.document.modified:
+            return True
+        answer = self.ask_save_changes()
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    # ------------------------------------------------------------------ actions
+    def new(self) -> None:
+        if self.may_discard():
+            self._replace(default_session(), None)
+
+    def open(self, path: str | Path | None = None) -> bool:
+        if not self.may_discard():
+            return False
+        if path is None:
+            path = self.ask_open_path("Open a session", f"{SESSION_FILTER};;All files (*)")
+            if not path:
+                return False
+        return self.open_without_asking(Path(path))
+
+    def open_without_asking(self, path: Path, remember: bool = True) -> bool:
+        try:
+            session = load_session(path)
+        except SessionError as exc:
+            self.window.show_message(str(exc))
+            return False
+        self._replace(session, path if remember else None)
+        if remember:
+            self.settings.add_recent_file(path)
+            self.settings.set_last_directory(path.parent)
+            self.recent_changed.emit()
+        return True
+
+    def open_session(self, session: Session, label: str) -> bool:
+        """Open an in-memory session (a lesson): asks before discarding, has no file path."""
+        if not self.may_discard():
+            return False
+        self._replace(session, None)
+        self.window.statusBar().showMessage(f"opened {label}", 5000)
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self) -> bool:
+        suggested = self.path.name if self.path else f"drawing{SUFFIX}"
+        path = self.ask_save_path("Save the session", SESSION_FILTER, suggested)
+        if not path:
+            return False
+        p = Path(path)
+        if p.suffix != SUFFIX:
+            p = p.with_suffix(SUFFIX)
+        return self._write(p)
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_session(self.document.to_session(), path)
+        except SessionError as exc:
+            self.window.show_message(str(exc))
+            return False
+        self.path = path
+        self.document.mark_saved()
+        self.settings.add_recent_file(path)
+        self.settings.set_last_directory(path.parent)
+        self.recent_changed.emit()
+        self.path_changed.emit()
+        self.window.statusBar().showMessage(f"saved {path}", 5000)
+        return True
+
+    def _replace(self, session: Session, path: Path | None) -> None:
+        self.document.load(session)
+        self.path = path
+        self.window.show_message("")
+        self.path_changed.emit()
+
+    # ------------------------------------------------------------------ exports
+    def export(self, caption: str, file_filter: str, suffix: str, write: Callable[[Path], object]) -> Path | None:
+        """Ask for a path, write through ``write`` (atomic in export.py); a failure is a message."""
+        stem = self.path.stem if self.path else "kernelscope"
+        path = self.ask_save_path(caption, file_filter, f"{stem}{suffix}")
+        if not path:
+            return None
+        p = Path(path)
+        if p.suffix.lower() != suffix:
+            p = p.with_suffix(suffix)
+        try:
+            write(p)
+        except (ExportError, ConvError, OSError) as exc:
+            self.window.show_message(str(exc))
+            return None
+        self.settings.set_last_directory(p.parent)
+        self.window.statusBar().showMessage(f"exported {p}", 5000)
+        return p
+
+    def export_npy(self) -> Path | None:
+        return self.export(
+            "Export the feature maps", "NumPy arrays (*.npy)", ".npy",
+            lambda p: export_npy(self.document.to_session(), p),
+        )
+
+    # ------------------------------------------------------------------ pictures
+    def open_image(self, path: str | Path | None = None) -> bool:
+        """A picture becomes the input (undoable); grey or RGB follows the picture, big ones shrink."""
+        from kernelscope.files.images import FILE_FILTER, ImageError, load_image
+
+        if path is None:
+            path = self.ask_open_path("Open a picture", FILE_FILTER)
+            if not path:
+                return False
+        doc = self.document
+        options = self.ask_image_options(Path(path))
+        if options is None:
+            return False
+        mode = "grey" if doc.view.value_mode == "binary" else doc.view.value_mode
+        try:
+            loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
+            doc.replace_input(loaded.pixels, mode)
+        except (ImageError, ValueError) as exc:
+            self.window.show_message(str(exc))
+            return False
+        self.settings.set_last_directory(Path(path).parent)
+        h, w, c = loaded.pixels.shape
+        note = f" ({loaded.notice})" if loaded.notice else ""
+        self.window.show_message("")
+        self.window.statusBar().showMessage(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
+        return True
+
+    def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
+        """Grey or RGB, the size and the fit (None: cancelled)."""
+        from kernelscope.ui.widgets.image_options import ImageOptionsDialog
+
+        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.window)
+        if dialog.exec() != ImageOptionsDialog.DialogCode.Accepted:
+            return None
+        return dialog.options()
+
+    # ------------------------------------------------------------------ more exports
+    def export_window_png(self) -> Path | None:
+        def write(p: Path) -> None:
+            _save_png(self.window.grab().toImage(), p)
+
+        return self.export("Export the window as PNG", "PNG pictures (*.png)", ".png", write)
+
+    def export_maps_png(self) -> Path | None:
+        def write(p: Path) -> None:
+            _save_png(self.window.feature_maps.grab().toImage(), p)
+
+        return self.export("Export the feature maps as PNG", "PNG pictures (*.png)", ".png", write)
+
+    def export_keras(self) -> Path | None:
+        from kernelscope.files.keras_code import write_keras_code
+
+        return self.export(
+            "Export Keras code", "Python files (*.py)", ".py",
+            lambda p: write_keras_code(self.document.to_session(), p),
+        )
+
+    def export_gif(self) -> Path | None:
+        """The stepping of the selected filter as a GIF, with a progress bar and a cancel button."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication, QProgressDialog
+
+        from kernelscope.files.export import ExportCancelled, check_gif_options, export_gif
+
+        doc = self.document
+        session = doc.to_session()
+        fps = self.window.step_panel.speed()
+        f = doc.view.selected_filter
+        try:
+            frames = check_gif_options(session, fps, f)
+        except ExportError as exc:
+            self.window.show_message(str(exc))
+            return None
+        dialog = QProgressDialog("Drawing the GIF frames...", "Cancel", 0, frames, self.window)
+        dialog.setWindowTitle("Export GIF")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(300)
+
+        def progress(done: int, total: int) -> bool:
+            dialog.setValue(done)
+            QApplication.processEvents()
+            return not dialog.wasCanceled()
+
+        def write(p: Path) -> None:
+            try:
+                export_gif(session, p, fps=fps, filter_index=f, progress=progress)
+            finally:
+                dialog.reset()
+
+        try:
+            return self.export("Export the stepping as a GIF", "GIF animations (*.gif)", ".gif", write)
+        except ExportCancelled:
+            self.window.statusBar().showMessage("GIF export cancelled: nothing was written", 5000)
+            return None
+
+
+def _save_png(image, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """QImage -> PNG bytes in memory -> atomic write (no half file on a crash)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    from kernelscope.files.export import atomic_write_bytes
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buffer, "PNG"):
+        raise ExportError(f"cannot draw the picture for {path}")
+    buffer.close()
+    atomic_write_bytes(path, bytes(data.data()))

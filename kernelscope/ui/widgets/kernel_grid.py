@@ -1,0 +1,205 @@
+"""A spreadsheet-like editor for one filter's kh x kw weights."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from kernelscope.core.cell_text import format_value, text_colour_on
+from kernelscope.core.colour_scale import weight_colour
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def parse_weight(text: str) -> float:
+    """A typed weight: any finite number (``1``, ``-0.5``, ``1e-3``, ``1/9``); ValueError otherwise."""
+    t = text.strip().replace("\u2212", "-")
+    if "/" in t:
+        num, _, den = t.partition("/")
+        value = float(num) / float(den)
+    else:
+        value = float(t)
+    if not math.isfinite(value) or abs(value) > FLOAT32_MAX:  # 1e39 would be stored as inf
+        raise ValueError(t)
+    return value
+
+
+class KernelGrid(QTableWidget):
+    """Type a number, move with arrows/Tab/Enter, nudge with the wheel. Emits edits, never applies them."""
+
+    weight_edited = Signal(int, int, float)  # row, col, value
+    entry_refused = Signal(str)
+    weight_hovered = Signal(int, int)  # (-1, -1) when the mouse leaves the weights
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._kernel = np.zeros((3, 3), np.float32)
+        self._updating = False
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        # Square cells sized to the pane (see _fit_cells), not stretched into tall strips.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setFrameShape(QTableWidget.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.itemChanged.connect(self._on_item_changed)
+        self.cellEntered.connect(lambda r, c: self.weight_hovered.emit(r, c))
+        self.setAccessibleName("Kernel weights")
+
+    def set_kernel(self, kernel: np.ndarray) -> None:
+        """Show a (kh, kw) kernel; signals stay quiet while the cells are filled."""
+        self._kernel = np.array(kernel, dtype=np.float32)
+        kh, kw = self._kernel.shape
+        self._updating = True
+        try:
+            if self.rowCount() != kh or self.columnCount() != kw:
+                self.setRowCount(kh)
+                self.setColumnCount(kw)
+                self.setHorizontalHeaderLabels([str(c) for c in range(kw)])
+                self.setVerticalHeaderLabels([str(r) for r in range(kh)])
+            self._fit_cells()
+            limit = float(np.abs(self._kernel).max()) or 1.0
+            texts = [[format_value(float(v), 80) for v in row] for row in self._kernel]
+            font = self._fitting_font([t for row in texts for t in row])
+            for r in range(kh):
+                for c in range(kw):
+                    item = self.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                        self.setItem(r, c, item)
+                    v = float(self._kernel[r, c])
+                    bg = QColor.fromRgbF(*weight_colour(v / limit))
+                    item.setText(texts[r][c])
+                    item.setToolTip(f"weight ({r}, {c}) = {v:g}")
+                    item.setFont(font)
+                    item.setBackground(QBrush(bg))
+                    item.setForeground(QBrush(QColor(*text_colour_on(bg.red(), bg.green(), bg.blue()))))
+        finally:
+            self._updating = False
+
+    def kernel(self) -> np.ndarray:
+        return self._kernel
+
+    def cell_side(self) -> int:
+        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster."""
+        kh, kw = self._kernel.shape
+        avail_w = self.width() - self.verticalHeader().width() - 4
+        avail_h = self.height() - self.horizontalHeader().height() - 4
+        return int(max(28, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
+
+    def set_large(self, on: bool) -> None:
+        """Projector mode: numbers as large as the cells allow."""
+        self._large = on
+        self.set_kernel(self._kernel)
+
+    def _font_px(self) -> int:
+        if getattr(self, "_large", False):
+            return int(max(11, min(44, self.cell_side() * 0.38)))
+        return int(max(11, min(34, self.cell_side() * 0.3)))
+
+    def _fitting_font(self, texts: list[str]) -> QFont:
+        """The cells' font: as large as the mode asks, smaller only if the widest number would
+        not fit its cell (a projector's "-0.04" was drawn as "-0.…")."""
+        font = QFont(self.font())
+        px = self._font_px()
+        font.setPixelSize(px)
+        room = self.cell_side() - 8
+        widest = max((QFontMetrics(font).horizontalAdvance(t) for t in texts), default=0)
+        if widest > room > 0:
+            font.setPixelSize(max(9, int(px * room / widest)))
+        return font
+
+    def _fit_cells(self) -> None:
+        side = self.cell_side()
+        self.horizontalHeader().setDefaultSectionSize(side)
+        self.verticalHeader().setDefaultSectionSize(side)
+        for c in range(self.columnCount()):
+            self.setColumnWidth(c, side)
+        for r in range(self.rowCount()):
+            self.setRowHeight(r, side)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        # Never from inside set_kernel: removing rows hides a scroll bar, whose viewport resize lands
+        # here; changing the table again in the middle of Qt's row removal crashed with an open editor.
+        if not self._updating:
+            self.set_kernel(self._kernel)
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._updating:
+            return
+        r, c = item.row(), item.column()
+        old = float(self._kernel[r, c])
+        try:
+            value = parse_weight(item.text())
+        except (ValueError, ZeroDivisionError):
+            self.entry_refused.emit(
+                f"'{item.text().strip()}' is not a number: weight ({r}, {c}) stays {format_value(old, 80)}"
+            )
+            self.set_kernel(self._kernel)
+            return
+        if value != old:
+            self.weight_edited.emit(r, c, value)
+        else:
+            self.set_kernel(self._kernel)
+
+    def event(self, event: QEvent) -> bool:
+        """Typing and moving in the grid win over the window's one-key shortcuts ("-" is a minus sign
+        here, not "slower"; arrows move between weights, not steps)."""
+        if event.type() == QEvent.Type.ShortcutOverride:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            plain = key_event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+            ) == Qt.KeyboardModifier.NoModifier
+            text = key_event.text()
+            if plain and ((text and not text.isspace()) or key_event.key() in _GRID_KEYS):
+                event.accept()
+                return True
+        return super().event(event)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Enter commits and moves down, like a spreadsheet (to the next column's top at the bottom)."""
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
+            r, c = self.currentRow(), self.currentColumn()
+            if r + 1 < self.rowCount():
+                self.setCurrentCell(r + 1, c)
+            else:
+                self.setCurrentCell(0, (c + 1) % max(1, self.columnCount()))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if item is None:
+            super().wheelEvent(event)
+            return
+        steps = event.angleDelta().y() / 120
+        fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        delta = steps * (0.1 if fine else 1.0)
+        if delta:
+            r, c = item.row(), item.column()
+            self.weight_edited.emit(r, c, float(np.float32(self._kernel[r, c] + delta)))
+        event.accept()
+
+    def leaveEvent(self, event: object) -> None:
+        self.weight_hovered.emit(-1, -1)
+
+
+_GRID_KEYS = {
+    Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home, Qt.Key.Key_End,
+    Qt.Key.Key_Tab, Qt.Key.Key_Backtab, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2,
+}

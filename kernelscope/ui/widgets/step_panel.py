@@ -1,0 +1,381 @@
+"""The step-through panel: transport controls, speed, scrub slider, and one step's arithmetic."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kernelscope.core.arithmetic import StepText, groups_text
+from kernelscope.ui.widgets.layout_fence import LayoutFence
+
+__all__ = ["StepPanel"]
+
+SPEED_RANGE = (0.5, 20.0)
+DEFAULT_SPEED = 2.0
+
+# Glyphs kept as button text (accessibility, tests); the buttons draw vector icons instead because
+# common Linux fonts (DejaVu) have no U+23EE/23F8/23ED and would show empty boxes.
+GLYPHS = {"first": "⏮", "back": "◀|", "play": "▶", "pause": "⏸", "forward": "|▶", "last": "⏭"}
+TRANSPORT = ("first", "back", "play", "forward", "last")
+
+# Each shape in a unit square: triangles as three points, bars as (x0, x1); first/back are mirrored.
+
+_Tri = tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+_SHAPES: dict[str, tuple[tuple[_Tri, ...], tuple[tuple[float, float], ...]]] = {
+    "play": ((((0.24, 0.14), (0.86, 0.5), (0.24, 0.86)),), ()),
+    "pause": ((), ((0.22, 0.41), (0.59, 0.78))),
+    "forward": ((((0.38, 0.16), (0.84, 0.5), (0.38, 0.84)),), ((0.16, 0.3),)),
+    "last": (
+        (((0.08, 0.2), (0.44, 0.5), (0.08, 0.8)), ((0.42, 0.2), (0.78, 0.5), (0.42, 0.8))),
+        ((0.8, 0.92),),
+    ),
+}
+_ICON_SIZES = (16, 24, 32, 48, 64)
+
+
+def _mirror(kind: str) -> tuple[tuple[_Tri, ...], tuple[tuple[float, float], ...]]:
+    tris, bars = _SHAPES[kind]
+    flip = tuple(tuple((1 - x, y) for x, y in tri) for tri in tris)
+    return flip, tuple((1 - b, 1 - a) for a, b in bars)  # type: ignore[return-value]
+
+
+def _media_icon(kind: str, colour: QColor) -> QIcon:
+    """A transport icon drawn with polygons, sharp at any size (the projector scales the UI)."""
+    tris, bars = _mirror({"first": "last", "back": "forward"}[kind]) if kind in ("first", "back") else _SHAPES[kind]
+    icon = QIcon()
+    for size in _ICON_SIZES:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        for tri in tris:
+            painter.drawPolygon(QPolygonF([QPointF(x * size, y * size) for x, y in tri]))
+        top, height = 0.16 * size, 0.68 * size
+        for x0, x1 in bars:
+            painter.drawRect(QRectF(x0 * size, top, (x1 - x0) * size, height))
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon
+
+
+class StepPanel(QWidget):
+    """Transport row, scrub slider, speed, the reveal/kernel toggles and the arithmetic of one step.
+
+    It only asks (``step_requested`` with an absolute, clamped index); the window answers with
+    ``set_step``/``set_text``, which never emit.
+    """
+
+    step_requested = Signal(int)
+    play_toggled = Signal(bool)
+    speed_changed = Signal(float)
+    reveal_toggled = Signal(bool)
+    kernel_overlay_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._count = 1
+        self._step = 0
+        self._columns = 1
+        self._projector = False
+
+        self.title = QLabel("no step")
+        self.title.setAccessibleName("Step title")
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.first_button = self._button("first", "First step (Home)", "First step")
+        self.back_button = self._button("back", "Back one step (Left)", "Back one step")
+        self.play_button = self._button("play", "Play / pause the stepping (Space)", "Play")
+        self.play_button.setCheckable(True)
+        self.forward_button = self._button("forward", "Forward one step (Right)", "Forward one step")
+        self.last_button = self._button("last", "Last step (End)", "Last step")
+        self._update_icons()
+
+        self.position_label = QLabel()
+        self.position_label.setAccessibleName("Step position")
+        # In projector mode it carries the title too: on a narrow screen it takes a second line
+        # rather than a window wider than the screen.
+        self.position_label.setWordWrap(True)
+        # Room for "step 999999 of 999999" so the row does not jump as the numbers grow.
+        self.position_label.setMinimumWidth(self.position_label.fontMetrics().horizontalAdvance("step 9999 of 9999"))
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setAccessibleName("Step")
+        self.slider.setToolTip("Drag to scrub through the steps (one step per output cell, row by row)")
+        self.slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+        self.speed_box = QDoubleSpinBox()
+        self.speed_box.setAccessibleName("Speed")
+        self.speed_box.setToolTip("Playback speed in steps per second")
+        self.speed_box.setRange(*SPEED_RANGE)
+        self.speed_box.setDecimals(1)
+        self.speed_box.setSingleStep(0.5)
+        self.speed_box.setSuffix(" steps/s")
+        self.speed_box.setValue(DEFAULT_SPEED)
+        self.speed_box.setKeyboardTracking(False)
+
+        self.reveal_box = QCheckBox("reveal")
+        self.reveal_box.setAccessibleName("Reveal")
+        self.reveal_box.setToolTip("Fill the feature maps in cell by cell as the window moves (off: finished maps)")
+        self.overlay_box = QCheckBox("kernel on input")
+        self.overlay_box.setAccessibleName("Kernel on input")
+        self.overlay_box.setToolTip("Write the kernel's weights over the window on the input")
+
+        self.products = QPlainTextEdit()
+        self.products.setAccessibleName("Products")
+        self.products.setToolTip("input x weight = product, one tap a line, row by row over the window")
+        self.products.setReadOnly(True)
+        self.products.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.products.setUndoRedoEnabled(False)
+        self.products.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.products.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.summary = QLabel()
+        self.summary.setAccessibleName("Sum")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Line the summary up with the text inside the products box above it.
+        inset = self.products.frameWidth() + round(self.products.document().documentMargin())
+        self.summary.setContentsMargins(inset, 2, 0, 0)
+        self._apply_fonts()
+        self._fit_products()
+
+        transport = QHBoxLayout()
+        transport.setSpacing(2)
+        for button in self._transport_buttons():
+            transport.addWidget(button)
+        transport.addSpacing(8)
+        transport.addWidget(LayoutFence(self.position_label), 1)
+
+        options = QHBoxLayout()
+        options.addWidget(self.speed_box)
+        options.addSpacing(8)
+        options.addWidget(self.reveal_box)
+        options.addWidget(self.overlay_box)
+        options.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+        layout.addLayout(transport)
+        layout.addWidget(self.slider)
+        layout.addLayout(options)
+        layout.addWidget(LayoutFence(self.title))
+        self._body = QGridLayout()
+        self._body.setContentsMargins(0, 0, 0, 0)
+        self._body.addWidget(self.products, 0, 0)
+        self._body.addWidget(LayoutFence(self.summary), 1, 0)
+        self._body.setRowStretch(0, 1)
+        layout.addLayout(self._body, 1)
+
+        self.first_button.clicked.connect(lambda: self._request(0))
+        self.back_button.clicked.connect(lambda: self._request(self._step - 1))
+        self.forward_button.clicked.connect(lambda: self._request(self._step + 1))
+        self.last_button.clicked.connect(lambda: self._request(self._count - 1))
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.speed_box.valueChanged.connect(self.speed_changed.emit)
+        self.reveal_box.toggled.connect(self.reveal_toggled.emit)
+        self.overlay_box.toggled.connect(self.kernel_overlay_toggled.emit)
+
+        self.set_steps(1)
+
+    # ------------------------------------------------------------------ building
+
+    def _button(self, kind: str, tip: str, name: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(GLYPHS[kind])
+        button.setToolTip(tip)
+        button.setAccessibleName(name)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        button.setAutoRaise(False)
+        return button
+
+    def _transport_buttons(self) -> tuple[QToolButton, ...]:
+        return self.first_button, self.back_button, self.play_button, self.forward_button, self.last_button
+
+    def _update_icons(self) -> None:
+        """Icons in the palette's text colour, as big as a line of text (so UI scaling grows them)."""
+        colour = self.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText)
+        self._icons = {kind: _media_icon(kind, colour) for kind in GLYPHS}
+        side = max(16, round(self.fontMetrics().height() * 1.1))
+        for button, kind in zip(self._transport_buttons(), TRANSPORT, strict=True):
+            button.setIconSize(QSize(side, side))
+            button.setIcon(self._icons[kind])
+        self._show_play_state(self.play_button.isChecked())
+
+    def _apply_fonts(self) -> None:
+        """Monospace arithmetic in the panel's own point size, so projector scaling applies to it too."""
+        mono = QFont(self.font())
+        mono.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setFixedPitch(True)
+        if getattr(self, "_projector", False):
+            mono.setPixelSize(34)  # digits about 24 px tall: legible from the back of a room
+        self.products.setFont(mono)
+        bold = QFont(mono)
+        bold.setBold(True)
+        self.summary.setFont(bold)
+
+        title = QFont(self.font())
+        title.setBold(True)
+        self.title.setFont(title)
+        # Show about 9 product lines (the article's 3x3) before scrolling.
+        lines = self.products.fontMetrics().lineSpacing()
+        self.products.setMinimumHeight(lines * 4)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._apply_fonts()
+            self._update_icons()
+        elif event.type() == QEvent.Type.PaletteChange:
+            self._update_icons()
+        super().changeEvent(event)
+
+    # ------------------------------------------------------------------ API
+
+    def set_steps(self, count: int) -> None:
+        """N steps (output positions); with one step there is nothing to move through."""
+        if count < 1:
+            raise ValueError(f"a convolution has at least one step, not {count}")
+        self._count = int(count)
+        self._step = min(self._step, self._count - 1)
+        movable = self._count > 1
+        for widget in (*self._transport_buttons(), self.slider):
+            widget.setEnabled(movable)
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, self._count - 1)
+            self.slider.setPageStep(max(1, self._count // 10))
+            self.slider.setValue(self._step)
+        if not movable:
+            self.set_playing(False)
+        self._update_position()
+
+    def set_step(self, k: int) -> None:
+        """Show step k (0-based) without emitting anything."""
+        if not 0 <= k < self._count:
+            raise ValueError(f"step {k} is outside 0..{self._count - 1}")
+        self._step = int(k)
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(self._step)
+        self._update_position()
+
+    def set_columns(self, columns: int) -> None:
+        """Write the products as a grid of ``columns`` per line (the kernel's width), as on a
+        whiteboard; 1 writes one product a line."""
+        self._columns = max(1, int(columns))
+
+    def set_projector(self, on: bool) -> None:
+        """Projector mode: only the transport row and the arithmetic, in large type, as a grid."""
+        self._projector = on
+        for widget in (self.slider, self.speed_box, self.reveal_box, self.overlay_box):
+            widget.setVisible(not on)
+        self.title.setVisible(not on)  # the position label carries it in projector mode
+        self._apply_fonts()
+        self._update_position()
+        self._fit_products()
+
+    def _fit_products(self) -> None:
+        """In projector mode the products box is exactly as tall as its lines (no empty rows)."""
+        if not self._projector:
+            # Room for the article's nine lines; longer arithmetic scrolls, the maps keep the space.
+            spacing = self.products.fontMetrics().lineSpacing()
+            frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
+            self.products.setMaximumHeight(10 * spacing + frame + 4)
+            return
+        lines = max(1, self.products.document().blockCount())
+        spacing = self.products.fontMetrics().lineSpacing()
+        frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
+        self.products.setMaximumHeight(min(lines, 8) * spacing + frame + 4)
+
+    def set_text(self, text: StepText) -> None:
+        """Show one step's arithmetic; the products keep their scroll position from step to step."""
+        bar = self.products.verticalScrollBar()
+        scrolled = bar.value()
+        self.title.setText(text.title)
+        if self._projector:
+            self._update_position()
+        body = _grid_text(text, self._columns) if self._columns > 1 else groups_text(text, aligned=True)
+        self.products.setPlainText(body)
+        if self._projector:
+            self._fit_products()
+        if scrolled:
+            bar.setValue(scrolled)
+        self.summary.setText("\n".join(text.summary))
+
+    def set_playing(self, playing: bool) -> None:
+        """Reflect the playback state on the play button, without emitting ``play_toggled``."""
+        with QSignalBlocker(self.play_button):
+            self.play_button.setChecked(playing)
+        self._show_play_state(playing)
+
+    def step(self) -> int:
+        return self._step
+
+    def steps(self) -> int:
+        return self._count
+
+    def speed(self) -> float:
+        return float(self.speed_box.value())
+
+    def reveal(self) -> bool:
+        return self.reveal_box.isChecked()
+
+    def kernel_overlay(self) -> bool:
+        return self.overlay_box.isChecked()
+
+    # ------------------------------------------------------------------ internals
+
+    def _request(self, k: int) -> None:
+        self.step_requested.emit(max(0, min(self._count - 1, k)))
+
+    def _on_slider_value_changed(self, value: int) -> None:
+        self._request(value)
+
+    def _on_play_toggled(self, playing: bool) -> None:
+        self._show_play_state(playing)
+        self.play_toggled.emit(playing)
+
+    def _show_play_state(self, playing: bool) -> None:
+        kind = "pause" if playing else "play"
+        self.play_button.setText(GLYPHS[kind])
+        self.play_button.setIcon(self._icons[kind])
+        self.play_button.setAccessibleName("Pause" if playing else "Play")
+
+    def _update_position(self) -> None:
+        text = f"step {self._step + 1} of {self._count}"
+        if self._projector and self.title.text():
+            text += f"   ({self.title.text()})"
+        self.position_label.setText(text)
+
+
+def _grid_text(text: StepText, columns: int) -> str:
+    """Products laid out kernel row by kernel row (``columns`` a line), other lines as they are."""
+    parts = []
+    for group in text.groups:
+        body = group.aligned or group.lines
+        products = [line for line in body if " x " in line]
+        others = [line for line in body if line and " x " not in line]
+        rows = ["   ".join(products[i : i + columns]) for i in range(0, len(products), columns)]
+        parts.append("\n".join(([group.heading] if group.heading else []) + rows + others))
+    return "\n\n".join(parts)

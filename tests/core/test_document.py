@@ -1,0 +1,131 @@
+"""The document: the only writer of state; edits apply whole or not at all; one batch per load."""
+
+import numpy as np
+import pytest
+
+from kernelscope.core import engine
+from kernelscope.core.document import Document, EditError
+from kernelscope.core.engine import ConvSpec
+from kernelscope.files.sessions import Session, ViewState, default_session
+
+
+class Recorder:
+    def __init__(self, doc: Document) -> None:
+        self.events: list[str] = []
+        for name in ("input_changed", "kernels_changed", "spec_changed", "view_changed", "result_changed"):
+            getattr(doc, name).connect(lambda *a, n=name: self.events.append(n))
+        doc.step_changed.connect(lambda s: self.events.append(f"step {s}"))
+
+
+def test_opens_on_the_article_scene() -> None:
+    doc = Document()
+    assert doc.input.shape == (5, 5, 1)
+    assert doc.result.out_shape == (3, 3, 1)
+    assert doc.result.feature_maps()[0, 0, 0] == 1.0
+    np.testing.assert_array_equal(doc.result.feature_maps()[:, :, 0], [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
+
+
+def test_arrays_handed_out_are_read_only() -> None:
+    doc = Document()
+    for arr in (doc.input, doc.kernels, doc.bias, doc.result.maps):
+        with pytest.raises(ValueError, match="read-only"):
+            arr[(0,) * arr.ndim] = 7
+
+
+def test_painting_recomputes_to_the_engine_result() -> None:
+    doc = Document()
+    rec = Recorder(doc)
+    doc.paint_cells([(0, 0), (1, 1)], 1.0)
+    expected = engine.conv2d(doc.input, doc.kernels, doc.bias)
+    np.testing.assert_array_equal(doc.result.feature_maps(), expected)
+    assert doc.input[0, 0, 0] == 1.0
+    assert rec.events == ["result_changed", "input_changed"]
+
+
+def test_painting_the_same_value_changes_nothing() -> None:
+    doc = Document()
+    rec = Recorder(doc)
+    doc.paint_cells([(0, 1)], 1.0)  # already white
+    assert rec.events == []
+
+
+def test_weight_edit_and_bias() -> None:
+    doc = Document()
+    doc.set_weight(0, 1, 1, 5.0)
+    assert doc.kernels[1, 1, 0, 0] == 5.0
+    doc.set_bias(0, 0.5)
+    np.testing.assert_allclose(
+        doc.result.feature_maps(), engine.conv2d(doc.input, doc.kernels, doc.bias), rtol=0, atol=0
+    )
+
+
+@pytest.mark.parametrize("bad", ["abc", float("nan"), float("inf"), None])
+def test_non_finite_weight_is_refused_and_nothing_changes(bad: object) -> None:
+    doc = Document()
+    before = doc.kernels.copy()
+    rec = Recorder(doc)
+    with pytest.raises(EditError, match="number"):
+        doc.set_weight(0, 0, 0, bad)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(doc.kernels, before)
+    assert rec.events == []
+
+
+def test_spec_that_does_not_fit_is_refused_whole() -> None:
+    doc = Document()
+    spec_before, kernels_before = doc.spec, doc.kernels.copy()
+    with pytest.raises(EditError, match="does not fit a 5x5 input"):
+        doc.set_spec(ConvSpec(1, (7, 7)))
+    assert doc.spec == spec_before
+    np.testing.assert_array_equal(doc.kernels, kernels_before)
+
+
+def test_spec_change_keeps_overlapping_weights_and_adds_filters() -> None:
+    doc = Document()
+    doc.set_spec(ConvSpec(3, (3, 3), strides=2))
+    assert doc.kernels.shape == (3, 3, 1, 3)
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], [[1, 1, 1], [-1, -1, -1], [1, 1, 1]])
+    assert not doc.kernels[:, :, :, 1:].any()
+    assert doc.result.out_shape == (2, 2, 3)
+
+
+def test_load_is_one_batch_with_one_recompute(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Document()
+    calls = []
+    real = engine.compute
+    monkeypatch.setattr(engine, "compute", lambda *a: calls.append(1) or real(*a))
+    rng = np.random.default_rng(1)
+    session = Session(
+        input=rng.random((8, 8, 1), dtype=np.float32),
+        kernels=rng.random((3, 3, 1, 4), dtype=np.float32),
+        bias=np.zeros(4, np.float32),
+        spec=ConvSpec(4, (3, 3)),
+        view=ViewState(value_mode="grey"),
+    )
+    doc.load(session)
+    assert len(calls) == 1
+    assert doc.result.out_shape == (6, 6, 4)
+    assert doc.to_session() == session
+
+
+def test_stepping_never_recomputes(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = Document()
+    calls = []
+    monkeypatch.setattr(engine, "compute", lambda *a: calls.append(1))
+    for k in range(100):
+        doc.set_step(k % doc.result.steps)
+        doc.result.trace(0, *doc.result.step_position(doc.step))
+    assert calls == []
+
+
+def test_step_is_clamped_to_the_output() -> None:
+    doc = Document()
+    doc.set_step(100)
+    assert doc.step == 8
+    doc.set_step(-4)
+    assert doc.step == 0
+
+
+def test_select_filter_out_of_range_is_refused() -> None:
+    doc = Document(default_session())
+    with pytest.raises(EditError):
+        doc.select_filter(3)

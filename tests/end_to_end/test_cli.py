@@ -1,0 +1,201 @@
+"""The command line, end to end in subprocesses (a second QApplication would abort pytest)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kernelscope import __version__
+from kernelscope.core import engine
+from kernelscope.files.sessions import default_session, save_session
+
+
+def run(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("KERNELSCOPE_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kernelscope", *args],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("kernelscope: error: ")
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_version() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"kernelscope {__version__}"
+
+
+def test_export_npy_writes_the_engine_maps(tmp_path: Path) -> None:
+    session = tmp_path / "x.kscope"
+    save_session(default_session(), session)
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(session), "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    maps = np.load(out)
+    assert maps.shape == (3, 3, 1)
+    assert maps.dtype == np.float32
+    s = default_session()
+    np.testing.assert_array_equal(maps, engine.conv2d(s.input, s.kernels, s.bias))
+    np.testing.assert_array_equal(maps[:, :, 0], [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
+
+
+def test_export_the_article_line_shape(tmp_path: Path) -> None:
+    """Conv2D(32, (3, 3), activation="relu", input_shape=(150, 150, 3)) as a session file."""
+    rng = np.random.default_rng(0)
+    doc = {
+        "format": "kernelscope-session", "version": 1,
+        "layer": {"filters": 32, "kernel_size": [3, 3], "activation": "relu"},
+        "input": rng.random((150, 150, 3)).round(3).tolist(),
+        "kernels": engine.glorot_uniform((3, 3, 3, 32), seed=1).tolist(),
+        "bias": [0] * 32,
+    }
+    session = tmp_path / "article.kscope"
+    session.write_text(json.dumps(doc))
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(session), "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    maps = np.load(out)
+    assert maps.shape == (148, 148, 32)
+    assert (maps >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "x.kscope"),
+        ('{"format": "kernelscope-session", "version": 9}', "newer"),
+        ("", "x.kscope"),
+    ],
+)
+def test_bad_session_is_one_line_and_exit_2(tmp_path: Path, content: str, fragment: str) -> None:
+    bad = tmp_path / "x.kscope"
+    bad.write_text(content)
+    out = tmp_path / "maps.npy"
+    proc = run("export", str(bad), "--npy", str(out))
+    assert_one_line_error(proc, fragment)
+    assert not out.exists()
+
+
+def test_missing_file_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(run("export", str(tmp_path / "nope.kscope"), "--npy", "o.npy"), "nope.kscope")
+    assert_one_line_error(run(str(tmp_path / "nope.kscope"), "--screenshot", str(tmp_path / "s.png")))
+
+
+def test_unwritable_export_leaves_nothing(tmp_path: Path) -> None:
+    session = tmp_path / "x.kscope"
+    save_session(default_session(), session)
+    out = tmp_path / "no-such-dir" / "maps.npy"
+    assert_one_line_error(run("export", str(session), "--npy", str(out)), "maps.npy")
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--bogus"], ["export"], ["export", "x.kscope"], ["--screenshot", "s.png", "--size", "huge"], ["a", "b"]],
+)
+def test_bad_arguments_are_one_line(args: list[str], tmp_path: Path) -> None:
+    assert_one_line_error(run(*args, cwd=tmp_path))
+
+
+def test_screenshot_renders_the_article_scene(tmp_path: Path) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    out = tmp_path / "shot.png"
+    proc = run("--screenshot", str(out), "--size", "1024x768")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1024, 768)
+    # Not blank: black cells of the X, white cells, and the red window frame are all there.
+    colours = {QColor(image.pixel(x, y)).name() for x in range(0, 1024, 4) for y in range(0, 768, 4)}
+    assert "#000000" in colours
+    assert "#ffffff" in colours
+    reds = [c for c in colours if QColor(c).red() > 200 and QColor(c).green() < 60 and QColor(c).blue() < 60]
+    assert reds, "the red window frame is missing"
+    assert len(colours) > 20
+
+
+def test_export_conv_line_with_the_bundled_photo(tmp_path: Path) -> None:
+    out = tmp_path / "maps.npy"
+    line = 'model.add(layers.Conv2D(32,(3,3),activation="relu",input_shape=(150,150,3)))'
+    proc = run("export", "--conv", line, "--seed", "3", "--npy", str(out))
+    assert proc.returncode == 0, proc.stderr
+    maps = np.load(out)
+    assert maps.shape == (148, 148, 32)
+    assert (maps >= 0).all()
+    assert maps.max() > 0
+
+
+def test_export_conv_line_with_an_image_and_keras_code(tmp_path: Path) -> None:
+    import ast
+
+    from PySide6.QtGui import QColor, QImage
+
+    img = QImage(20, 12, QImage.Format.Format_RGB32)
+    img.fill(QColor(200, 10, 10))
+    assert img.save(str(tmp_path / "p.png"))
+    proc = run("export", "--conv", "Conv2D(4, 3, padding='same')", "--image", str(tmp_path / "p.png"),
+               "--npy", str(tmp_path / "m.npy"), "--keras", str(tmp_path / "k.py"), "--png", str(tmp_path / "w.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(tmp_path / "m.npy").shape == (12, 20, 4)
+    ast.parse((tmp_path / "k.py").read_text())
+    assert (tmp_path / "w.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["export", "--conv", "Conv2D(32, (3, 3), strides=2, dilation_rate=2)", "--npy", "o.npy"], "--conv"),
+        (["export", "--conv", "__import__('os').system('touch hacked')", "--npy", "o.npy"], "--conv"),
+        (["export", "--conv", "Conv2D(2, 3)", "--image", "missing.png", "--npy", "o.npy"], "missing.png"),
+        (["export", "--image", "x.png", "--npy", "o.npy"], "--conv"),
+        (["nope.png", "--screenshot", "s.png"], "nope.png"),
+    ],
+)
+def test_conv_and_image_errors_are_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
+    assert_one_line_error(run(*args, cwd=tmp_path), fragment)
+    assert not (tmp_path / "o.npy").exists()
+    assert not (tmp_path / "hacked").exists()
+
+
+def test_open_a_picture_from_the_command_line(tmp_path: Path) -> None:
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "shot.png"
+    from kernelscope.files.images import sample_photo_path
+
+    proc = run(str(sample_photo_path()), "--screenshot", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert QImage(str(out)).width() == 1280
+
+
+@pytest.mark.parametrize(
+    "args", [["--screenshot", "shot.png"], ["export", "--conv", "Conv2D(2, 3)", "--png", "shot.png"]]
+)
+def test_drawing_to_a_file_needs_no_display(args: list[str], tmp_path: Path) -> None:
+    """On a server or over ssh (no DISPLAY, no platform chosen) Qt would abort looking for X."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("KERNELSCOPE_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kernelscope", *args], capture_output=True, text=True, timeout=120, env=env,
+        cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "xcb" not in proc.stderr
+    assert (tmp_path / "shot.png").stat().st_size > 1000

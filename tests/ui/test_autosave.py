@@ -1,0 +1,581 @@
+"""Autosave and crash recovery: written soon after an edit, once per burst, never blocking, gone at a
+clean exit, offered after a real SIGKILL, and never an exception for a broken file or a bad folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QCoreApplication, QStandardPaths
+
+from kernelscope.core.document import Document
+from kernelscope.files import recovery as autosave
+from kernelscope.files import sessions
+from kernelscope.files.recovery import (
+    AUTOSAVE_NAME,
+    DATA_DIR_ENV,
+    MARKER_NAME,
+    Recovery,
+    data_dir,
+    discard_recovery,
+    find_recovery,
+    pid_running,
+)
+from kernelscope.files.sessions import default_session, save_session
+from kernelscope.ui.autosave import Autosaver
+
+ROOT = Path(__file__).resolve().parents[2]
+INTERVAL = 50  # ms
+WAIT = 5000  # ms: generous for a loaded CI machine; the waits end as soon as the condition holds
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "data"
+    monkeypatch.setenv(DATA_DIR_ENV, str(d))
+    return d
+
+
+@pytest.fixture
+def make_saver(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
+    """Autosavers that are stopped (their writer thread joined) when the test ends."""
+    made: list[Autosaver] = []
+
+    def make(doc: Document, **kwargs: object) -> Autosaver:
+        kwargs.setdefault("interval_ms", INTERVAL)
+        saver = Autosaver(doc, **kwargs)  # type: ignore[arg-type]
+        made.append(saver)
+        return saver
+
+    yield make
+    for saver in made:
+        saver.stop()
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The thread name of every sessions.save_session call (the autosaver calls it through the module)."""
+    calls: list[str] = []
+    real = sessions.save_session
+
+    def counting(s: sessions.Session, path: str | os.PathLike[str]) -> None:
+        calls.append(threading.current_thread().name)
+        real(s, path)
+
+    monkeypatch.setattr(sessions, "save_session", counting)
+    return calls
+
+
+def files(d: Path) -> set[str]:
+    return {p.name for p in d.iterdir()} if d.exists() else set()
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited and been reaped."""
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(out.stdout)
+
+
+def leave_autosave(d: Path, marker: dict[str, object] | str | None, session_text: str | None = None) -> None:
+    """Files as a previous run would have left them."""
+    d.mkdir(parents=True, exist_ok=True)
+    if session_text is None:
+        s = default_session()
+        kernels = np.array(s.kernels)
+        kernels[1, 1, 0, 0] = 7
+        save_session(sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes), d / AUTOSAVE_NAME)
+    else:
+        (d / AUTOSAVE_NAME).write_text(session_text, encoding="utf-8")
+    if isinstance(marker, dict):
+        (d / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
+    elif isinstance(marker, str):
+        (d / MARKER_NAME).write_text(marker, encoding="utf-8")
+
+
+def crashed_marker(**changes: object) -> dict[str, object]:
+    marker: dict[str, object] = {
+        "pid": dead_pid(),
+        "clean_exit": False,
+        "source": None,
+        "saved_at": "2030-01-02T03:04:05+00:00",
+    }
+    marker.update(changes)
+    return marker
+
+
+# ---------------------------------------------------------------------------- where
+
+
+def test_the_environment_variable_chooses_the_folder(data: Path) -> None:
+    assert data_dir() == data
+
+
+def test_without_the_variable_it_is_qts_app_local_data_location(monkeypatch: pytest.MonkeyPatch, qapp) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    unnamed = data_dir()  # pytest-qt's QApplication has another name: built from the generic location
+    names = QCoreApplication.applicationName(), QCoreApplication.organizationName()
+    try:
+        QCoreApplication.setApplicationName("kernelscope")
+        QCoreApplication.setOrganizationName("kernelscope")
+        qt = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation))
+        assert data_dir() == qt
+    finally:
+        QCoreApplication.setApplicationName(names[0])
+        QCoreApplication.setOrganizationName(names[1])
+    assert unnamed == qt
+
+
+def test_pid_running_never_signals_a_group_and_knows_the_living() -> None:
+    assert pid_running(os.getpid())
+    assert pid_running(os.getppid())
+    for not_a_pid in (0, -1, -os.getpid(), 2**40, True, None, "123", 3.0):
+        assert not pid_running(not_a_pid)
+    assert not pid_running(dead_pid())
+
+
+# ---------------------------------------------------------------------------- autosaving
+
+
+def test_an_edit_is_autosaved_within_the_interval_off_the_ui_thread(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot, writes: list[str]
+) -> None:
+    doc = Document()
+    saver = make_saver(doc)
+    saver.set_source(data.parent / "drawing.kscope")
+    assert saver.session_path == data / AUTOSAVE_NAME
+    with qtbot.waitSignal(saver.saved, timeout=WAIT) as blocker:
+        doc.set_weight(0, 1, 1, 7.0)
+        assert saver.pending
+    assert blocker.args == [str(data / AUTOSAVE_NAME)]
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}  # no temporary file left behind
+    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()
+    marker = json.loads((data / MARKER_NAME).read_text())
+    assert set(marker) == {"pid", "clean_exit", "source", "saved_at"}
+    assert marker["pid"] == os.getpid()
+    assert marker["clean_exit"] is False
+    assert marker["source"] == str(data.parent / "drawing.kscope")
+    assert abs(datetime.fromisoformat(marker["saved_at"]) - datetime.now().astimezone()) < timedelta(minutes=1)
+    assert writes == ["kernelscope-autosave"]  # the UI thread only took a snapshot
+
+
+def test_nothing_is_written_when_nothing_changed(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    doc.set_view(colormap="viridis")  # display settings are not work to lose
+    doc.set_step(2)
+    with pytest.raises(Exception, match="finite"):
+        doc.set_weight(0, 0, 0, float("nan"))  # a refused edit changes nothing
+    assert not saver.pending
+    doc.set_weight(0, 0, 0, 5.0)
+    doc.undo()  # back to what was opened: modified is False when the timer fires
+    assert saver.pending
+    qtbot.waitUntil(lambda: not saver.pending, timeout=WAIT)
+    saver.stop()  # joins the writer thread: anything submitted has finished
+    assert writes == []
+    assert files(data) == set()
+
+
+def test_a_burst_of_edits_is_one_write(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        for i in range(25):
+            doc.set_weight(0, i % 3, (i // 3) % 3, float(i))
+        doc.set_bias(0, 0.5)
+    saver.stop()
+    assert len(writes) == 1
+    assert not saver.pending
+    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()  # the last edit is in it
+
+
+def test_each_later_change_is_saved_again(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.paint_cells([(0, 0)], 1.0)  # the X's corner, black (-1) -> white
+    assert len(writes) == 2
+    assert sessions.load_session(data / AUTOSAVE_NAME).input[0, 0, 0] == 1
+
+
+def test_saving_or_undoing_everything_removes_this_runs_autosave(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    doc.mark_saved()  # what File > Save does after writing the file
+    qtbot.waitUntil(lambda: files(data) == set(), timeout=WAIT)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 3.0)
+    doc.undo()
+    qtbot.waitUntil(lambda: files(data) == set(), timeout=WAIT)
+
+
+def test_an_earlier_runs_autosave_is_not_removed_by_an_unmodified_document(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    leave_autosave(data, crashed_marker())
+    doc = Document()
+    saver = make_saver(doc)
+    doc.load(default_session())  # history_changed, but nothing to save: the old files wait for the question
+    qtbot.waitUntil(lambda: not saver.pending, timeout=WAIT)
+    saver.stop()
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}
+    assert find_recovery(data) is not None
+
+
+def test_flush_writes_a_pending_change_now(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc, interval_ms=60_000)
+    assert saver.flush()  # nothing pending: nothing to do
+    assert files(data) == set()
+    doc.set_weight(0, 2, 2, 4.0)
+    assert saver.flush()
+    assert not saver.pending
+    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[2, 2, 0, 0] == 4
+
+
+def test_stop_ends_autosaving(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    doc.set_weight(0, 0, 0, 2.0)
+    saver.stop()
+    assert not saver.pending
+    doc.set_weight(0, 0, 0, 3.0)
+    assert not saver.pending
+    qtbot.wait(3 * INTERVAL)  # an event loop turn in which a forgotten timer would have fired
+    assert files(data) == set()
+
+
+def test_finish_clean_removes_the_autosave(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    doc.set_weight(0, 0, 0, 3.0)  # pending when the window closes: discarded by the person
+    assert saver.finish_clean()
+    assert files(data) == set()
+    assert not saver.pending
+    assert find_recovery(data) is None
+
+
+def test_finish_clean_leaves_another_running_windows_autosave(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    leave_autosave(data, crashed_marker(pid=os.getppid()))  # the parent: certainly running
+    saver = make_saver(Document())
+    assert saver.finish_clean()
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}
+
+
+def test_finish_clean_leaves_an_earlier_runs_unanswered_autosave(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    leave_autosave(data, crashed_marker())
+    saver = make_saver(Document())
+    assert saver.finish_clean()
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}
+    assert find_recovery(data) is not None  # offered again at the next start
+
+
+def test_an_adopted_recovery_is_replaced_then_removed(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
+    leave_autosave(data, crashed_marker(source="/work/drawing.kscope"))
+    found = find_recovery(data)
+    assert found is not None
+    doc = Document()
+    saver = make_saver(doc)
+    doc.load(found.session)  # the window restores it ...
+    saver.adopt(found)  # ... and the autosave becomes this run's
+    assert saver.source == Path("/work/drawing.kscope")
+    doc.mark_saved()  # saved to a file: the adopted autosave is no longer needed
+    qtbot.waitUntil(lambda: files(data) == set(), timeout=WAIT)
+    assert writes == []
+
+
+def test_a_clean_exit_after_restoring_leaves_nothing(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    leave_autosave(data, crashed_marker())
+    found = find_recovery(data)
+    saver = make_saver(Document())
+    saver.adopt(found)
+    assert saver.finish_clean()  # the person discarded the restored drawing at close
+    assert files(data) == set()
+
+
+def test_slow_writes_stretch_the_interval(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    saver = make_saver(Document(), interval_ms=3000)
+    assert saver.next_interval_ms() == 3000
+    saver._last_write_s = 0.05  # a 256x256 photo
+    assert saver.next_interval_ms() == 3000
+    saver._last_write_s = 1.0
+    assert saver.next_interval_ms() == 10_000
+    saver._last_write_s = 30.0
+    assert saver.next_interval_ms() == autosave.MAX_STRETCHED_INTERVAL_MS
+
+
+# ---------------------------------------------------------------------------- failures
+
+
+def test_an_unwritable_folder_is_a_message_not_an_exception(tmp_path: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    blocker_file = tmp_path / "not-a-folder"
+    blocker_file.write_text("x")
+    doc = Document()
+    saver = make_saver(doc, data_dir=blocker_file / "data")  # mkdir fails even for root
+    messages: list[str] = []
+    saver.failed.connect(messages.append)
+    with qtbot.waitSignal(saver.failed, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    assert len(messages) == 1
+    assert messages[0].startswith("Autosave failed: cannot write ")
+    assert "not-a-folder" in messages[0]
+    assert "File > Save" in messages[0]
+    assert "Traceback" not in messages[0]
+    doc.set_weight(0, 0, 0, 3.0)
+    assert not saver.flush()  # written here and now: fails, says so by its result
+    assert len(messages) == 1  # still failing: no second message for the same streak
+    doc.set_weight(0, 0, 0, 4.0)
+    qtbot.waitUntil(lambda: not saver.pending, timeout=WAIT)
+    saver.stop()
+    assert len(messages) == 1
+    assert doc.kernels[0, 0, 0, 0] == 4  # the edits themselves were never disturbed
+
+
+def test_a_write_error_reports_once_then_recovers(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sessions.save_session
+
+    def full_disk(s: sessions.Session, path: str | os.PathLike[str]) -> None:
+        raise sessions.SessionError(f"cannot write {path}: no space left on device")
+
+    monkeypatch.setattr(sessions, "save_session", full_disk)
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.failed, timeout=WAIT) as failed:
+        doc.set_weight(0, 0, 0, 2.0)
+    assert "no space left on device" in failed.args[0]
+    assert files(data) == set()
+    monkeypatch.setattr(sessions, "save_session", real)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 3.0)
+    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[0, 0, 0, 0] == 3
+
+
+# ---------------------------------------------------------------------------- recovery
+
+
+def test_a_crashed_runs_autosave_is_offered(data: Path) -> None:
+    leave_autosave(data, crashed_marker(source="/work/drawing.kscope"))
+    found = find_recovery()  # the environment variable's folder
+    assert isinstance(found, Recovery)
+    assert found.session.kernels[1, 1, 0, 0] == 7
+    assert found.source == Path("/work/drawing.kscope")
+    assert found.path == data / AUTOSAVE_NAME
+    assert found.saved_at == datetime.fromisoformat("2030-01-02T03:04:05+00:00")
+    now = found.saved_at + timedelta(hours=1)
+    assert found.saved_at_text(now) == f"today at {found.saved_at.astimezone(now.tzinfo):%H:%M}"
+    assert found.saved_at_text(found.saved_at + timedelta(days=9)).startswith("2030-01-02 at ")
+    assert discard_recovery()
+    assert files(data) == set()
+    assert find_recovery() is None
+
+
+def test_no_folder_or_no_autosave_is_nothing_to_recover(tmp_path: Path) -> None:
+    assert find_recovery(tmp_path / "missing") is None
+    assert find_recovery(tmp_path) is None
+    assert discard_recovery(tmp_path / "missing")
+
+
+def test_a_running_writer_or_a_clean_exit_is_not_offered(data: Path) -> None:
+    leave_autosave(data, crashed_marker(pid=os.getppid()))
+    assert find_recovery(data) is None
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}  # another window's: left alone
+    leave_autosave(data, crashed_marker(clean_exit=True))
+    assert find_recovery(data) is None
+    assert files(data) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "{not json",
+        '{"format": "kernelscope-session", "version": 1, "layer": {"filters": 1, "kernel_siz',
+        '{"format": "kernelscope-session", "version": 99}',
+        "\x00\xff garbage",
+    ],
+)
+def test_a_corrupt_autosave_is_none_and_removed(data: Path, text: str) -> None:
+    leave_autosave(data, crashed_marker(), session_text=text)
+    assert find_recovery(data) is None
+    assert files(data) == set()
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [None, "", "{broken", "[1, 2]", json.dumps({"pid": "x", "clean_exit": "no", "source": 5, "saved_at": "soon"})],
+)
+def test_a_missing_or_broken_marker_still_offers_the_work(data: Path, marker: str | None) -> None:
+    """The session is written before the marker: a session alone means a crash during the first write."""
+    leave_autosave(data, marker)
+    found = find_recovery(data)
+    assert found is not None
+    assert found.source is None
+    assert found.session.kernels[1, 1, 0, 0] == 7
+    assert abs(found.saved_at - datetime.now().astimezone()) < timedelta(minutes=1)  # the file's time
+
+
+def test_find_recovery_never_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    leave_autosave(tmp_path, crashed_marker())
+
+    def broken(path: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sessions, "load_session", broken)
+    assert find_recovery(tmp_path) is None
+    blocker_file = tmp_path / "file"
+    blocker_file.write_text("x")
+    assert find_recovery(blocker_file / "sub") is None
+
+
+# ---------------------------------------------------------------------------- real processes
+
+CHILD = r"""
+import os, signal, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from kernelscope.ui.autosave import Autosaver
+from kernelscope.core.document import Document
+
+mode = sys.argv[1]
+app = QApplication(sys.argv[:1])
+doc = Document()
+saver = Autosaver(doc, interval_ms=50)  # the folder comes from KERNELSCOPE_DATA_DIR
+saver.set_source(sys.argv[2])
+
+def on_saved(path):
+    if mode == "crash":
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+    saver.finish_clean()
+    app.quit()
+
+def give_up():
+    sys.stderr.write("no autosave within 30 s\n")
+    app.exit(3)
+
+saver.saved.connect(on_saved)
+QTimer.singleShot(30000, give_up)
+doc.set_weight(0, 1, 1, 7.0)
+sys.exit(app.exec())
+"""
+
+
+def run_child(mode: str, data: Path, source: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env[DATA_DIR_ENV] = str(data)
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(source)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT,
+    )
+
+
+def test_a_killed_process_leaves_its_edit_to_recover(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc = run_child("crash", data, tmp_path / "drawing.kscope")
+    if sys.platform != "win32":
+        assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}, proc.stderr
+    found = find_recovery(data)
+    assert found is not None
+    assert found.session.kernels[1, 1, 0, 0] == 7  # the edit, intact
+    assert found.source == tmp_path / "drawing.kscope"
+    assert abs(found.saved_at - datetime.now().astimezone()) < timedelta(minutes=5)
+    assert discard_recovery(data)
+    assert find_recovery(data) is None
+
+
+def test_a_clean_exit_leaves_nothing_to_recover(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    proc = run_child("clean", data, tmp_path / "drawing.kscope")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no Qt warnings, no "Fatal Python error"
+    assert files(data) == set()
+    assert find_recovery(data) is None
+
+
+# The whole flow through the window: `kernelscope` (app.run) is edited, killed, started again and
+# asked whether to restore. It needs the wiring the autosave brief proposed to the lead:
+# MainWindow.start_autosave(recovery, data_dir, interval_ms), MainWindow.ask_restore(recovery) -> bool
+# (overridable, like FileController's questions) and app.run calling find_recovery() and
+# start_autosave. Until main_window.py has start_autosave this test skips and says why.
+
+WINDOW_CHILD = r"""
+import json, os, signal, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QTimer
+from kernelscope.ui import app
+from kernelscope.ui.file_controller import FileController
+from kernelscope.ui.main_window import MainWindow
+
+mode = sys.argv[1]
+asked = []
+MainWindow.ask_restore = lambda self, recovery: asked.append(recovery.saved_at_text()) or mode == "restore"
+FileController.ask_save_changes = lambda self: "discard"
+start_autosave = MainWindow.start_autosave
+
+def start(self, recovery=None, data_dir=None, interval_ms=3000):
+    saver = start_autosave(self, recovery, data_dir, 50)
+    QTimer.singleShot(0, lambda: act(self, saver))
+    QTimer.singleShot(30000, lambda: (sys.stderr.write("timed out\n"), os._exit(3)))
+    return saver
+
+def act(window, saver):
+    if mode == "edit":
+        saver.saved.connect(lambda path: os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM)))
+        window.kernel_grid.weight_edited.emit(1, 1, 7.0)  # what the grid says after typing 7
+        return
+    doc = window.document
+    print(json.dumps({"asked": asked, "weight": float(doc.kernels[1, 1, 0, 0]), "modified": doc.modified}))
+    window.close()  # unsaved: "discard" at the question, then a clean exit
+
+MainWindow.start_autosave = start
+sys.exit(app.run())
+"""
+
+
+def run_window(mode: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env[DATA_DIR_ENV] = str(data)
+    return subprocess.run(
+        [sys.executable, "-c", WINDOW_CHILD, mode], capture_output=True, text=True, timeout=120, env=env, cwd=ROOT
+    )
+
+
+@pytest.mark.parametrize("answer", ["restore", "decline"])
+def test_the_whole_flow_through_the_window(tmp_path: Path, answer: str) -> None:
+    from kernelscope.ui.main_window import MainWindow
+
+    if not hasattr(MainWindow, "start_autosave"):
+        pytest.skip("MainWindow has no start_autosave yet: the window is not wired to Autosaver (see the note)")
+    data = tmp_path / "data"
+    killed = run_window("edit", data)
+    if sys.platform != "win32":
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert find_recovery(data) is not None
+    again = run_window(answer, data)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+    seen = json.loads(again.stdout)
+    assert len(seen["asked"]) == 1  # asked once, with the time of the autosave
+    assert " at " in seen["asked"][0]
+    if answer == "restore":
+        assert seen["weight"] == 7  # the edit is back ...
+        assert seen["modified"]  # ... and unsaved: closing asks, Save writes it
+    else:
+        assert seen["weight"] == -1  # the article's kernel, as at any start
+        assert not seen["modified"]
+    assert files(data) == set()  # restored-then-discarded or declined: nothing to offer again
