@@ -7,8 +7,9 @@ signals, so the document is tested (and reused headless) without a QApplication.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -66,6 +67,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 UNDO_LIMIT = 200
 
 
+def settles(method: F) -> F:
+    """The outermost of nested calls emits ``settled`` as it returns (or raises), after every
+    ``<noun>_changed`` it caused: views that depend on several nouns redraw once, there."""
+
+    @functools.wraps(method)
+    def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
+        self._settle_depth += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._settle_depth -= 1
+            if self._settle_depth == 0:
+                self.settled.emit()
+
+    return inner  # type: ignore[return-value]
+
+
 def undoable(label: str) -> Callable[[F], F]:
     """Make a Document edit one undo step named ``label`` (nested edits fold into the outer one)."""
 
@@ -86,7 +104,7 @@ def undoable(label: str) -> Callable[[F], F]:
             finally:
                 self._close_step()
 
-        return inner  # type: ignore[return-value]
+        return settles(inner)  # type: ignore[return-value]
 
     return wrap
 
@@ -119,6 +137,9 @@ class Document:
     result_changed = Signal()
     step_changed = Signal(int)
     history_changed = Signal()  # undo/redo availability, their names, or the saved state changed
+    settled = Signal()  # after every change, once, when all of its <noun>_changed are out
+
+    _settle_depth = 0
 
     def __init__(self, session: Session | None = None, scheduler: Scheduler | None = None) -> None:
         s = session if session is not None else default_session()
@@ -216,12 +237,23 @@ class Document:
         self._redo.clear()
         self.history_changed.emit()
 
+    @settles
     def begin_step(self, label: str) -> None:
         """Start one undo step that spans several edits (a paint stroke: press to release)."""
         self._open_step(label)
 
+    @settles
     def end_step(self) -> None:
         self._close_step()
+
+    @contextlib.contextmanager
+    def undo_group(self, label: str) -> Iterator[None]:
+        """Edits inside are one undo step named ``label``."""
+        self._open_step(label)
+        try:
+            yield
+        finally:
+            self._close_step()
 
     def undo_label(self) -> str | None:
         return self._undo[-1][0] if self._undo else None
@@ -229,12 +261,14 @@ class Document:
     def redo_label(self) -> str | None:
         return self._redo[-1][0] if self._redo else None
 
+    @settles
     def undo(self) -> None:
         if self._undo:
             label, before = self._undo.pop()
             self._redo.append((label, self._snapshot()))
             self._restore(before)
 
+    @settles
     def redo(self) -> None:
         if self._redo:
             label, after = self._redo.pop()
@@ -253,16 +287,19 @@ class Document:
         """Whether the data differ from what was last saved or opened."""
         return self._saved is None or not self._saved.same_as(self._snapshot())
 
+    @settles
     def mark_saved(self) -> None:
         self._saved = self._snapshot()
         self.history_changed.emit()
 
+    @settles
     def mark_modified(self) -> None:
         """The data are in no file (a restored autosave): saving is needed, closing asks first."""
         self._saved = None
         self.history_changed.emit()
 
     # ------------------------------------------------------------------ whole-session edits
+    @settles
     def load(self, session: Session) -> None:
         """Replace everything in one batch (one recompute, every signal once); history starts anew."""
         self._apply(session)
@@ -461,6 +498,7 @@ class Document:
             self._view = replace(self._view, selected_filter=spec.filters - 1)
 
     # ------------------------------------------------------------------ view and cursor
+    @settles
     def select_filter(self, filter_index: int) -> None:
         if not 0 <= filter_index < self._spec.filters:
             raise EditError(f"there is no filter {filter_index + 1}")
@@ -468,6 +506,7 @@ class Document:
             self._view = replace(self._view, selected_filter=filter_index)
             self.view_changed.emit()
 
+    @settles
     def set_view(self, **changes: object) -> None:
         """Display settings (colormap, shared_scale, show_activation): no recompute."""
         try:
@@ -550,6 +589,7 @@ class Document:
         if image is None:
             self.input_changed.emit()
 
+    @settles
     def set_step(self, step: int) -> None:
         """Move the window; never recomputes."""
         step = max(0, min(self._result.steps - 1, int(step)))
@@ -558,6 +598,7 @@ class Document:
             self.step_changed.emit(step)
 
     # ------------------------------------------------------------------ recompute
+    @settles
     def recompute(self) -> None:
         """The only call into the engine's full convolution; heavy scenes go to the scheduler.
 
@@ -578,6 +619,7 @@ class Document:
             self._pending = True
             self._scheduler(self._generation, args, self._deliver)
 
+    @settles
     def _deliver(self, generation: int, result: ConvResult) -> None:
         if generation != self._generation:
             return  # superseded by a newer edit

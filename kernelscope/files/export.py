@@ -29,6 +29,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def save_png(image: QImage, path: Path) -> None:
+    """A QImage as PNG bytes in memory, then one atomic write (no half file on a crash)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buffer, "PNG"):
+        raise ExportError(f"cannot draw the picture for {path}")
+    buffer.close()
+    atomic_write_bytes(path, bytes(data.data()))
+
+
 def feature_maps(session: Session) -> np.ndarray:
     """(H', W', F) float32 maps of a session, exactly as ``keras.layers.Conv2D`` computes them."""
     result = engine.compute(session.input, session.kernels, session.bias, session.spec)

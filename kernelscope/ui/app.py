@@ -1,4 +1,5 @@
-"""The QApplication and the window: start it interactively, or render one frame to a PNG and quit."""
+"""The QApplication and the window: start it interactively (with autosave and the offer to restore
+after a crash), or render one frame to a PNG and quit."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from pathlib import Path
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
+from typing import TYPE_CHECKING
+
 from kernelscope.core.document import Document
 from kernelscope.files.sessions import Session
+
+if TYPE_CHECKING:
+    from kernelscope.files.recovery import Recovery
+    from kernelscope.ui.autosave import Autosaver
+    from kernelscope.ui.main_window import MainWindow
 
 # Messages Qt's platform plugins print that say nothing about this program: the offscreen plugin
 # has no window manager to pass size hints to.
@@ -40,7 +48,7 @@ def application():  # type: ignore[no-untyped-def]
     return app
 
 
-def _window(session: Session | None):  # type: ignore[no-untyped-def]
+def _window(session: Session | None) -> MainWindow:
     from kernelscope.ui import theme
     from kernelscope.ui.main_window import MainWindow
     from kernelscope.ui.settings import Settings
@@ -68,7 +76,7 @@ def run(session: Session | None = None, projector: bool = False) -> int:
     window.show()
     if projector:
         window.set_projector(True)
-    window.start_autosave(recovery)
+    start_autosave(window, recovery)
     code = app.exec()
     del window
     return int(code)
@@ -91,10 +99,53 @@ def screenshot(
     window.document.mark_saved()
     window.close()
     app.processEvents()
-    from kernelscope.files.export import ExportError
-    from kernelscope.ui.file_controller import _save_png
+    from kernelscope.files.export import ExportError, save_png
 
     try:
-        _save_png(image, Path(out))
+        save_png(image, Path(out))
     except ExportError as exc:
         raise OSError(str(exc)) from None
+
+
+def start_autosave(
+    window: MainWindow, recovery: Recovery | None = None, data_dir: str | None = None, interval_ms: int = 3000
+) -> Autosaver:
+    """Autosave the window's document from now on; first offer ``recovery`` (from find_recovery) if any."""
+    from kernelscope.ui.autosave import Autosaver
+
+    files = window.files
+    saver = Autosaver(window.document, data_dir, interval_ms, parent=window)
+    saver.failed.connect(window.statusBar().showMessage)
+    saver.set_source(files.path)
+    files.path_changed.connect(lambda: saver.set_source(files.path))
+    window.about_to_close.connect(saver.finish_clean)
+    if recovery is not None:
+        offer_recovery(window, saver, recovery)
+    return saver
+
+
+def ask_restore(window: MainWindow, recovery: Recovery) -> bool:
+    """The question after a crash; replaceable (``app.ask_restore = ...``) so tests answer it."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        window, "Restore the drawing?",
+        f"kernelscope closed unexpectedly. Restore the drawing from {recovery.saved_at_text()}?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def offer_recovery(window: MainWindow, saver: Autosaver, recovery: Recovery) -> None:
+    from kernelscope.files.recovery import discard_recovery
+
+    if not ask_restore(window, recovery):
+        discard_recovery(recovery.path.parent)
+        return
+    window.document.load(recovery.session)
+    window.document.mark_modified()
+    saver.adopt()
+    source = recovery.source
+    window.files.path = source if source is not None and source.is_file() else None
+    window.files.path_changed.emit()
+    window.statusBar().showMessage(f"restored the drawing from {recovery.saved_at_text()}", 10000)

@@ -8,20 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal, Protocol
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from kernelscope.core.document import Document
 from kernelscope.core.engine import ConvError
-from kernelscope.files.export import ExportError, export_npy
+from kernelscope.files.export import ExportError, export_npy, save_png
+from kernelscope.files.lessons import Lesson, load_lesson
 from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
 from kernelscope.ui.settings import Settings
 
-if TYPE_CHECKING:
-    from kernelscope.ui.main_window import MainWindow
-
 SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
+
+
+class FileHost(Protocol):
+    """What the file controller needs from the window it serves."""
+
+    document: Document
+
+    def report(self, text: str) -> None:
+        """The message line; an empty text clears it."""
+
+    def status(self, text: str, ms: int) -> None:
+        """A passing note in the status bar."""
+
+    def dialog_parent(self) -> QWidget:
+        """The widget dialogs belong to."""
+
+    def picture(self, part: Literal["window", "maps"]) -> QImage:
+        """What Export > PNG writes."""
+
+    def gif_speed(self) -> float:
+        """Steps per second of the stepping, the GIF's frame rate."""
 
 
 class FileController(QObject):
@@ -30,29 +51,30 @@ class FileController(QObject):
     path_changed = Signal()
     recent_changed = Signal()
 
-    def __init__(self, window: MainWindow, settings: Settings) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, host: FileHost, settings: Settings) -> None:
+        super().__init__(host.dialog_parent())
+        self.host = host
         self.settings = settings
         self.path: Path | None = None
 
     @property
-    def document(self):  # type: ignore[no-untyped-def]
-        return self.window.document
+    def document(self) -> Document:
+        return self.host.document
 
     # ------------------------------------------------------------------ questions (overridable)
     def ask_open_path(self, caption: str, file_filter: str) -> str:
-        path, _ = QFileDialog.getOpenFileName(self.window, caption, self.settings.last_directory(), file_filter)
+        start = self.settings.last_directory()
+        path, _ = QFileDialog.getOpenFileName(self.host.dialog_parent(), caption, start, file_filter)
         return path
 
     def ask_save_path(self, caption: str, file_filter: str, suggested: str) -> str:
         start = str(Path(self.settings.last_directory()) / suggested)
-        path, _ = QFileDialog.getSaveFileName(self.window, caption, start, file_filter)
+        path, _ = QFileDialog.getSaveFileName(self.host.dialog_parent(), caption, start, file_filter)
         return path
 
     def ask_save_changes(self) -> str:
         """'save', 'discard' or 'cancel'."""
-        box = QMessageBox(self.window)
+        box = QMessageBox(self.host.dialog_parent())
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Unsaved changes")
         name = self.path.name if self.path else "this drawing"
@@ -96,7 +118,7 @@ class FileController(QObject):
         try:
             session = load_session(path)
         except SessionError as exc:
-            self.window.show_message(str(exc))
+            self.host.report(str(exc))
             return False
         self._replace(session, path if remember else None)
         if remember:
@@ -105,12 +127,31 @@ class FileController(QObject):
             self.recent_changed.emit()
         return True
 
+    def can_open(self, path: str) -> bool:
+        """A session or a picture kernelscope reads (by its name: what a drop offers)."""
+        from kernelscope.files.images import SUPPORTED_SUFFIXES
+
+        suffix = Path(path).suffix.lower()
+        return suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES
+
+    def open_any(self, path: str) -> bool:
+        """A dropped file: a session opens as a session, anything else as a picture."""
+        return self.open(path) if path.lower().endswith(SUFFIX) else self.open_image(path)
+
+    def open_lesson(self, lesson: Lesson) -> bool:
+        try:
+            session = load_lesson(lesson)
+        except SessionError as exc:
+            self.host.report(str(exc))
+            return False
+        return self.open_session(session, f"lesson: {lesson.title}")
+
     def open_session(self, session: Session, label: str) -> bool:
         """Open an in-memory session (a lesson): asks before discarding, has no file path."""
         if not self.may_discard():
             return False
         self._replace(session, None)
-        self.window.statusBar().showMessage(f"opened {label}", 5000)
+        self.host.status(f"opened {label}", 5000)
         return True
 
     def save(self) -> bool:
@@ -132,7 +173,7 @@ class FileController(QObject):
         try:
             save_session(self.document.to_session(), path)
         except SessionError as exc:
-            self.window.show_message(str(exc))
+            self.host.report(str(exc))
             return False
         self.path = path
         self.document.mark_saved()
@@ -140,13 +181,13 @@ class FileController(QObject):
         self.settings.set_last_directory(path.parent)
         self.recent_changed.emit()
         self.path_changed.emit()
-        self.window.statusBar().showMessage(f"saved {path}", 5000)
+        self.host.status(f"saved {path}", 5000)
         return True
 
     def _replace(self, session: Session, path: Path | None) -> None:
         self.document.load(session)
         self.path = path
-        self.window.show_message("")
+        self.host.report("")
         self.path_changed.emit()
 
     # ------------------------------------------------------------------ exports
@@ -162,10 +203,10 @@ class FileController(QObject):
         try:
             write(p)
         except (ExportError, ConvError, OSError) as exc:
-            self.window.show_message(str(exc))
+            self.host.report(str(exc))
             return None
         self.settings.set_last_directory(p.parent)
-        self.window.statusBar().showMessage(f"exported {p}", 5000)
+        self.host.status(f"exported {p}", 5000)
         return p
 
     def export_npy(self) -> Path | None:
@@ -192,20 +233,20 @@ class FileController(QObject):
             loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
             doc.replace_input(loaded.pixels, mode)
         except (ImageError, ValueError) as exc:
-            self.window.show_message(str(exc))
+            self.host.report(str(exc))
             return False
         self.settings.set_last_directory(Path(path).parent)
         h, w, c = loaded.pixels.shape
         note = f" ({loaded.notice})" if loaded.notice else ""
-        self.window.show_message("")
-        self.window.statusBar().showMessage(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
+        self.host.report("")
+        self.host.status(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
         return True
 
     def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
         """Grey or RGB, the size and the fit (None: cancelled)."""
         from kernelscope.ui.widgets.image_options import ImageOptionsDialog
 
-        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.window)
+        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.host.dialog_parent())
         if dialog.exec() != ImageOptionsDialog.DialogCode.Accepted:
             return None
         return dialog.options()
@@ -213,13 +254,13 @@ class FileController(QObject):
     # ------------------------------------------------------------------ more exports
     def export_window_png(self) -> Path | None:
         def write(p: Path) -> None:
-            _save_png(self.window.grab().toImage(), p)
+            save_png(self.host.picture("window"), p)
 
         return self.export("Export the window as PNG", "PNG pictures (*.png)", ".png", write)
 
     def export_maps_png(self) -> Path | None:
         def write(p: Path) -> None:
-            _save_png(self.window.feature_maps.grab().toImage(), p)
+            save_png(self.host.picture("maps"), p)
 
         return self.export("Export the feature maps as PNG", "PNG pictures (*.png)", ".png", write)
 
@@ -240,14 +281,14 @@ class FileController(QObject):
 
         doc = self.document
         session = doc.to_session()
-        fps = self.window.step_panel.speed()
+        fps = self.host.gif_speed()
         f = doc.view.selected_filter
         try:
             frames = check_gif_options(session, fps, f)
         except ExportError as exc:
-            self.window.show_message(str(exc))
+            self.host.report(str(exc))
             return None
-        dialog = QProgressDialog("Drawing the GIF frames...", "Cancel", 0, frames, self.window)
+        dialog = QProgressDialog("Drawing the GIF frames...", "Cancel", 0, frames, self.host.dialog_parent())
         dialog.setWindowTitle("Export GIF")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
@@ -266,20 +307,6 @@ class FileController(QObject):
         try:
             return self.export("Export the stepping as a GIF", "GIF animations (*.gif)", ".gif", write)
         except ExportCancelled:
-            self.window.statusBar().showMessage("GIF export cancelled: nothing was written", 5000)
+            self.host.status("GIF export cancelled: nothing was written", 5000)
             return None
 
-
-def _save_png(image, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """QImage -> PNG bytes in memory -> atomic write (no half file on a crash)."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-    from kernelscope.files.export import atomic_write_bytes
-
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if image.isNull() or not image.save(buffer, "PNG"):
-        raise ExportError(f"cannot draw the picture for {path}")
-    buffer.close()
-    atomic_write_bytes(path, bytes(data.data()))

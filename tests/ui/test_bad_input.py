@@ -121,24 +121,24 @@ def test_a_typed_weight_that_is_not_a_finite_number_is_refused(window: MainWindo
     assert signals.emitted == []
     assert_maps_unchanged(window, maps)
     assert grid.item(row, col).text() == old_text  # the cell shows the weight again, not the typing
-    message = window.message.text()
+    message = window.status_strip.message.text()
     assert f"'{text.strip()}' is not a number" in message
     assert f"weight ({row}, {col}) stays {old_text}" in message
 
 
 def test_a_good_weight_after_a_refused_one_clears_the_message(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     type_into(qtbot, window.kernel_grid, 0, 0, "nan")
-    assert window.message.text()
+    assert window.status_strip.message.text()
     type_into(qtbot, window.kernel_grid, 0, 0, "-2.5")
     assert window.document.kernels[0, 0, 0, 0] == -2.5
-    assert window.message.text() == ""
+    assert window.status_strip.message.text() == ""
 
 
 def test_the_largest_float32_is_still_a_weight(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     """The limit of the refusal above: 3e38 fits float32 and is kept (it is finite)."""
     type_into(qtbot, window.kernel_grid, 1, 1, "3e38")
     assert window.document.kernels[1, 1, 0, 0] == np.float32(3e38)
-    assert window.message.text() == ""
+    assert window.status_strip.message.text() == ""
 
 
 def test_weights_whose_maps_would_overflow_are_refused(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -147,7 +147,7 @@ def test_weights_whose_maps_would_overflow_are_refused(window: MainWindow, qtbot
     before = state(doc)
     type_into(qtbot, window.kernel_grid, 0, 1, "3e38")  # 3e38 + 3e38 on two white cells: inf
     assert state(doc) == before
-    assert window.message.text()
+    assert window.status_strip.message.text()
     assert np.isfinite(doc.result.maps).all()
 
 
@@ -307,7 +307,7 @@ def test_a_bad_session_opened_in_the_window_changes_nothing(
     assert_maps_unchanged(window, maps)
     assert window.files.path is None
     assert window.windowTitle() == title
-    message = window.message.text()
+    message = window.status_strip.message.text()
     assert message
     assert fragment in message
     assert "Traceback" not in message
@@ -342,7 +342,7 @@ def test_an_unreadable_or_huge_image_changes_nothing(
     assert window.files.open_image(path) is False
     assert state(doc) == before
     assert_maps_unchanged(window, maps)
-    assert fragment in window.message.text()
+    assert fragment in window.status_strip.message.text()
 
 
 def unwritable_target(tmp_path: Path, where: str) -> Path:
@@ -367,8 +367,8 @@ def test_an_unwritable_export_path_is_a_message_and_writes_nothing(
     assert window.files.export_npy() is None
     assert state(window.document) == before
     assert sorted(p.name for p in tmp_path.rglob("*")) == listing  # no file, no temporary left behind
-    assert window.message.text()
-    assert "Traceback" not in window.message.text()
+    assert window.status_strip.message.text()
+    assert "Traceback" not in window.status_strip.message.text()
 
 
 # ------------------------------------------------------------------ the document's API
@@ -469,7 +469,7 @@ def test_a_refusal_through_the_window_shows_the_documents_message(window: MainWi
     before = state(doc)
     qtbot.mouseClick(window.kernel_actions.buttons["normalize"], Qt.MouseButton.LeftButton)
     assert state(doc) == before
-    assert "sum to 0" in window.message.text()
+    assert "sum to 0" in window.status_strip.message.text()
 
 
 # ------------------------------------------------------------------ the command line

@@ -49,8 +49,8 @@ def test_every_lesson_opens_from_the_menu_and_renders(window: MainWindow, index:
     assert lesson.title in action.text()
     action.trigger()
     assert window.document.title == lesson.title
-    assert lesson.title in window.lesson_label.text()
-    assert window.lesson_label.isVisible()
+    assert lesson.title in window.status_strip.lesson_label.text()
+    assert window.status_strip.lesson_label.isVisible()
     np.testing.assert_array_equal(window.document.input, load_lesson(lesson).input)
     shown_maps_equal_engine(window)
     image = window.grab().toImage()
@@ -158,7 +158,7 @@ def test_a_broken_file_is_refused_and_nothing_changes(window: MainWindow, tmp_pa
     bad.write_text('{"format": "kernelscope-session", "version": 7}')
     before = window.document.to_session()
     assert not window.files.open(bad)
-    assert "newer" in window.message.text()
+    assert "newer" in window.status_strip.message.text()
     assert window.document.to_session() == before
 
 
@@ -190,7 +190,7 @@ def test_exports_from_the_window(window: MainWindow, tmp_path: Path, monkeypatch
 def test_unwritable_export_is_a_message(window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FileController, "ask_save_path", lambda self, *a: str(tmp_path / "no" / "x.npy"))
     assert window.files.export_npy() is None
-    assert "x.npy" in window.message.text()
+    assert "x.npy" in window.status_strip.message.text()
     assert not (tmp_path / "no").exists()
 
 
@@ -204,7 +204,7 @@ def test_pasting_the_articles_line_shows_32_maps_of_148(window: MainWindow, qtbo
     assert doc.input.shape == (150, 150, 3)
     assert doc.result.out_shape == (148, 148, 32)
     assert window.maps_heading.text() == "Feature maps  148x148x32"
-    assert "parameters 896" in window.shape_label.text()
+    assert "parameters 896" in window.status_strip.shape_label.text()
     assert "glorot_uniform" in window.line_paste.message.text()
     shown_maps_equal_engine(window)
     window.document.undo()
@@ -240,7 +240,7 @@ def test_open_a_picture(window: MainWindow, tmp_path: Path) -> None:
     shown_maps_equal_engine(window)
     (tmp_path / "junk.png").write_bytes(b"not a picture")
     assert not window.files.open_image(tmp_path / "junk.png")
-    assert "junk.png" in window.message.text()
+    assert "junk.png" in window.status_strip.message.text()
     assert doc.input.shape == (30, 40, 3)
 
 

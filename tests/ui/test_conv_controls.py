@@ -30,7 +30,7 @@ CONTROLS = (
 
 @pytest.fixture
 def controls(qtbot) -> ConvControls:  # type: ignore[no-untyped-def]
-    widget = ConvControls()
+    widget = ConvControls(ConvSpec, ACTIVATIONS)
     qtbot.addWidget(widget)
     widget.resize(320, 400)
     widget.show()

@@ -40,8 +40,8 @@ def test_stride_two_gives_a_two_by_two_map_and_says_so(window: MainWindow, qtbot
     set_spin(qtbot, window.conv_controls.stride_h, 2)
     assert window.document.spec.strides == (2, 2)  # linked: both sides
     assert window.maps_heading.text() == "Feature maps  2x2x1"
-    assert window.keras_line.text() == "layers.Conv2D(1, (3, 3), strides=(2, 2), input_shape=(5, 5, 1))"
-    assert "floor((5 - 3) / 2) + 1 = 2" in window.shape_label.text()
+    assert window.status_strip.keras_line.text() == "layers.Conv2D(1, (3, 3), strides=(2, 2), input_shape=(5, 5, 1))"
+    assert "floor((5 - 3) / 2) + 1 = 2" in window.status_strip.shape_label.text()
     maps_match_engine(window)
 
 
@@ -56,8 +56,8 @@ def test_same_padding_on_an_even_input_draws_the_asymmetric_ring(window: MainWin
     assert window.document.spec.padding == "same"
     assert window.document.result.pads == ((0, 1), (0, 1))
     assert window.maps_heading.text() == "Feature maps  3x3x1"
-    assert 'padding="same"' in window.keras_line.text()
-    assert "0 before, 1 after" in window.shape_label.text()
+    assert 'padding="same"' in window.status_strip.keras_line.text()
+    assert "0 before, 1 after" in window.status_strip.shape_label.text()
     # What the person sees: a dimmed ring cell below/right of the input, none above/left.
     grid = window.pixel_grid
     image = grid.grab().toImage()
@@ -72,7 +72,7 @@ def test_dilation_two_and_the_conflict_with_strides(window: MainWindow, qtbot) -
     set_spin(qtbot, window.conv_controls.dilation_h, 2)
     assert window.document.spec.dilation_rate == (2, 2)
     assert window.maps_heading.text() == "Feature maps  1x1x1"
-    assert "dilation_rate=(2, 2)" in window.keras_line.text()
+    assert "dilation_rate=(2, 2)" in window.status_strip.keras_line.text()
     rows, cols = window.pixel_grid._window  # type: ignore[misc]
     assert rows[:, 0].tolist() == [0, 2, 4]
     assert cols[0, :].tolist() == [0, 2, 4]
@@ -98,8 +98,8 @@ def test_four_filters_give_four_maps(window: MainWindow, qtbot) -> None:  # type
     assert window.document.spec.filters == 4
     assert window.feature_maps.map_count() == 4
     assert window.filter_list.count() == 4
-    assert window.keras_line.text().startswith("layers.Conv2D(4, (3, 3)")
-    assert "parameters 40" in window.shape_label.text()
+    assert window.status_strip.keras_line.text().startswith("layers.Conv2D(4, (3, 3)")
+    assert "parameters 40" in window.status_strip.shape_label.text()
     maps_match_engine(window)
 
 
@@ -138,7 +138,7 @@ def test_transforms_rotate_negate_normalize(window: MainWindow, qtbot) -> None: 
     assert window.document.kernels[:, :, 0, 0].sum() == pytest.approx(1.0)
     window.kernel_actions.preset_actions["Sobel x"].trigger()
     qtbot.mouseClick(buttons["normalize"], Qt.MouseButton.LeftButton)  # sums to 0: refused
-    assert "sum to 0" in window.message.text()
+    assert "sum to 0" in window.status_strip.message.text()
     np.testing.assert_array_equal(window.document.kernels[:, :, 0, 0], kernel_tools.preset_kernel("Sobel x", 3, 3))
     maps_match_engine(window)
 

@@ -503,7 +503,7 @@ class Monkey:
             if self.index % CHECK_EVERY == 0 or self.index == events:
                 self.check()
         # Leave nothing running: a stroke half done, the playback clock.
-        self.window._stop_playing()
+        self.window.stepping.stop()
         self.settle()
 
 

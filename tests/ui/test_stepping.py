@@ -157,9 +157,9 @@ def test_hundred_steps_never_convolve(window: MainWindow, qtbot, monkeypatch: py
 def test_playback_advances_and_stops_at_the_end(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     window.step_panel.speed_box.setValue(20)
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.playback.is_playing()
+    assert window.stepping.playback.is_playing()
     qtbot.waitUntil(lambda: window.document.step == 8, timeout=3000)
-    qtbot.waitUntil(lambda: not window.playback.is_playing(), timeout=1000)
+    qtbot.waitUntil(lambda: not window.stepping.playback.is_playing(), timeout=1000)
     assert not window.step_panel.play_button.isChecked()
 
 
@@ -167,16 +167,16 @@ def test_playback_stops_when_the_window_closes(qtbot) -> None:  # type: ignore[n
     w = make_window(qtbot)
     w.step_panel.speed_box.setValue(0.5)
     w.actions_by_name["play"].trigger()
-    assert w.playback.is_playing()
+    assert w.stepping.playback.is_playing()
     w.close()
     QApplication.processEvents()
-    assert not w.playback.is_playing()
+    assert not w.stepping.playback.is_playing()
 
 
 def test_playback_stops_when_hidden(window: MainWindow) -> None:
     window.actions_by_name["play"].trigger()
     window.hide()
-    assert not window.playback.is_playing()
+    assert not window.stepping.playback.is_playing()
 
 
 def test_reveal_mode_veils_cells_after_the_current_one(window: MainWindow) -> None:

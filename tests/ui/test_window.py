@@ -22,9 +22,9 @@ def test_opens_on_the_article_scene(window: MainWindow) -> None:
     assert window.input_heading.text() == "Input  5x5x1"
     assert window.maps_heading.text() == "Feature maps  3x3x1"
     np.testing.assert_array_equal(window.feature_maps.image_data(0), [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
-    assert window.keras_line.text() == "layers.Conv2D(1, (3, 3), input_shape=(5, 5, 1))"
-    assert "parameters 10" in window.shape_label.text()
-    assert "floor((5 - 3) / 1) + 1 = 3" in window.shape_label.text()
+    assert window.status_strip.keras_line.text() == "layers.Conv2D(1, (3, 3), input_shape=(5, 5, 1))"
+    assert "parameters 10" in window.status_strip.shape_label.text()
+    assert "floor((5 - 3) / 1) + 1 = 3" in window.status_strip.shape_label.text()
     # The first window is framed on the input, the first cell on the map.
     rows, cols = window.pixel_grid._window  # type: ignore[misc]
     assert (rows.min(), rows.max(), cols.min(), cols.max()) == (0, 2, 0, 2)
@@ -63,7 +63,7 @@ def test_a_refused_entry_shows_why_and_keeps_the_old_value(window: MainWindow, q
     type_into(qtbot, grid, 0, 2, "abc")
     assert window.document.kernels[0, 2, 0, 0] == 1
     assert grid.item(0, 2).text() == "1"
-    assert "'abc' is not a number" in window.message.text()
+    assert "'abc' is not a number" in window.status_strip.message.text()
 
 
 def test_clicking_a_map_cell_moves_the_window(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
@@ -19,8 +20,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from kernelscope.core.engine import ACTIVATIONS, ConvError, ConvSpec
 
 __all__ = ["ConvControls"]
 
@@ -114,17 +113,34 @@ class _Pair:
             spin.setValue(v)
 
 
-class ConvControls(QWidget):
-    """Shows a ConvSpec and emits the edited one; refusals are explained inline, never applied.
+class LayerSpec(Protocol):
+    """What the controls show: the Conv2D arguments (an ``engine.ConvSpec`` in the app)."""
 
-    ``spec_edited`` carries a new, valid ``ConvSpec``; the widget never changes the layer itself.
+    filters: int
+    kernel_size: tuple[int, int]
+    strides: tuple[int, int]
+    padding: str
+    dilation_rate: tuple[int, int]
+    activation: str
+    use_bias: bool
+
+
+class ConvControls(QWidget):
+    """Shows a layer spec and emits the edited one; refusals are explained inline, never applied.
+
+    ``make_spec(**arguments)`` builds a spec from the controls or raises ValueError with the reason
+    (the app passes ``engine.ConvSpec``, so the widget never decides what Keras accepts);
+    ``spec_edited`` carries a new, valid spec; the widget never changes the layer itself.
     """
 
-    spec_edited = Signal(object)  # engine.ConvSpec
+    spec_edited = Signal(object)  # what make_spec returned
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, make_spec: Callable[..., LayerSpec], activations: Sequence[str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self._base = ConvSpec()  # the last spec set from outside; new specs are replaced from it
+        self._make_spec = make_spec
+        self._base = make_spec()  # the last spec set from outside
         self._good = self._base  # what the controls show: the last spec set or emitted
 
         self.filters = self._spin(FILTERS_RANGE, "filters", TIPS["filters"])
@@ -149,7 +165,7 @@ class ConvControls(QWidget):
         )
 
         self.activation = QComboBox()
-        for name in ACTIVATIONS:
+        for name in activations:
             self.activation.addItem(_activation_label(name), name)
             tip = ACTIVATION_TIPS.get(name, name)
             self.activation.setItemData(self.activation.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
@@ -225,7 +241,7 @@ class ConvControls(QWidget):
         self.use_bias.toggled.connect(self._on_control_edited)
 
     # ------------------------------------------------------------------ API
-    def set_spec(self, spec: ConvSpec) -> None:
+    def set_spec(self, spec: LayerSpec) -> None:
         """Show ``spec`` without emitting, and clear any shown problem."""
         shown = self._good
         self._base = self._good = spec
@@ -255,7 +271,7 @@ class ConvControls(QWidget):
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._even_widths()
 
-    def spec(self) -> ConvSpec:
+    def spec(self) -> LayerSpec:
         """The spec the controls show (the last one set or emitted)."""
         return self._good
 
@@ -320,7 +336,7 @@ class ConvControls(QWidget):
         label.setBuddy(buddy)
         form.addRow(label, field)
 
-    def _show(self, spec: ConvSpec) -> None:
+    def _show(self, spec: LayerSpec) -> None:
         """Write every control from ``spec`` with its signals blocked (link buttons untouched)."""
         spins = [s for p in self._pairs.values() for s in (p.h, p.w)]
         blockers = [QSignalBlocker(w) for w in (self.filters, self.padding, self.activation, self.use_bias, *spins)]
@@ -358,8 +374,7 @@ class ConvControls(QWidget):
     def _commit(self) -> bool:
         """Build a spec from every control; emit it, or explain the refusal and restore the last good one."""
         try:
-            spec = dataclasses.replace(
-                self._base,
+            spec = self._make_spec(
                 filters=self.filters.value(),
                 kernel_size=self._pairs["kernel_size"].values(),
                 strides=self._pairs["strides"].values(),
@@ -368,7 +383,7 @@ class ConvControls(QWidget):
                 activation=self.activation.currentData(),
                 use_bias=self.use_bias.isChecked(),
             )
-        except ConvError as exc:
+        except ValueError as exc:
             # Only the control just touched differs from the last good spec: put it back.
             self._show(self._good)
             self.show_problem(str(exc))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kernelscope.core.intents import InputAction
 from kernelscope.core.paint_tools import MAX_SIDE, MIN_SIDE, MODE_RANGES, convert_mode
 
 TOOLS = ("pen", "line", "rect", "fill")
@@ -49,7 +50,7 @@ class InputTools(QWidget):
     """Tool buttons and settings above the input grid; emits intents, shows state via ``set_state``."""
 
     tool_changed = Signal(str)  # "pen" | "line" | "rect" | "fill"
-    action_requested = Signal(str)  # "clear" | "invert" | "noise"
+    action_requested = Signal(object)  # InputAction
     shift_requested = Signal(int, int)  # rows down, columns right (negative: up, left)
     resize_requested = Signal(int, int, str)  # rows, columns, "crop-or-pad" | "scale"
     value_mode_changed = Signal(str)  # "binary" | "grey" | "byte"
@@ -81,12 +82,16 @@ class InputTools(QWidget):
         self.tool_group.idToggled.connect(self._on_tool_group_toggled)
 
         # Row 2: one-click edits and shifts.
-        self.clear_button = self._action_button("Clear", "Clear: set every cell to the background value", "clear")
+        self.clear_button = self._action_button(
+            "Clear", "Clear: set every cell to the background value", InputAction.CLEAR
+        )
         self.invert_button = self._action_button(
-            "Invert", "Invert: swap dark and light (black -1 becomes white +1, 0.2 becomes 0.8)", "invert"
+            "Invert", "Invert: swap dark and light (black -1 becomes white +1, 0.2 becomes 0.8)", InputAction.INVERT
         )
         self.noise_button = self._action_button(
-            "Noise", "Noise: change some cells at random, to see how the kernel copes with a messy input", "noise"
+            "Noise",
+            "Noise: change some cells at random, to see how the kernel copes with a messy input",
+            InputAction.NOISE,
         )
         self.shift_left = self._shift_button(Qt.ArrowType.LeftArrow, "left", 0, -1)
         self.shift_up = self._shift_button(Qt.ArrowType.UpArrow, "up", -1, 0)
@@ -284,7 +289,7 @@ class InputTools(QWidget):
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return button
 
-    def _action_button(self, text: str, tip: str, action: str) -> QToolButton:
+    def _action_button(self, text: str, tip: str, action: InputAction) -> QToolButton:
         button = QToolButton()
         button.setText(text)
         button.setToolTip(tip)

@@ -19,18 +19,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kernelscope.core.intents import KernelTransform
+
 TRANSFORMS = (
-    ("rotate", "Rotate", "Rotate this filter's kernel 90 degrees counter-clockwise"),
-    ("flip_h", "Flip ↔", "Mirror the kernel left to right"),
-    ("flip_v", "Flip ↕", "Mirror the kernel top to bottom"),
-    ("negate", "Negate", "Multiply every weight by -1: what was bright becomes dark"),
-    ("normalize", "Normalize", "Scale the weights so they sum to 1 (a blur keeps the image's brightness)"),
+    (KernelTransform.ROTATE, "Rotate", "Rotate this filter's kernel 90 degrees counter-clockwise"),
+    (KernelTransform.FLIP_H, "Flip ↔", "Mirror the kernel left to right"),
+    (KernelTransform.FLIP_V, "Flip ↕", "Mirror the kernel top to bottom"),
+    (KernelTransform.NEGATE, "Negate", "Multiply every weight by -1: what was bright becomes dark"),
+    (
+        KernelTransform.NORMALIZE,
+        "Normalize",
+        "Scale the weights so they sum to 1 (a blur keeps the image's brightness)",
+    ),
 )
 
 
 class KernelActions(QWidget):
     bias_edited = Signal(float)
-    transform_requested = Signal(str)
+    transform_requested = Signal(object)  # KernelTransform
     preset_requested = Signal(str)
     randomize_requested = Signal(int)
 
@@ -54,7 +60,7 @@ class KernelActions(QWidget):
             b.setToolTip(tip)
             b.setAccessibleName(tip)
             b.clicked.connect(lambda _=False, k=key: self.transform_requested.emit(k))
-            self.buttons[key] = b
+            self.buttons[key.value] = b
             grid.addWidget(b, i // 3, i % 3)
 
         self.presets = QToolButton()
@@ -111,6 +117,10 @@ class KernelActions(QWidget):
 
     def set_seed(self, seed: int) -> None:
         self.seed.setValue(seed)
+
+    def seed_value(self) -> int:
+        """The seed "randomize like Keras" uses next."""
+        return int(self.seed.value())
 
     def _on_bias(self, value: float) -> None:
         self.bias_edited.emit(float(value))

@@ -48,6 +48,11 @@ class LinePaste(QWidget):
         if text:
             self.line_submitted.emit(text)
 
+    def focus_field(self) -> None:
+        """Ready for a paste: focus the field with its text selected (Edit > Paste a Conv2D line)."""
+        self.field.setFocus()
+        self.field.selectAll()
+
     def show_result(self, text: str, ok: bool) -> None:
         """A refusal in red (the text stays for fixing) or what was applied and ignored."""
         palette = self.message.palette()

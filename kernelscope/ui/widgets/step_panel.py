@@ -329,6 +329,18 @@ class StepPanel(QWidget):
             self.play_button.setChecked(playing)
         self._show_play_state(playing)
 
+    def set_speed(self, steps_per_second: float) -> None:
+        with QSignalBlocker(self.speed_box):
+            self.speed_box.setValue(steps_per_second)
+
+    def set_reveal(self, on: bool) -> None:
+        with QSignalBlocker(self.reveal_box):
+            self.reveal_box.setChecked(on)
+
+    def set_kernel_overlay(self, on: bool) -> None:
+        with QSignalBlocker(self.overlay_box):
+            self.overlay_box.setChecked(on)
+
     def step(self) -> int:
         return self._step
 

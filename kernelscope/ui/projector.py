@@ -1,0 +1,130 @@
+"""Projector mode and the theme: full screen, large type, high contrast, thick frames and only what
+the class needs to see; the arithmetic moves under the panes as a grid the size of the kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QFont
+from PySide6.QtWidgets import QApplication, QBoxLayout, QMainWindow, QSplitter, QWidget
+
+from kernelscope.ui import theme
+from kernelscope.ui.settings import Settings
+from kernelscope.ui.widgets.feature_maps import FeatureMaps
+from kernelscope.ui.widgets.heading import Heading
+from kernelscope.ui.widgets.kernel_grid import KernelGrid
+from kernelscope.ui.widgets.pixel_grid import PixelGrid
+from kernelscope.ui.widgets.status_strip import StatusStrip
+from kernelscope.ui.widgets.step_panel import StepPanel
+
+MIN_SCALE, MAX_SCALE = 1.5, 2.5
+
+
+@dataclass(frozen=True)
+class ProjectorParts:
+    """The parts of the window projector mode changes."""
+
+    window: QMainWindow
+    splitter: QSplitter
+    central_layout: QBoxLayout  # the step panel goes here, under the panes
+    maps_layout: QBoxLayout  # ... and back here
+    advanced: Sequence[QWidget]  # hidden while projecting
+    headings: Sequence[Heading]
+    strip: StatusStrip
+    step_panel: StepPanel
+    pixel_grid: PixelGrid
+    kernel_grid: KernelGrid
+    feature_maps: FeatureMaps
+    actions: dict[str, QAction]
+
+
+class Projector:
+    def __init__(self, parts: ProjectorParts, settings: Settings, changed: Callable[[], None]) -> None:
+        self.parts = parts
+        self.settings = settings
+        self._changed = changed  # the window redraws what depends on the mode
+        self.on = False
+        self._hidden: list[QWidget] = []
+        self._normal_sizes: list[int] | None = None
+
+    def is_on(self) -> bool:
+        return self.on
+
+    def toggle(self) -> None:
+        self.set(not self.on)
+
+    def set(self, on: bool, full_screen: bool = True) -> None:
+        if on == self.on:
+            return
+        self.on = on
+        p = self.parts
+        if on:
+            self._hidden = [w for w in p.advanced if not w.isHidden()]
+            for w in self._hidden:
+                w.hide()
+            self._apply_theme()
+            p.central_layout.insertWidget(1, p.step_panel)
+            p.step_panel.show()  # re-parenting hides a widget until the next event loop turn
+            self._normal_sizes = p.splitter.sizes()
+            total = sum(self._normal_sizes)
+            p.splitter.setSizes([int(total * 0.38), int(total * 0.26), int(total * 0.36)])
+            if full_screen:
+                p.window.showFullScreen()
+        else:
+            for w in self._hidden:
+                w.show()
+            self._hidden = []
+            self._apply_theme()
+            p.maps_layout.addWidget(p.step_panel)
+            p.step_panel.show()
+            p.splitter.setSizes(self._normal_sizes or p.splitter.sizes())
+            if p.window.isFullScreen():
+                p.window.showNormal()
+        p.strip.set_projector(on)
+        p.step_panel.set_projector(on)
+        p.step_panel.set_columns(1)
+        p.pixel_grid.set_thick(on)
+        p.kernel_grid.set_large(on)
+        p.feature_maps.set_thick(on)
+        self.apply_fonts()
+        p.actions["projector"].setChecked(on)
+        p.actions["full_screen"].setChecked(p.window.isFullScreen())
+        self._changed()
+
+    def change_scale(self, delta: float) -> None:
+        scale = min(MAX_SCALE, max(MIN_SCALE, self.settings.projector_scale() + delta))
+        self.settings.set_projector_scale(scale)
+        if self.on:
+            self._apply_theme()
+            self.apply_fonts()
+        self.parts.window.statusBar().showMessage(f"projector scale {scale:g}x", 3000)
+
+    def set_theme(self, name: str) -> None:
+        self.settings.set_theme(name)
+        self._apply_theme()
+        self.parts.actions["theme_light"].setChecked(name == "light")
+        self.parts.actions["theme_dark"].setChecked(name == "dark")
+        self.parts.feature_maps.set_dark(name == "dark")
+        self.apply_fonts()
+
+    def toggle_full_screen(self) -> None:
+        window = self.parts.window
+        if window.isFullScreen():
+            window.showNormal()
+        else:
+            window.showFullScreen()
+        self.parts.actions["full_screen"].setChecked(window.isFullScreen())
+
+    def _apply_theme(self) -> None:
+        scale = self.settings.projector_scale() if self.on else 1.0
+        theme.apply(QApplication.instance(), self.settings.theme(), scale, high_contrast=self.on)  # type: ignore[arg-type]
+
+    def apply_fonts(self) -> None:
+        """Headings and monospace lines follow the application font (the UI scale)."""
+        base = QFont(QApplication.font())
+        for heading in self.parts.headings:
+            heading.apply_font(base)
+        self.parts.strip.apply_fonts(base)
+        self.parts.step_panel.setFont(base)
+        self.parts.feature_maps.setFont(base)
