@@ -4,7 +4,7 @@ A layer is an immutable value: its Keras arguments and its weights. Its forward 
 result that keeps what the pass computed, and that result traces one output cell by indexing
 only (the trace needs the pass's data, so it lives on the result, not on the layer). Conv2D
 (``conv2d_layer``) is the first implementation; a new layer type is one new module that satisfies
-these protocols, with nothing to register.
+these protocols (and its line in the package's re-exports).
 """
 
 from __future__ import annotations
