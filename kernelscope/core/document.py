@@ -1,8 +1,10 @@
 """The one observable state of a kernelscope session, and the only place that writes it.
 
-Widgets ask for edits through the main window; the document validates them, applies them whole or
-not at all, recomputes through the engine and announces ``<noun>_changed``. No Qt here: psygnal
-signals, so the document is tested (and reused headless) without a QApplication.
+The scene is an input plus an ordered list of layers (today one Conv2D) with one of them
+selected. Widgets ask for edits through the main window; the document validates them, applies
+them whole or not at all, recomputes through the engine and announces ``<noun>_changed``. Undo
+and redo live in ``history``. No Qt here: psygnal signals, so the document is tested (and reused
+headless) without a QApplication.
 """
 
 from __future__ import annotations
@@ -10,15 +12,27 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
 from psygnal import Signal
 
 from kernelscope.core import engine
-from kernelscope.core.engine import ConvError, ConvResult, ConvSpec
+from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
+from kernelscope.core.history import UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.scene import MAX_FILTERS, VALUE_MODES, Session, SessionError, ViewState, default_session
+
+__all__ = [
+    "SYNC_WORK_LIMIT",
+    "UNDO_LIMIT",
+    "ComputeArgs",
+    "Deliver",
+    "Document",
+    "EditError",
+    "Scheduler",
+    "work_of",
+]
 
 
 class EditError(ValueError):
@@ -32,81 +46,17 @@ Scheduler = Callable[[int, ComputeArgs, Deliver], None]
 thread that owns the document. Without one, the document computes synchronously (tests, CLI)."""
 
 # Scenes cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
-# at ~5 GFLOP/s this is ~10 ms, less than the cost of a thread hop and a second repaint.
+# a thread hop and a second repaint would cost more than the convolution.
 SYNC_WORK_LIMIT = 25_000_000
+
+# What an edit may raise when it refuses; each reaches the caller as an EditError.
+_ENGINE_REFUSALS = (ConvError, ValueError, TypeError)
 
 
 def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
     """Multiply-adds of a convolution: H' * W' * F * kh * kw * C."""
     oh, ow, f = engine.output_shape(tuple(shape), spec)
     return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """The data an undo step restores (arrays are immutable, so references are enough)."""
-
-    input: np.ndarray
-    kernels: np.ndarray
-    bias: np.ndarray
-    spec: ConvSpec
-    value_mode: str
-    selected_filter: int
-
-    def same_as(self, other: _Snapshot) -> bool:
-        return (
-            self.input is other.input
-            and self.kernels is other.kernels
-            and self.bias is other.bias
-            and self.spec == other.spec
-            and self.value_mode == other.value_mode
-        )
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-UNDO_LIMIT = 200
-
-
-def settles(method: F) -> F:
-    """The outermost of nested calls emits ``settled`` as it returns (or raises), after every
-    ``<noun>_changed`` it caused: views that depend on several nouns redraw once, there."""
-
-    @functools.wraps(method)
-    def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
-        self._settle_depth += 1
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            self._settle_depth -= 1
-            if self._settle_depth == 0:
-                self.settled.emit()
-
-    return inner  # type: ignore[return-value]
-
-
-def undoable(label: str) -> Callable[[F], F]:
-    """Make a Document edit one undo step named ``label`` (nested edits fold into the outer one)."""
-
-    def wrap(method: F) -> F:
-        @functools.wraps(method)
-        def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
-            self._open_step(label)
-            before = self._open[-1][1]
-            try:
-                return method(self, *args, **kwargs)
-            except (EditError, ConvError, ValueError, TypeError) as exc:
-                # Whole or not at all: whatever the edit got to change is put back.
-                if len(self._open) == 1 and not before.same_as(self._snapshot()):
-                    self._restore(before, record=False)
-                if isinstance(exc, EditError):
-                    raise
-                raise EditError(str(exc)) from None
-            finally:
-                self._close_step()
-
-        return settles(inner)  # type: ignore[return-value]
-
-    return wrap
 
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -125,10 +75,33 @@ def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
     return out
 
 
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def settles(method: M) -> M:
+    """The outermost of nested calls emits ``settled`` as it returns (or raises), after every
+    ``<noun>_changed`` it caused: views that depend on several nouns redraw once, there."""
+
+    @functools.wraps(method)
+    def inner(self: Document, *args: Any, **kwargs: Any) -> Any:
+        self._settle_depth += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._settle_depth -= 1
+            if self._settle_depth == 0:
+                self.settled.emit()
+
+    return inner  # type: ignore[return-value]
+
+
 class Document:
-    """Input, kernels, bias, layer, view state and the step cursor, plus the current result."""
+    """An input, its layers and which one is selected, the view state and the step cursor, plus
+    the selected layer's current result. ``spec``, ``kernels``, ``bias`` and ``result`` are the
+    selected Conv2D's."""
 
     _view: ViewState
+    _layers: tuple[Layer, ...]
 
     input_changed = Signal()
     kernels_changed = Signal()
@@ -146,12 +119,12 @@ class Document:
         self._scheduler: Scheduler | None = None
         self._generation = 0
         self._pending = False
-        self._undo: list[tuple[str, _Snapshot]] = []
-        self._redo: list[tuple[str, _Snapshot]] = []
-        self._open: list[tuple[str, _Snapshot]] = []
-        self._saved: _Snapshot | None = None
+        self._strokes: list[contextlib.ExitStack] = []
         self._apply(s)
-        self._saved = self._snapshot()
+        # Read at construction, so a test may lift the module's UNDO_LIMIT before it builds one.
+        self._history = History(
+            self._snapshot, self._restore, self.history_changed.emit, refusals=(EditError,), limit=UNDO_LIMIT
+        )
         self.recompute()
         self._scheduler = scheduler
 
@@ -171,17 +144,27 @@ class Document:
         return self._input
 
     @property
+    def layers(self) -> tuple[Layer, ...]:
+        """The layers in order, first on the input (today a single Conv2D)."""
+        return self._layers
+
+    @property
+    def selected_layer(self) -> int:
+        """Index into ``layers`` of the layer the views show and the edits change."""
+        return self._selected_layer
+
+    @property
     def kernels(self) -> np.ndarray:
         """(kh, kw, C, F) float32 in Keras layout, read-only."""
-        return self._kernels
+        return self._conv.kernels
 
     @property
     def bias(self) -> np.ndarray:
-        return self._bias
+        return self._conv.bias
 
     @property
     def spec(self) -> ConvSpec:
-        return self._spec
+        return self._conv.spec
 
     @property
     def view(self) -> ViewState:
@@ -209,102 +192,105 @@ class Document:
         return VALUE_MODES[self._view.value_mode]
 
     def to_session(self) -> Session:
+        conv = self._conv
         return Session(
             input=self._input,
-            kernels=self._kernels,
-            bias=self._bias,
-            spec=self._spec,
+            kernels=conv.kernels,
+            bias=conv.bias,
+            spec=conv.spec,
             view=replace(self._view, step=self._step),
             title=self._title,
             notes=self._notes,
         )
 
+    @property
+    def _conv(self) -> Conv2DLayer:
+        """The selected layer, which every edit of today's kernels and spec expects to be a Conv2D."""
+        layer = self._layers[self._selected_layer]
+        if not isinstance(layer, Conv2DLayer):
+            raise EditError(f"layer {self._selected_layer + 1} is a {layer.keras_class}, not a Conv2D")
+        return layer
+
+    def _set_conv(self, layer: Conv2DLayer) -> None:
+        """Put ``layer`` in the selected layer's place (no recompute, no signal)."""
+        layers = list(self._layers)
+        layers[self._selected_layer] = layer
+        self._layers = tuple(layers)
+
     # ------------------------------------------------------------------ history
-    def _snapshot(self) -> _Snapshot:
-        return _Snapshot(
-            self._input, self._kernels, self._bias, self._spec, self._view.value_mode, self._view.selected_filter
-        )
+    @contextlib.contextmanager
+    def undo_group(self, label: str) -> Iterator[None]:
+        """Every edit inside is one undo step named ``label`` (a paint stroke, press to release).
 
-    def _open_step(self, label: str) -> None:
-        self._open.append((label, self._snapshot()))
-
-    def _close_step(self) -> None:
-        label, before = self._open.pop()
-        if self._open or before.same_as(self._snapshot()):
-            return  # nested in a larger step, or nothing changed (a refused edit changes nothing)
-        self._undo.append((label, before))
-        del self._undo[:-UNDO_LIMIT]
-        self._redo.clear()
-        self.history_changed.emit()
+        Groups inside groups fold into the outermost one. A refused edit raises EditError and
+        changes nothing; when the refusal leaves the group, the outermost group puts back what
+        the edits before it changed. Hold a group open across events with a
+        ``contextlib.ExitStack``.
+        """
+        with self._history.group(label):
+            try:
+                yield
+            except EditError:
+                raise
+            except _ENGINE_REFUSALS as exc:
+                raise EditError(str(exc)) from None
 
     @settles
     def begin_step(self, label: str) -> None:
-        """Start one undo step that spans several edits (a paint stroke: press to release)."""
-        self._open_step(label)
+        """Use undo_group; kept until the window switches."""
+        stroke = contextlib.ExitStack()
+        stroke.enter_context(self.undo_group(label))
+        self._strokes.append(stroke)
 
     @settles
     def end_step(self) -> None:
-        self._close_step()
-
-    @contextlib.contextmanager
-    def undo_group(self, label: str) -> Iterator[None]:
-        """Edits inside are one undo step named ``label``."""
-        self._open_step(label)
-        try:
-            yield
-        finally:
-            self._close_step()
+        """Use undo_group; kept until the window switches."""
+        self._strokes.pop().close()
 
     def undo_label(self) -> str | None:
-        return self._undo[-1][0] if self._undo else None
+        return self._history.undo_label()
 
     def redo_label(self) -> str | None:
-        return self._redo[-1][0] if self._redo else None
+        return self._history.redo_label()
 
     @settles
     def undo(self) -> None:
-        if self._undo:
-            label, before = self._undo.pop()
-            self._redo.append((label, self._snapshot()))
-            self._restore(before)
+        self._history.undo()
 
     @settles
     def redo(self) -> None:
-        if self._redo:
-            label, after = self._redo.pop()
-            self._undo.append((label, self._snapshot()))
-            self._restore(after)
+        self._history.redo()
 
-    def _restore(self, s: _Snapshot, record: bool = True) -> None:
-        self._input, self._kernels, self._bias, self._spec = s.input, s.kernels, s.bias, s.spec
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(
+            self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter
+        )
+
+    def _restore(self, s: Snapshot) -> None:
+        self._input, self._layers, self._selected_layer = s.input, s.layers, s.selected_layer
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
-        if record:
-            self.history_changed.emit()
 
     @property
     def modified(self) -> bool:
         """Whether the data differ from what was last saved or opened."""
-        return self._saved is None or not self._saved.same_as(self._snapshot())
+        return self._history.modified
 
     @settles
     def mark_saved(self) -> None:
-        self._saved = self._snapshot()
-        self.history_changed.emit()
+        self._history.mark_saved()
 
     @settles
     def mark_modified(self) -> None:
         """The data are in no file (a restored autosave): saving is needed, closing asks first."""
-        self._saved = None
-        self.history_changed.emit()
+        self._history.mark_modified()
 
     # ------------------------------------------------------------------ whole-session edits
     @settles
     def load(self, session: Session) -> None:
         """Replace everything in one batch (one recompute, every signal once); history starts anew."""
         self._apply(session)
-        self._undo.clear()
-        self._redo.clear()
+        self._history.clear()
         self._emit_everything()
         self.mark_saved()
 
@@ -317,16 +303,17 @@ class Document:
         self.step_changed.emit(self._step)
 
     def _apply(self, s: Session) -> None:
+        """The session's one Conv2D becomes the layer list (the session format knows one layer)."""
         self._input = _frozen(s.input)
-        self._kernels = _frozen(s.kernels)
-        self._bias = _frozen(s.bias)
-        self._spec = s.spec
+        self._layers = (Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias)),)
+        self._selected_layer = 0
         self._view = s.view
         self._title = s.title
         self._notes = s.notes
         self._step = s.view.step
 
     # ------------------------------------------------------------------ input edits
+    @settles
     @undoable("paint")
     def paint_cells(self, cells: Iterable[tuple[int, int]], value: float, channel: int | None = None) -> None:
         """Set input cells (row, col) to ``value`` on one channel or all of them."""
@@ -344,124 +331,143 @@ class Document:
         if changed:
             self.set_input(new)
 
+    @settles
     @undoable("edit the input")
     def set_input(self, image: np.ndarray) -> None:
         """Replace the input; refused (nothing changes) if the layer cannot run on it."""
         arr = _frozen(image, "the input")
         if arr.ndim == 2:
             arr = _frozen(arr[:, :, None])
-        if arr.ndim != 3 or arr.shape[2] != self._kernels.shape[2]:
-            raise EditError(f"the input must have {self._kernels.shape[2]} channel(s)")
-        self._check_fits(arr.shape, self._spec)
+        conv = self._conv
+        if arr.ndim != 3 or arr.shape[2] != conv.channels:
+            raise EditError(f"the input must have {conv.channels} channel(s)")
+        self._check_fits(arr.shape, conv.spec)
         self._input = arr
         self.recompute()
         self.input_changed.emit()
 
     # ------------------------------------------------------------------ kernel edits
+    @settles
     @undoable("edit a weight")
     def set_weight(self, filter_index: int, row: int, col: int, value: float, channel: int = 0) -> None:
         value = self._checked_value(value, "a kernel weight")
-        if self._kernels[row, col, channel, filter_index] == value:
+        kernels = self._conv.kernels
+        if kernels[row, col, channel, filter_index] == value:
             return
-        new = np.array(self._kernels)
+        new = np.array(kernels)
         new[row, col, channel, filter_index] = value
         self._set_kernels(new)
 
+    @settles
     @undoable("change the kernel")
     def set_filter_kernel(self, filter_index: int, kernel: np.ndarray) -> None:
         """Replace one filter's (kh, kw) or (kh, kw, C) weights (a preset, a rotation, ...)."""
         arr = np.asarray(kernel, dtype=np.float32)
-        kh, kw, c, _ = self._kernels.shape
+        kernels = self._conv.kernels
+        kh, kw, c, _ = kernels.shape
         if arr.ndim == 2:
             arr = np.repeat(arr[:, :, None], c, axis=2)
         if arr.shape != (kh, kw, c):
             raise EditError(f"this filter's kernel is {kh}x{kw}; got {arr.shape[0]}x{arr.shape[1]}")
         if not np.isfinite(arr).all():
             raise EditError("a kernel weight is not a finite number")
-        new = np.array(self._kernels)
+        new = np.array(kernels)
         new[:, :, :, filter_index] = arr
         self._set_kernels(new)
 
+    @settles
     @undoable("edit the bias")
     def set_bias(self, filter_index: int, value: float) -> None:
         value = self._checked_value(value, "a bias")
-        new = np.array(self._bias)
+        conv = self._conv
+        new = np.array(conv.bias)
         new[filter_index] = value
-        self._bias = _frozen(new)
+        self._set_conv(replace(conv, bias=_frozen(new)))
         self.recompute()
         self.kernels_changed.emit()
 
     def _set_kernels(self, new: np.ndarray) -> None:
-        self._kernels = _frozen(new)
+        self._set_conv(replace(self._conv, kernels=_frozen(new)))
         self.recompute()
         self.kernels_changed.emit()
 
+    @settles
     @undoable("transform the kernel")
     def transform_filter(self, filter_index: int, transform: Callable[[np.ndarray], np.ndarray]) -> None:
         """Replace one filter by ``transform`` of its (kh, kw, C) weights (rotate, flip, negate, ...)."""
+        kernels = self._conv.kernels
         try:
-            new = transform(np.array(self._kernels[:, :, :, filter_index]))
+            new = transform(np.array(kernels[:, :, :, filter_index]))
         except ConvError as exc:
             raise EditError(str(exc)) from None
-        if new.shape[:2] != self._kernels.shape[:2]:
-            kh, kw = self._kernels.shape[:2]
+        if new.shape[:2] != kernels.shape[:2]:
+            kh, kw = kernels.shape[:2]
             raise EditError(
                 f"a {kh}x{kw} kernel would turn into {new.shape[0]}x{new.shape[1]}: every filter shares one "
                 "kernel_size, so only square kernels can be rotated"
             )
         self.set_filter_kernel(filter_index, new)
 
+    @settles
     @undoable("apply a preset")
     def apply_preset(self, filter_index: int, kernel: np.ndarray) -> None:
         """Put a (kh, kw) preset into one filter; a preset of another size changes kernel_size first."""
         arr = np.asarray(kernel, dtype=np.float32)
-        if arr.shape[:2] != self._spec.kernel_size:
-            spec = replace(self._spec, kernel_size=(int(arr.shape[0]), int(arr.shape[1])))
+        spec = self._conv.spec
+        if arr.shape[:2] != spec.kernel_size:
+            spec = replace(spec, kernel_size=(int(arr.shape[0]), int(arr.shape[1])))
             self._check_fits(self._input.shape, spec)
             self._reshape_layer(spec)
             self.spec_changed.emit()
         self.set_filter_kernel(filter_index, arr)
 
+    @settles
     @undoable("randomize like Keras")
     def randomize(self, kernels: np.ndarray) -> None:
         """Every filter from "randomize like Keras" (glorot_uniform) at once; biases back to zero."""
         arr = _frozen(kernels, "the kernels")
-        if arr.shape != self._kernels.shape:
-            raise EditError(f"random kernels of shape {arr.shape} do not fit the layer's {self._kernels.shape}")
-        self._bias = _frozen(np.zeros_like(self._bias))
-        self._set_kernels(arr)
+        conv = self._conv
+        if arr.shape != conv.kernels.shape:
+            raise EditError(f"random kernels of shape {arr.shape} do not fit the layer's {conv.kernels.shape}")
+        self._set_conv(replace(conv, kernels=arr, bias=_frozen(np.zeros_like(conv.bias))))
+        self.recompute()
+        self.kernels_changed.emit()
 
+    @settles
     @undoable("add a filter")
     def add_filter(self, kernel: np.ndarray | None = None, bias: float = 0.0, after: int | None = None) -> None:
         """Insert a filter (zeros unless given) after ``after`` (default: at the end) and select it."""
-        if self._spec.filters >= MAX_FILTERS:
+        conv = self._conv
+        if conv.spec.filters >= MAX_FILTERS:
             raise EditError(f"a layer here has at most {MAX_FILTERS} filters")
-        kh, kw, c, f = self._kernels.shape
+        kh, kw, c, f = conv.kernels.shape
         at = f if after is None else after + 1
         new_k = np.zeros((kh, kw, c, 1), np.float32) if kernel is None else _frozen(kernel, "the new kernel")
         new_k = new_k.reshape(kh, kw, c, 1)
         bias = self._checked_value(bias, "the new filter's bias")
-        kernels = np.concatenate([self._kernels[..., :at], new_k, self._kernels[..., at:]], axis=3)
-        biases = np.concatenate([self._bias[:at], [bias], self._bias[at:]]).astype(np.float32)
+        kernels = np.concatenate([conv.kernels[..., :at], new_k, conv.kernels[..., at:]], axis=3)
+        biases = np.concatenate([conv.bias[:at], [bias], conv.bias[at:]]).astype(np.float32)
         self._replace_filters(kernels, biases, at)
 
+    @settles
     @undoable("duplicate a filter")
     def duplicate_filter(self, filter_index: int) -> None:
-        self.add_filter(self._kernels[..., filter_index], float(self._bias[filter_index]), after=filter_index)
+        conv = self._conv
+        self.add_filter(conv.kernels[..., filter_index], float(conv.bias[filter_index]), after=filter_index)
 
+    @settles
     @undoable("remove a filter")
     def remove_filter(self, filter_index: int) -> None:
-        if self._spec.filters <= 1:
+        conv = self._conv
+        if conv.spec.filters <= 1:
             raise EditError("a layer needs at least one filter")
-        kernels = np.delete(self._kernels, filter_index, axis=3)
-        bias = np.delete(self._bias, filter_index)
+        kernels = np.delete(conv.kernels, filter_index, axis=3)
+        bias = np.delete(conv.bias, filter_index)
         self._replace_filters(kernels, bias, min(filter_index, kernels.shape[3] - 1))
 
     def _replace_filters(self, kernels: np.ndarray, bias: np.ndarray, selected: int) -> None:
         k, b = _frozen(kernels, "the kernels"), _frozen(bias, "the bias")
-        self._spec = replace(self._spec, filters=int(k.shape[3]))
-        self._kernels = k
-        self._bias = b
+        self._set_conv(Conv2DLayer(replace(self._conv.spec, filters=int(k.shape[3])), k, b))
         self._view = replace(self._view, selected_filter=selected)
         self.recompute()
         self.spec_changed.emit()
@@ -469,10 +475,11 @@ class Document:
         self.view_changed.emit()
 
     # ------------------------------------------------------------------ layer edits
+    @settles
     @undoable("change the layer")
     def set_spec(self, spec: ConvSpec) -> None:
         """Change the layer; kernels are kept where they overlap; new weights start at zero."""
-        if spec == self._spec:
+        if spec == self._conv.spec:
             return
         if spec.filters > MAX_FILTERS:
             raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
@@ -485,22 +492,21 @@ class Document:
     def _reshape_layer(self, spec: ConvSpec) -> None:
         """Crop or zero-pad kernels and bias to a new spec (no recompute, no signal)."""
         kh, kw = spec.kernel_size
-        old = self._kernels
+        conv = self._conv
+        old = conv.kernels
         new = np.zeros((kh, kw, old.shape[2], spec.filters), dtype=np.float32)
         h, w, f = min(kh, old.shape[0]), min(kw, old.shape[1]), min(spec.filters, old.shape[3])
         new[:h, :w, :, :f] = old[:h, :w, :, :f]
         bias = np.zeros(spec.filters, dtype=np.float32)
-        bias[:f] = self._bias[:f]
-        self._spec = spec
-        self._kernels = _frozen(new)
-        self._bias = _frozen(bias)
+        bias[:f] = conv.bias[:f]
+        self._set_conv(Conv2DLayer(spec, _frozen(new), _frozen(bias)))
         if self._view.selected_filter >= spec.filters:
             self._view = replace(self._view, selected_filter=spec.filters - 1)
 
     # ------------------------------------------------------------------ view and cursor
     @settles
     def select_filter(self, filter_index: int) -> None:
-        if not 0 <= filter_index < self._spec.filters:
+        if not 0 <= filter_index < self._conv.spec.filters:
             raise EditError(f"there is no filter {filter_index + 1}")
         if filter_index != self._view.selected_filter:
             self._view = replace(self._view, selected_filter=filter_index)
@@ -517,6 +523,7 @@ class Document:
             self._view = view
             self.view_changed.emit()
 
+    @settles
     @undoable("open a picture")
     def replace_input(self, image: np.ndarray, value_mode: str) -> None:
         """A new input of any size and 1 or 3 channels (an opened picture); kernels follow the channels.
@@ -533,16 +540,18 @@ class Document:
             raise EditError(f"unknown value mode {value_mode!r}")
         if not np.isfinite(arr).all():
             raise EditError("the picture holds a value that is not a finite number")
-        self._check_fits(arr.shape, self._spec)
-        c_old, c_new = self._kernels.shape[2], arr.shape[2]
+        conv = self._conv
+        self._check_fits(arr.shape, conv.spec)
+        c_old, c_new = conv.channels, arr.shape[2]
         if c_new != c_old:
-            summed = self._kernels.sum(axis=2, keepdims=True)
+            summed = conv.kernels.sum(axis=2, keepdims=True)
             kernels = summed if c_new == 1 else np.repeat(summed / 3, 3, axis=2)
-            self._kernels = _frozen(kernels)
+            self._set_conv(replace(conv, kernels=_frozen(kernels)))
         self._input = _frozen(arr)
         self._view = replace(self._view, value_mode=value_mode)
         self._emit_everything()
 
+    @settles
     @undoable("paste a layer")
     def apply_layer(
         self,
@@ -562,9 +571,7 @@ class Document:
             raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
         self._check_fits(new_input.shape, spec)
         self._input = new_input
-        self._spec = spec
-        self._kernels = k
-        self._bias = b
+        self._set_conv(Conv2DLayer(spec, k, b))
         self._view = replace(
             self._view,
             selected_filter=min(self._view.selected_filter, spec.filters - 1),
@@ -572,6 +579,7 @@ class Document:
         )
         self._emit_everything()
 
+    @settles
     @undoable("change the value mode")
     def set_value_mode(self, mode: str, image: np.ndarray | None = None) -> None:
         """Switch binary / grey / byte; ``image`` is the input converted to the new range."""
@@ -606,8 +614,9 @@ class Document:
         made is dropped, so the maps never go back to an older state.
         """
         self._generation += 1
-        args: ComputeArgs = (self._input, self._kernels, self._bias, self._spec)
-        if self._scheduler is None or work_of(self._input.shape, self._spec) < SYNC_WORK_LIMIT:
+        conv = self._conv  # today the selected layer is the only one, so it runs on the input
+        args: ComputeArgs = (self._input, conv.kernels, conv.bias, conv.spec)
+        if self._scheduler is None or work_of(self._input.shape, conv.spec) < SYNC_WORK_LIMIT:
             with np.errstate(over="ignore", invalid="ignore"):
                 result = engine.compute(*args)
             # The pre-activation's min/max, which the colour scale reads next anyway: a NaN or an

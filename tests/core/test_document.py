@@ -1,11 +1,13 @@
 """The document: the only writer of state; edits apply whole or not at all; one batch per load."""
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from kernelscope.core import engine
 from kernelscope.core.document import Document, EditError
-from kernelscope.core.engine import ConvSpec
+from kernelscope.core.engine import Conv2DLayer, ConvSpec
 from kernelscope.files.sessions import Session, ViewState, default_session
 
 
@@ -129,3 +131,121 @@ def test_select_filter_out_of_range_is_refused() -> None:
     doc = Document(default_session())
     with pytest.raises(EditError):
         doc.select_filter(3)
+
+
+# ------------------------------------------------------------------ the layer list
+
+
+def test_the_document_holds_one_conv2d_layer_selected() -> None:
+    doc = Document()
+    assert isinstance(doc.layers, tuple)
+    assert len(doc.layers) == 1
+    assert doc.selected_layer == 0
+    layer = doc.layers[0]
+    assert isinstance(layer, Conv2DLayer)
+    assert layer.keras_class == "Conv2D"
+    assert layer.spec == doc.spec
+    assert layer.kernels is doc.kernels
+    assert layer.bias is doc.bias
+
+
+def _layer_is_the_document(doc: Document) -> None:
+    layer = doc.layers[doc.selected_layer]
+    assert isinstance(layer, Conv2DLayer)
+    assert layer.spec == doc.spec
+    assert layer.kernels is doc.kernels
+    assert layer.bias is doc.bias
+    assert doc.result.spec == layer.spec
+    assert doc.result.out_shape == layer.output_shape(doc.input.shape)
+    assert doc.result.maps.tobytes() == layer.forward(doc.input).maps.tobytes()
+
+
+def test_spec_kernels_bias_and_result_follow_the_layer_through_edits() -> None:
+    doc = Document()
+    edits: list[Callable[[], None]] = [
+        lambda: doc.set_weight(0, 1, 1, 2.5),
+        lambda: doc.set_bias(0, -0.5),
+        lambda: doc.set_spec(ConvSpec(2, (3, 3), padding="same", activation="relu")),
+        lambda: doc.add_filter(np.ones((3, 3, 1, 1), np.float32), 0.25),
+        lambda: doc.remove_filter(1),
+        lambda: doc.apply_preset(0, np.ones((2, 2), np.float32)),
+        lambda: doc.randomize(engine.glorot_uniform(doc.kernels.shape, seed=1)),
+        lambda: doc.replace_input(np.zeros((6, 7, 3), np.float32), "grey"),
+        lambda: doc.apply_layer(ConvSpec(1, (2, 2)), np.ones((2, 2, 3, 1)), np.zeros(1)),
+    ]
+    layers = [doc.layers[0]]
+    for edit in edits:
+        edit()
+        _layer_is_the_document(doc)
+        assert doc.layers[0] is not layers[-1], "an edit of the layer makes a new layer"
+        layers.append(doc.layers[0])
+    assert doc.kernels.shape == (2, 2, 3, 1)
+    assert doc.layers[0].count_params(doc.input.shape) == 13
+
+
+def test_edits_that_change_nothing_keep_the_same_layer() -> None:
+    doc = Document()
+    layer = doc.layers[0]
+    doc.set_weight(0, 0, 0, float(doc.kernels[0, 0, 0, 0]))
+    doc.set_spec(doc.spec)
+    doc.paint_cells([(0, 0)], float(doc.input[0, 0, 0]))
+    doc.set_view(colormap="viridis")
+    doc.select_filter(0)
+    assert doc.layers[0] is layer
+    assert doc.undo_label() is None
+
+
+def test_a_refused_edit_keeps_the_layer() -> None:
+    doc = Document()
+    layer = doc.layers[0]
+    with pytest.raises(EditError):
+        doc.set_spec(ConvSpec(1, (7, 7)))
+    with pytest.raises(EditError):
+        doc.apply_layer(ConvSpec(2, (3, 3)), np.ones((3, 3, 1, 1)), np.zeros(2))
+    assert doc.layers == (layer,)
+
+
+def test_input_edits_leave_the_layer_alone() -> None:
+    doc = Document()
+    layer = doc.layers[0]
+    doc.paint_cells([(0, 0)], 1.0)
+    doc.set_input(np.zeros((6, 6, 1), np.float32))
+    doc.replace_input(np.ones((4, 4), np.float32), "grey")  # same channels: kernels stay
+    assert doc.layers[0] is layer
+    _layer_is_the_document(doc)
+
+
+def test_to_session_and_load_convert_the_layer_list() -> None:
+    doc = Document()
+    doc.set_spec(ConvSpec(2, (2, 2), strides=2, padding="same"))
+    doc.set_weight(1, 0, 1, 3.0)
+    session = doc.to_session()
+    assert (session.spec, session.kernels.tobytes(), session.bias.tobytes()) == (
+        doc.spec, doc.kernels.tobytes(), doc.bias.tobytes()
+    )
+    other = Document(session)
+    assert len(other.layers) == 1
+    assert other.selected_layer == 0
+    _layer_is_the_document(other)
+    assert other.kernels.tobytes() == doc.kernels.tobytes()
+    fresh = Document()
+    fresh.load(session)
+    _layer_is_the_document(fresh)
+    assert fresh.to_session() == session
+
+
+def test_undo_restores_the_very_layer_objects() -> None:
+    doc = Document()
+    first = doc.layers
+    doc.set_spec(ConvSpec(2, (3, 3)))
+    second = doc.layers
+    doc.set_weight(1, 0, 0, 4.0)
+    doc.undo()
+    assert doc.layers is second
+    doc.undo()
+    assert doc.layers is first
+    _layer_is_the_document(doc)
+    doc.redo()
+    doc.redo()
+    assert doc.kernels[0, 0, 0, 1] == 4.0
+    _layer_is_the_document(doc)

@@ -1,8 +1,7 @@
-"""The engine (and the document, once it exists) must never load Qt or pyqtgraph."""
+"""The engine, the undo history and the document must never load Qt or pyqtgraph."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -23,10 +22,7 @@ if loaded:
 
 
 def _qt_free_modules() -> list[str]:
-    modules = ["kernelscope.core.engine"]
-    if importlib.util.find_spec("kernelscope.core.document") is not None:
-        modules.append("kernelscope.core.document")
-    return modules
+    return ["kernelscope.core.engine", "kernelscope.core.history", "kernelscope.core.document"]
 
 
 def _run_probe(modules: list[str]) -> subprocess.CompletedProcess[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from kernelscope.core import kernel_tools, paint_tools
-from kernelscope.core.document import Document
+from kernelscope.core import document, kernel_tools, paint_tools
+from kernelscope.core.document import Document, EditError
 from kernelscope.core.engine import ConvSpec, glorot_uniform
 
 
@@ -79,6 +80,22 @@ def test_a_long_history_unwinds_to_the_start() -> None:
 def test_a_stroke_is_one_step_and_a_refusal_is_none() -> None:
     doc = Document()
     before = state(doc)
+    with doc.undo_group("paint stroke"):
+        for c in range(5):
+            doc.paint_cells([(2, c)], -1.0)
+    assert doc.undo_label() == "paint stroke"
+    doc.undo()
+    assert state(doc) == before
+    assert doc.undo_label() is None
+    with pytest.raises(ValueError, match="does not fit"):
+        doc.set_spec(ConvSpec(1, (9, 9)))
+    assert doc.undo_label() is None
+
+
+def test_begin_and_end_step_still_make_one_step() -> None:
+    """The old names, kept until the window switches to undo_group."""
+    doc = Document()
+    before = state(doc)
     doc.begin_step("paint stroke")
     for c in range(5):
         doc.paint_cells([(2, c)], -1.0)
@@ -121,3 +138,165 @@ def test_undo_keeps_the_arrays_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         doc.kernels[0, 0, 0, 0] = 1
     assert np.array_equal(doc.kernels[:, :, 0, 0], [[1, 1, 1], [-1, -1, -1], [1, 1, 1]])
+
+
+# ------------------------------------------------------------------ undo groups
+
+
+def test_a_group_is_one_step_under_its_own_label() -> None:
+    doc = Document()
+    before = state(doc)
+    changes = []
+    doc.history_changed.connect(lambda: changes.append(doc.undo_label()))
+    with doc.undo_group("draw a line"):
+        doc.paint_cells([(0, 1)], -1.0)
+        doc.set_weight(0, 1, 1, 3.0)
+        doc.set_bias(0, 0.5)
+        assert doc.undo_label() is None, "nothing is recorded while the group is open"
+    assert changes == ["draw a line"]
+    after = state(doc)
+    doc.undo()
+    assert state(doc) == before
+    assert doc.undo_label() is None
+    doc.redo()
+    assert state(doc) == after
+
+
+def test_nested_groups_fold_into_the_outermost() -> None:
+    doc = Document()
+    before = state(doc)
+    with doc.undo_group("outer"):
+        doc.set_weight(0, 0, 0, 2.0)
+        with doc.undo_group("inner"):
+            doc.set_weight(0, 0, 1, 3.0)
+            with doc.undo_group("innermost"):
+                doc.add_filter()
+        doc.set_bias(0, 1.0)
+    assert doc.undo_label() == "outer"
+    doc.undo()
+    assert state(doc) == before
+    assert doc.undo_label() is None
+
+
+def test_a_group_that_changes_nothing_is_no_step() -> None:
+    doc = Document()
+    with doc.undo_group("nothing"):
+        doc.paint_cells([(0, 1)], 1.0)  # already white
+        doc.set_spec(doc.spec)
+    assert doc.undo_label() is None
+    assert not doc.modified
+
+
+def test_a_refusal_caught_inside_a_group_keeps_the_edits_before_it() -> None:
+    doc = Document()
+    before = state(doc)
+    with doc.undo_group("paint stroke"):
+        doc.paint_cells([(0, 1)], -1.0)
+        painted = state(doc)
+        assert painted != before
+        with pytest.raises(EditError, match="finite"):
+            doc.paint_cells([(0, 2)], float("nan"))
+        assert state(doc) == painted, "the refused edit changed nothing"
+    assert doc.undo_label() == "paint stroke"
+    doc.undo()
+    assert state(doc) == before
+
+
+def test_a_refusal_leaving_the_group_puts_everything_back() -> None:
+    doc = Document()
+    before = state(doc)
+
+    def paste_and_resize() -> None:
+        with doc.undo_group("paste and resize"):
+            doc.set_weight(0, 0, 0, 9.0)
+            doc.add_filter()
+            doc.set_spec(ConvSpec(1, (9, 9)))
+
+    with pytest.raises(EditError, match="does not fit"):
+        paste_and_resize()
+    assert state(doc) == before
+    assert doc.view.selected_filter == 0
+    assert doc.undo_label() is None
+    assert not doc.modified
+
+
+def test_an_engine_refusal_inside_a_group_reaches_the_caller_as_an_edit_error() -> None:
+    doc = Document()
+    before = state(doc)
+
+    def type_a_layer() -> None:
+        with doc.undo_group("a layer typed by hand"):
+            doc.set_weight(0, 0, 0, 9.0)
+            doc.set_spec(ConvSpec(0, (3, 3)))  # ConvSpec refuses (a ConvError) before the document sees it
+
+    with pytest.raises(EditError, match="must be at least 1"):
+        type_a_layer()
+    assert state(doc) == before
+    assert doc.undo_label() is None
+
+
+def test_another_error_closes_the_group_too() -> None:
+    doc = Document()
+
+    def interrupted() -> None:
+        with doc.undo_group("interrupted"):
+            doc.set_weight(0, 0, 0, 9.0)
+            raise RuntimeError("not a refusal")
+
+    with pytest.raises(RuntimeError, match="not a refusal"):
+        interrupted()
+    assert doc.undo_label() == "interrupted"
+    doc.set_bias(0, 1.0)
+    assert doc.undo_label() == "edit the bias", "the group did not stay open"
+
+
+def test_a_stroke_held_open_across_events_with_an_exit_stack() -> None:
+    """The window opens a group on mouse press and closes it on release, in different calls."""
+    doc = Document()
+    before = state(doc)
+    stroke = contextlib.ExitStack()
+    stroke.enter_context(doc.undo_group("paint stroke"))  # press
+    for c in range(5):  # moves, one event each
+        doc.paint_cells([(1, c)], -1.0)
+        assert doc.undo_label() is None
+    stroke.close()  # release
+    assert doc.undo_label() == "paint stroke"
+    doc.set_weight(0, 0, 0, 2.0)
+    assert doc.undo_label() == "edit a weight"
+    doc.undo()
+    doc.undo()
+    assert state(doc) == before
+    assert doc.undo_label() is None
+
+
+def test_undo_across_layer_edits_restores_each_layer() -> None:
+    doc = Document()
+    states, layers = [state(doc)], [doc.layers]
+    for edit in (
+        lambda: doc.set_spec(ConvSpec(2, (3, 3), padding="same")),
+        lambda: doc.set_weight(1, 2, 2, -1.5),
+        lambda: doc.apply_layer(ConvSpec(3, (2, 2), activation="relu"), np.ones((2, 2, 1, 3)), np.ones(3)),
+        lambda: doc.remove_filter(0),
+    ):
+        edit()
+        states.append(state(doc))
+        layers.append(doc.layers)
+    for want_state, want_layers in zip(reversed(states[:-1]), reversed(layers[:-1]), strict=True):
+        doc.undo()
+        assert state(doc) == want_state
+        assert doc.layers is want_layers
+        assert doc.spec == doc.layers[0].spec
+
+
+def test_the_history_keeps_undo_limit_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document built after the limit is lifted (or lowered) keeps that many steps."""
+    monkeypatch.setattr(document, "UNDO_LIMIT", 3)
+    doc = Document()
+    for v in range(1, 6):
+        doc.set_weight(0, 0, 0, float(v))
+    undone = 0
+    while doc.undo_label() is not None:
+        doc.undo()
+        undone += 1
+    assert undone == 3
+    assert doc.kernels[0, 0, 0, 0] == 2.0

@@ -1,9 +1,11 @@
 """Keras layers in pure NumPy: output shapes, parameter counts, forward passes and the trace of one
 output cell. Conv2D (``convolution``) is the first layer; each layer type is a small module here.
 
-Imports NumPy and the standard library only.
+``layer`` says what every layer type offers (:class:`Layer`, :class:`LayerResult`,
+:class:`CellTrace`); :class:`Conv2DLayer` is Conv2D's. Imports NumPy and the standard library only.
 """
 
+from kernelscope.core.engine.conv2d_layer import Conv2DLayer
 from kernelscope.core.engine.convolution import (
     ACTIVATIONS,
     PADDINGS,
@@ -21,13 +23,18 @@ from kernelscope.core.engine.convolution import (
     padding_amounts,
     same_padding,
 )
+from kernelscope.core.engine.layer import CellTrace, Layer, LayerResult
 
 __all__ = [
     "ACTIVATIONS",
     "PADDINGS",
+    "CellTrace",
+    "Conv2DLayer",
     "ConvError",
     "ConvResult",
     "ConvSpec",
+    "Layer",
+    "LayerResult",
     "StepTrace",
     "activate",
     "compute",

@@ -1,0 +1,73 @@
+"""What every layer type offers, so a document (and later a stack) can hold layers it does not know.
+
+A layer is an immutable value: its Keras arguments and its weights. Its forward pass returns a
+result that keeps what the pass computed, and that result traces one output cell by indexing
+only (the trace needs the pass's data, so it lives on the result, not on the layer). Conv2D
+(``conv2d_layer``) is the first implementation; a new layer type is one new module that satisfies
+these protocols (and its line in the package's re-exports).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+Shape = tuple[int, ...]
+
+
+class CellTrace(Protocol):
+    """How one output cell came about; each layer type has its own (Conv2D: ``StepTrace``)."""
+
+    @property
+    def value(self) -> float:
+        """The cell's output value, as the forward pass computed it."""
+        ...
+
+
+class LayerResult(Protocol):
+    """A forward pass kept whole: the output maps plus what tracing one cell needs."""
+
+    @property
+    def out_shape(self) -> tuple[int, int, int]:
+        """(H', W', channels) of the output."""
+        ...
+
+    @property
+    def steps(self) -> int:
+        """Output positions, row-major: one step of the moving window each."""
+        ...
+
+    def step_position(self, step: int, /) -> tuple[int, int]:
+        """Output (row, col) of a row-major step index."""
+        ...
+
+    def feature_maps(self) -> np.ndarray:
+        """(H', W', channels) float32 as Keras returns them."""
+        ...
+
+    def trace(self, channel: int, out_row: int, out_col: int, /) -> CellTrace:
+        """The arithmetic of output cell (out_row, out_col) of one output channel."""
+        ...
+
+
+@runtime_checkable
+class Layer(Protocol):
+    """One Keras layer with its weights: shapes, parameter count and the forward pass."""
+
+    @property
+    def keras_class(self) -> str:
+        """The Keras class name, as a model summary and pasted code spell it ("Conv2D")."""
+        ...
+
+    def output_shape(self, input_shape: Shape, /) -> tuple[int, int, int]:
+        """(H', W', channels) for an (H, W) or (H, W, C) input; refuses inputs it cannot take."""
+        ...
+
+    def count_params(self, input_shape: Shape, /) -> int:
+        """Keras's ``count_params`` once the layer is built on ``input_shape``."""
+        ...
+
+    def forward(self, x: np.ndarray, /) -> LayerResult:
+        """The forward pass in float32 on one channels_last image."""
+        ...
