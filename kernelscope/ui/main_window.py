@@ -27,7 +27,7 @@ from kernelscope.core.arithmetic import step_text
 from kernelscope.core.colour_scale import COLORMAPS
 from kernelscope.core.document import Document, EditError
 from kernelscope.core.engine import ConvError, count_params
-from kernelscope.core.keras_syntax import LineError, conv2d_line, parse_conv2d_line, size_formula
+from kernelscope.core.keras_syntax import LineError, conv2d_line, size_formula
 from kernelscope.files.images import SUPPORTED_SUFFIXES, ImageError
 from kernelscope.files.lessons import Lesson, list_lessons, load_lesson
 from kernelscope.files.recovery import Recovery, discard_recovery
@@ -594,19 +594,16 @@ class MainWindow(QMainWindow):
 
     def apply_line(self, text: str, seed: int | None = None) -> bool:
         """Configure the layer from a pasted line; on refusal the message names the argument."""
-        from kernelscope.core.pasted_layer import layer_from_line
+        from kernelscope.core.pasted_layer import paste_line
         from kernelscope.files.images import sample_photo
 
-        doc = self.document
         seed = self.kernel_actions.seed.value() if seed is None else seed
         try:
-            parsed = parse_conv2d_line(text)
-            change = layer_from_line(parsed, doc.input, doc.kernels, doc.bias, seed, sample_photo)
-            doc.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+            summary = paste_line(self.document, text, seed, sample_photo)
         except (LineError, EditError, ImageError) as exc:
             self.line_paste.show_result(str(exc), ok=False)
             return False
-        self.line_paste.show_result(change.summary(parsed), ok=True)
+        self.line_paste.show_result(summary, ok=True)
         self.show_message("")
         return True
 
