@@ -141,23 +141,47 @@ def _resolve(path: Path | None) -> Path | None:
         raise CliError(f"no such file or lesson: {path} (see 'kernelscope lessons')") from None
 
 
-def _session_from_image(path: Path):  # type: ignore[no-untyped-def]
-    """The article's layer over a picture (grey 0..1, RGB when the picture has colour)."""
+def _blank_scene(title: str = ""):  # type: ignore[no-untyped-def]
+    """The article's layer and X without the article's title and notes, for a scene the CLI builds."""
+    import dataclasses
+
+    from kernelscope.files.sessions import default_session
+
+    return dataclasses.replace(default_session(), title=title, notes="")
+
+
+def _open_picture(document, path: Path, shape: tuple[int, int, int] | None) -> None:  # type: ignore[no-untyped-def]
+    """What the window's Open picture does: the picture becomes the input through
+    ``Document.replace_input`` (the kernels follow its channels) in the mode the window picks.
+    A line's ``input_shape`` sets its size and channels; without one it keeps its own size, as RGB."""
+    from kernelscope.core.paint_tools import picture_value_mode
+    from kernelscope.files.images import load_image
+
+    mode = picture_value_mode(document.view.value_mode)
+    channels, size = (3, None) if shape is None else (shape[2], (shape[1], shape[0]))
+    loaded = load_image(path, channels=channels, size=size, fit="crop", value_mode=mode)
+    document.replace_input(loaded.pixels, mode)
+
+
+def scene_from_picture(path: Path):  # type: ignore[no-untyped-def]
+    """``kernelscope PICTURE``: the article's layer over the picture, opened as the window opens one
+    (grey 0..1; one channel when the picture has no colour)."""
     import numpy as np
 
+    from kernelscope.core.document import Document, EditError
+    from kernelscope.core.paint_tools import picture_value_mode
     from kernelscope.files.images import ImageError, load_image
-    from kernelscope.files.sessions import Session, SessionError, ViewState, default_session
+    from kernelscope.files.sessions import SessionError
 
     try:
-        loaded = load_image(path, channels=3, size=None, fit="crop", value_mode="grey")
-        pixels = np.array(loaded.pixels)
+        document = Document(_blank_scene(title=path.name))
+        mode = picture_value_mode(document.view.value_mode)
+        pixels = np.array(load_image(path, channels=3, size=None, fit="crop", value_mode=mode).pixels)
         if np.array_equal(pixels[..., 0], pixels[..., 1]) and np.array_equal(pixels[..., 1], pixels[..., 2]):
             pixels = pixels[..., :1]  # a grey picture stays one channel
-        base = default_session()
-        c = pixels.shape[2]
-        kernels = np.repeat(base.kernels, c, axis=2) / c
-        return Session(pixels, kernels, base.bias, base.spec, ViewState(value_mode="grey"), title=path.name)
-    except (ImageError, SessionError, ValueError) as exc:
+        document.replace_input(pixels, mode)
+        return document.to_session()
+    except (ImageError, EditError, SessionError, ValueError) as exc:
         raise CliError(str(exc)) from None
 
 
@@ -190,7 +214,7 @@ def _export(argv: Sequence[str]) -> int:
     filter_index = (1 if args.filter is None else args.filter) - 1
     session = _load(_resolve(args.file)) if args.file is not None else None
     if args.conv is not None:
-        session = _session_from_line(args.conv, args.image, args.seed, session)
+        session = scene_from_line(args.conv, args.image, args.seed, session)
     from kernelscope.core.engine import ConvError
     from kernelscope.files.export import ExportError, check_gif_options, export_gif, export_npy
 
@@ -221,39 +245,32 @@ def _export(argv: Sequence[str]) -> int:
     return 0
 
 
-def _session_from_line(line: str, image: Path | None, seed: int, base):  # type: ignore[no-untyped-def]
-    """A session from a pasted Conv2D line: its layer, glorot_uniform kernels (seeded), and the
-    picture (or the bundled photo) at the line's input_shape."""
-    import numpy as np
-
-    from kernelscope.core.engine import ConvError, glorot_uniform
+def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ignore[no-untyped-def]
+    """``export --conv LINE``: the scene a person gets in the window by opening the picture and then
+    pasting the line (``pasted_layer.paste_line``: kernels kept when their shape still fits, else
+    glorot_uniform with ``seed``). The picture is ``image``, or the bundled photo when there is
+    neither a picture nor a session (``base``); the line's input_shape sets its size."""
+    from kernelscope.core.document import Document, EditError
     from kernelscope.core.keras_syntax import LineError, parse_conv2d_line
-    from kernelscope.files.images import ImageError, load_image, sample_photo_path
-    from kernelscope.files.sessions import Session, SessionError, ViewState
+    from kernelscope.core.pasted_layer import paste_line
+    from kernelscope.files.images import ImageError, sample_photo, sample_photo_path
+    from kernelscope.files.sessions import SessionError
 
     try:
         parsed = parse_conv2d_line(line)
     except LineError as exc:
         raise CliError(f"--conv: {exc}") from None
-    if parsed.input_shape is not None:
-        h, w, c = parsed.input_shape
-        size: tuple[int, int] | None = (w, h)
-    elif base is not None and image is None:
-        h, w, c = base.input.shape
-        size = None
-    else:
-        c, size = 3, None
     try:
-        if image is None and base is not None and parsed.input_shape in (None, tuple(base.input.shape)):
-            pixels = np.array(base.input)
-            mode = base.view.value_mode
-        else:
-            loaded = load_image(image or sample_photo_path(), channels=c, size=size, fit="crop", value_mode="grey")
-            pixels, mode = np.array(loaded.pixels), "grey"
-        spec = parsed.spec
-        kernels = glorot_uniform((*spec.kernel_size, pixels.shape[2], spec.filters), seed=seed)
-        return Session(pixels, kernels, np.zeros(spec.filters, np.float32), spec, ViewState(value_mode=mode))
-    except (ImageError, SessionError, ConvError, ValueError) as exc:
+        document = Document(base if base is not None else _blank_scene())
+        picture = image if image is not None else (sample_photo_path() if base is None else None)
+        if picture is not None:
+            _open_picture(document, picture, parsed.input_shape)
+        try:
+            paste_line(document, line, seed, sample_photo)
+        except (LineError, EditError) as exc:
+            raise CliError(f"--conv: {exc}") from None
+        return document.to_session()
+    except (ImageError, EditError, SessionError, ValueError) as exc:
         raise CliError(str(exc)) from None
 
 
@@ -262,7 +279,7 @@ def _window(argv: Sequence[str]) -> int:
     from kernelscope.files.images import SUPPORTED_SUFFIXES
 
     if args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
-        session = _session_from_image(args.file)
+        session = scene_from_picture(args.file)
     else:
         session = _load(_resolve(args.file))
     from kernelscope.ui import app

@@ -16,9 +16,8 @@ from kernelscope.core import kernel_tools, paint_tools
 from kernelscope.core.document import Document, EditError
 from kernelscope.core.engine import ConvError, ConvSpec
 from kernelscope.core.intents import InputAction, KernelTransform
-from kernelscope.core.keras_syntax import parse_conv2d_line
-from kernelscope.core.pasted_layer import PhotoLoader, layer_from_line
-from kernelscope.core.scene import VALUE_MODES
+from kernelscope.core.paint_tools import VALUE_MODES
+from kernelscope.core.pasted_layer import PhotoLoader, paste_line
 
 TRANSFORMS: dict[KernelTransform, Callable[[np.ndarray], np.ndarray]] = {
     KernelTransform.ROTATE: kernel_tools.rotate90,
@@ -187,16 +186,13 @@ class Controller:
 
     def paste_line(self, text: str, seed: int | None = None) -> bool:
         """Configure the layer from a pasted Conv2D line; on refusal the message names the argument."""
-        doc = self.document
         seed = self.view.seed() if seed is None else seed
         try:
-            parsed = parse_conv2d_line(text)
-            change = layer_from_line(parsed, doc.input, doc.kernels, doc.bias, seed, self._load_photo)
-            doc.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+            summary = paste_line(self.document, text, seed, self._load_photo)
         except ValueError as exc:  # LineError, EditError and the loader's ImageError alike
             self.view.show_paste_result(str(exc), ok=False)
             return False
-        self.view.show_paste_result(change.summary(parsed), ok=True)
+        self.view.show_paste_result(summary, ok=True)
         self.view.report("")
         return True
 

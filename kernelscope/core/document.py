@@ -21,6 +21,7 @@ from psygnal import Signal
 from kernelscope.core import engine
 from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
 from kernelscope.core.history import UNDO_LIMIT, History, Snapshot, undoable
+from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.core.scene import MAX_FILTERS, VALUE_MODES, Session, SessionError, ViewState, default_session
 
 __all__ = [
@@ -59,7 +60,6 @@ def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
     return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
 
 
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:

@@ -10,7 +10,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from kernelscope.core.engine import ACTIVATIONS, ConvError, ConvSpec, output_shape, padding_amounts
+from kernelscope.core.engine import ACTIVATIONS, ConvError, ConvSpec, output_shape, output_size, padding_amounts
+from kernelscope.core.numbers import is_whole, whole_pair
 
 __all__ = [
     "KNOWN_ARGS",
@@ -46,14 +47,16 @@ def conv2d_line(spec: ConvSpec, input_shape: tuple[int, int, int]) -> str:
 
 
 def size_formula(spec: ConvSpec, input_hw: tuple[int, int], axis: int) -> str:
-    """The output-size formula for one axis with the numbers filled in, e.g. ``floor((5 - 3) / 1) + 1 = 3``."""
+    """The output-size formula for one axis with the numbers filled in, e.g. ``floor((5 - 3) / 1) + 1 = 3``.
+
+    The result is the engine's own ``output_size``, so the text can never disagree with the maps.
+    """
     n = input_hw[axis]
     k, s, d = spec.kernel_size[axis], spec.strides[axis], spec.dilation_rate[axis]
+    out = output_size(n, k, s, d, spec.padding)
     if spec.padding == "same":
-        out = -(-n // s)
         before, after = padding_amounts(input_hw, spec)[axis]
         return f"ceil({n} / {s}) = {out}   (zero padding {before} before, {after} after)"
-    out = (n - d * (k - 1) - 1) // s + 1
     if d == 1:
         return f"floor(({n} - {k}) / {s}) + 1 = {out}"
     return f"floor(({n} - {d} * ({k} - 1) - 1) / {s}) + 1 = {out}"
@@ -246,10 +249,6 @@ def _literal_or_none(node: ast.AST) -> tuple[bool, Any]:
         return False, None
 
 
-def _is_whole(value: Any) -> bool:
-    return type(value) is int
-
-
 # --------------------------------------------------------------------------- the text and its tree
 
 
@@ -440,7 +439,7 @@ def _bind(call: ast.Call) -> dict[str, ast.expr]:
 
 def _whole_at_least_1(node: ast.expr, name: str, what: str) -> int:
     ok, value = _literal_or_none(node)
-    if not ok or not _is_whole(value):
+    if not ok or not is_whole(value):
         raise LineError(f"{name}: expected {what}, got {_show(node)}")
     if value < 1:
         raise LineError(f"{name}: must be at least 1, got {value}")
@@ -449,11 +448,8 @@ def _whole_at_least_1(node: ast.expr, name: str, what: str) -> int:
 
 def _pair_arg(node: ast.expr, name: str, example: str) -> tuple[int, int]:
     ok, value = _literal_or_none(node)
-    if ok and _is_whole(value):
-        pair = (value, value)
-    elif ok and isinstance(value, tuple) and len(value) == 2 and all(_is_whole(v) for v in value):
-        pair = (value[0], value[1])
-    else:
+    pair = whole_pair(value) if ok else None
+    if pair is None:
         extra = ""
         if ok and isinstance(value, tuple) and len(value) not in (0, 2):
             extra = f" (Conv2D has 2 sides, this has {len(value)})"
@@ -536,14 +532,14 @@ def _bool(node: ast.expr, name: str) -> bool:
 
 def _input_shape(node: ast.expr) -> tuple[int, int, int]:
     ok, value = _literal_or_none(node)
-    if not ok or not isinstance(value, tuple) or not all(v is None or _is_whole(v) for v in value):
+    if not ok or not isinstance(value, tuple) or not all(v is None or is_whole(v) for v in value):
         raise LineError(f"input_shape: expected (height, width, channels) like (150, 150, 3), got {_show(node)}")
     if len(value) == 4 and value[0] is None:
         raise LineError(
             f"input_shape: {_show(node)} includes the batch size; leave it out: "
             f"input_shape=({value[1]}, {value[2]}, {value[3]})"
         )
-    if len(value) == 2 and all(_is_whole(v) for v in value):
+    if len(value) == 2 and all(is_whole(v) for v in value):
         raise LineError(
             f"input_shape: expected (height, width, channels), got {_show(node)}; a grey image has one "
             f"channel: input_shape=({value[0]}, {value[1]}, 1)"

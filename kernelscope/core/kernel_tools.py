@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kernelscope.core.engine import ConvError, glorot_uniform
+from kernelscope.core.numbers import FLOAT32_MAX
 
 __all__ = [
     "PRESETS",
@@ -225,7 +226,7 @@ def normalize(kernel: npt.ArrayLike) -> np.ndarray:
     if total == 0.0 or abs(total) <= _ZERO_SUM_RTOL * float(np.abs(arr).sum()):
         raise ConvError("these weights sum to 0, so they cannot be scaled to sum to 1")
     scaled = arr / total
-    if not np.isfinite(scaled).all() or np.abs(scaled).max() > np.finfo(np.float32).max:
+    if not np.isfinite(scaled).all() or np.abs(scaled).max() > FLOAT32_MAX:
         raise ConvError("these weights sum to almost 0, so scaling them to sum to 1 would overflow")
     return _fresh(scaled)
 

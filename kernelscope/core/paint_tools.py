@@ -5,8 +5,8 @@ Images are float32 ``(H, W, C)`` arrays (a 2-D ``(H, W)`` array is taken as ``C 
 input, so it is safe on the Document's read-only arrays. The MainWindow turns a tool's cells into one
 Document edit (one undo step).
 
-Value modes (the painting ranges) are ``MODE_RANGES``: binary -1/+1 (the article's black/white),
-grey 0..1 and byte 0..255.
+Value modes (the painting ranges) are ``VALUE_MODES``, the one table of them: binary -1/+1 (the
+article's black/white), grey 0..1 and byte 0..255. The scene validates its view against it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "MAX_SIDE",
     "MIN_SIDE",
-    "MODE_RANGES",
+    "VALUE_MODES",
     "add_noise",
     "apply_cells",
     "check_grid_size",
@@ -29,6 +29,7 @@ __all__ = [
     "invert",
     "line_cells",
     "mode_noise",
+    "picture_value_mode",
     "rect_cells",
     "resize",
     "shift",
@@ -42,12 +43,18 @@ MIN_SIDE = 3
 MAX_SIDE = 64
 """Painting grid sides (rows and columns each); loaded images may be larger, but are not resized here."""
 
-MODE_RANGES: dict[str, Range] = {
+VALUE_MODES: dict[str, Range] = {
     "binary": (-1.0, 1.0),
     "grey": (0.0, 1.0),
     "byte": (0.0, 255.0),
 }
-"""Value mode name -> (lo, hi); the same table as ``sessions.VALUE_MODES`` (a test keeps them equal)."""
+"""Painting value modes: name -> (lo, hi). "binary" is the article's black -1 / white +1."""
+
+
+def picture_value_mode(current: str) -> str:
+    """The value mode an opened picture takes: grey instead of binary (a photo is not black and
+    white), else the mode the scene already paints in. The window and the CLI both ask here."""
+    return "grey" if current == "binary" else current
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -86,9 +93,9 @@ def _check_range(lo: float, hi: float) -> None:
 def _resolve_range(r: str | Range) -> Range:
     if isinstance(r, str):
         try:
-            return MODE_RANGES[r]
+            return VALUE_MODES[r]
         except KeyError:
-            raise ValueError(f"unknown value mode {r!r}; expected one of {', '.join(MODE_RANGES)}") from None
+            raise ValueError(f"unknown value mode {r!r}; expected one of {', '.join(VALUE_MODES)}") from None
     lo, hi = float(r[0]), float(r[1])
     _check_range(lo, hi)
     return lo, hi
@@ -344,7 +351,7 @@ def convert_mode(image: np.ndarray, old_range: str | Range, new_range: str | Ran
     old_lo, old_hi = _resolve_range(old_range)
     new_lo, new_hi = _resolve_range(new_range)
     img = _as3d(image)
-    if (new_lo, new_hi) == MODE_RANGES["binary"]:
+    if (new_lo, new_hi) == VALUE_MODES["binary"]:
         mid = (old_lo + old_hi) / 2
         out = np.where(img >= np.float32(mid), np.float32(new_hi), np.float32(new_lo))
     else:

@@ -1,15 +1,22 @@
 """What a pasted Conv2D line changes: the layer, its kernels (kept if they still fit, else
-"randomize like Keras"), and the input when the line's input_shape asks for another one."""
+"randomize like Keras"), and the input when the line's input_shape asks for another one.
+
+:func:`paste_line` is the one path from a line to a Document edit: the window and the command line
+both call it, so the same line gives the same scene in both."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from kernelscope.core.engine import glorot_uniform
-from kernelscope.core.keras_syntax import ParsedLayer, conv2d_line
+from kernelscope.core.keras_syntax import ParsedLayer, conv2d_line, parse_conv2d_line
+
+if TYPE_CHECKING:
+    from kernelscope.core.document import Document
 
 PHOTO_VALUE_MODE = "grey"  # a photo reads best as 0..1 (what Keras users feed after rescaling by 1/255)
 
@@ -25,9 +32,10 @@ class LayerChange:
     value_mode: str | None  # the new value mode when the input changes
     seed: int | None  # the glorot_uniform seed when the kernels were randomized
 
-    def summary(self, parsed: ParsedLayer) -> str:
-        h, w, c = (self.image.shape if self.image is not None else (0, 0, self.kernels.shape[2]))
-        parts = [f"layer set: {conv2d_line(parsed.spec, parsed.input_shape or (h, w, c))}"]
+    def summary(self, parsed: ParsedLayer, input_shape: tuple[int, int, int]) -> str:
+        """What changed, in words; ``input_shape`` is the input's shape after the edit."""
+        h, w, c = input_shape
+        parts = [f"layer set: {conv2d_line(parsed.spec, (h, w, c))}"]
         parts.append(
             f"kernels: glorot_uniform, seed {self.seed}" if self.seed is not None else "kernels: kept (same shape)"
         )
@@ -58,3 +66,16 @@ def layer_from_line(
         return LayerChange(np.array(kernels), np.array(bias), image, value_mode, None)
     bias0 = np.zeros(parsed.spec.filters, np.float32)
     return LayerChange(glorot_uniform(shape, seed=seed), bias0, image, value_mode, seed)
+
+
+def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader) -> str:
+    """Apply a pasted Conv2D line to the document (one undo step) and return what changed, in words.
+
+    Raises LineError for a line that cannot be read, EditError for one the document refuses, and
+    whatever ``load_photo`` raises (``ImageError``) when the bundled photo cannot be read.
+    """
+    parsed = parse_conv2d_line(text)
+    change = layer_from_line(parsed, document.input, document.kernels, document.bias, seed, load_photo)
+    document.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+    h, w, c = document.input.shape
+    return change.summary(parsed, (h, w, c))

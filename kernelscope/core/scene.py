@@ -5,7 +5,6 @@ holds them. No Qt, no files.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,9 @@ import numpy as np
 from kernelscope.core import engine
 from kernelscope.core.colour_scale import COLORMAPS, DEFAULT_COLORMAP
 from kernelscope.core.engine import ConvError, ConvSpec
+from kernelscope.core.message_text import index_text, kind_of, plural, show_value
+from kernelscope.core.numbers import is_whole, whole_pair
+from kernelscope.core.paint_tools import VALUE_MODES
 
 MAX_FILTERS = 64
 MAX_KERNEL_SIDE = 11
@@ -27,13 +29,6 @@ MAX_KERNEL_SPAN = 1024
 MAX_TITLE = 200
 MAX_NOTES = 10_000
 
-VALUE_MODES: dict[str, tuple[float, float]] = {
-    "binary": (-1.0, 1.0),
-    "grey": (0.0, 1.0),
-    "byte": (0.0, 255.0),
-}
-"""Painting value modes: name -> (min, max). "binary" is the article's black -1 / white +1."""
-
 _VIEW_KEYS = ("value_mode", "selected_filter", "step", "show_activation", "colormap", "shared_scale")
 
 
@@ -41,87 +36,30 @@ class SessionError(ValueError):
     """A session that cannot be read or written, in one line that names the field or the file."""
 
 
-# --------------------------------------------------------------------------- small helpers
+# --------------------------------------------------------------------------- field checks
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _show(value: Any, depth: int = 0) -> str:
-    """A short JSON-like rendering of any value for a message (bounded, never raises)."""
-    if value is None:
-        return "null"
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        value = int(value)
-        return str(value) if value.bit_length() <= 64 else "a very large whole number"
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        if f != f:
-            return "NaN"
-        if f in (float("inf"), float("-inf")):
-            return "Infinity" if f > 0 else "-Infinity"
-        return repr(f)
-    if isinstance(value, str):
-        text = value if len(value) <= 40 else value[:40] + "..."
-        return json.dumps(text, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        if depth >= 2:
-            return "[...]" if value else "[]"
-        items = [_show(v, depth + 1) for v in value[:4]]
-        if len(value) > 4:
-            items.append(f"... ({len(value)} items)")
-        return "[" + ", ".join(items) + "]"
-    if isinstance(value, Mapping):
-        if depth >= 2 or len(value) > 4:
-            return "{...}" if value else "{}"
-        return "{" + ", ".join(f"{_show(k, 2)}: {_show(v, depth + 1)}" for k, v in value.items()) + "}"
-    return f"a {type(value).__name__}"
-
-
-def _kind(value: Any) -> str:
-    """What a JSON value is, in words, for "expected X, got <kind>"."""
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return _show(value)
-
-
-def _index(path: tuple[int, ...]) -> str:
-    return "".join(f"[{i}]" for i in path)
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _whole(value: Any, name: str, lo: int, hi: int) -> int:
-    if not _is_whole(value) or not lo <= value <= hi:
-        raise SessionError(f"{name}: expected a whole number from {lo} to {hi}, got {_show(value)}")
+def check_whole(value: Any, name: str, lo: int, hi: int) -> int:
+    """A whole number from ``lo`` to ``hi`` (not a bool, not 3.0), else a SessionError naming ``name``."""
+    if not is_whole(value) or not lo <= value <= hi:
+        raise SessionError(f"{name}: expected a whole number from {lo} to {hi}, got {show_value(value)}")
     return int(value)
 
 
-def _pair(value: Any, name: str, lo: int, hi: int) -> tuple[int, int]:
-    """Keras accepts one whole number for both sides or a pair (kernel_size, strides, dilation)."""
-    if _is_whole(value):
-        pair = (value, value)
-    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_whole(v) for v in value):
-        pair = (value[0], value[1])
-    else:
-        pair = None
+def check_pair(value: Any, name: str, lo: int, hi: int) -> tuple[int, int]:
+    """Keras's one-or-two whole numbers (kernel_size, strides, dilation) with both from ``lo`` to ``hi``."""
+    pair = whole_pair(value)
     if pair is None or not all(lo <= v <= hi for v in pair):
-        raise SessionError(f"{name}: expected two whole numbers from {lo} to {hi}, got {_show(value)}")
-    return int(pair[0]), int(pair[1])
+        raise SessionError(f"{name}: expected two whole numbers from {lo} to {hi}, got {show_value(value)}")
+    return pair
 
 
-def _text(value: Any, name: str, limit: int) -> str:
+def check_text(value: Any, name: str, limit: int) -> str:
+    """A title or notes: text of at most ``limit`` characters that UTF-8 can store (None reads as "")."""
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise SessionError(f"{name}: expected text, got {_kind(value)}")
+        raise SessionError(f"{name}: expected text, got {kind_of(value)}")
     if len(value) > limit:
         raise SessionError(f"{name}: {len(value)} characters is too long (at most {limit})")
     try:
@@ -134,10 +72,11 @@ def _text(value: Any, name: str, limit: int) -> str:
     return value
 
 
-def _check_keys(d: Mapping[Any, Any], known: tuple[str, ...], prefix: str, what: str) -> None:
+def check_keys(d: Mapping[Any, Any], known: tuple[str, ...], prefix: str, what: str) -> None:
+    """Refuse the first key not in ``known``, naming it and the keys ``what`` does have."""
     for key in d:
         if key not in known:
-            name = f"{prefix}{key}" if isinstance(key, str) else f"{prefix}{_show(key)}"
+            name = f"{prefix}{key}" if isinstance(key, str) else f"{prefix}{show_value(key)}"
             raise SessionError(f"{name}: unknown key ({what} has only {', '.join(known)})")
 
 
@@ -153,7 +92,7 @@ def _readonly_float32(value: Any, name: str, ndim: int) -> np.ndarray:
     if not np.isfinite(arr).all():
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise SessionError(
-            f"{name}{_index(idx)}: {_show(arr[idx])} is not a finite number (or is too large for float32)"
+            f"{name}{index_text(idx)}: {show_value(arr[idx])} is not a finite number (or is too large for float32)"
         )
     arr.flags.writeable = False
     return arr
@@ -176,21 +115,21 @@ class ViewState:
     def __post_init__(self) -> None:
         if not isinstance(self.value_mode, str) or self.value_mode not in VALUE_MODES:
             raise SessionError(
-                f"view.value_mode: expected one of {', '.join(VALUE_MODES)}, got {_show(self.value_mode)}"
+                f"view.value_mode: expected one of {', '.join(VALUE_MODES)}, got {show_value(self.value_mode)}"
             )
         for name in ("selected_filter", "step"):
             value = getattr(self, name)
-            if not _is_whole(value) or value < 0:
-                raise SessionError(f"view.{name}: expected a whole number from 0, got {_show(value)}")
+            if not is_whole(value) or value < 0:
+                raise SessionError(f"view.{name}: expected a whole number from 0, got {show_value(value)}")
             object.__setattr__(self, name, int(value))
         for name in ("show_activation", "shared_scale"):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
-                raise SessionError(f"view.{name}: expected true or false, got {_show(value)}")
+                raise SessionError(f"view.{name}: expected true or false, got {show_value(value)}")
             object.__setattr__(self, name, bool(value))
         if not isinstance(self.colormap, str) or self.colormap not in COLORMAPS:
             names = ", ".join(COLORMAPS)
-            raise SessionError(f"view.colormap: expected one of {names}, got {_show(self.colormap)}")
+            raise SessionError(f"view.colormap: expected one of {names}, got {show_value(self.colormap)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {key: getattr(self, key) for key in _VIEW_KEYS}
@@ -201,33 +140,34 @@ class ViewState:
         if d is None:
             return cls()
         if not isinstance(d, Mapping):
-            raise SessionError(f"view: expected an object, got {_kind(d)}")
-        _check_keys(d, _VIEW_KEYS, "view.", "view")
+            raise SessionError(f"view: expected an object, got {kind_of(d)}")
+        check_keys(d, _VIEW_KEYS, "view.", "view")
         return cls(**d)
 
 
 # --------------------------------------------------------------------------- the session
 
 
-def _check_spec(spec: Any) -> ConvSpec:
+def check_spec(spec: Any) -> ConvSpec:
     """kernelscope's limits on a ConvSpec (the engine itself only requires >= 1)."""
     if not isinstance(spec, ConvSpec):
-        raise SessionError(f"layer: expected a ConvSpec, got {_kind(spec)}")
-    _whole(spec.filters, "layer.filters", 1, MAX_FILTERS)
-    _pair(list(spec.kernel_size), "layer.kernel_size", 1, MAX_KERNEL_SIDE)
-    _pair(list(spec.strides), "layer.strides", 1, MAX_STRIDE)
-    _pair(list(spec.dilation_rate), "layer.dilation_rate", 1, MAX_DILATION)
+        raise SessionError(f"layer: expected a ConvSpec, got {kind_of(spec)}")
+    check_whole(spec.filters, "layer.filters", 1, MAX_FILTERS)
+    check_pair(list(spec.kernel_size), "layer.kernel_size", 1, MAX_KERNEL_SIDE)
+    check_pair(list(spec.strides), "layer.strides", 1, MAX_STRIDE)
+    check_pair(list(spec.dilation_rate), "layer.dilation_rate", 1, MAX_DILATION)
     (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation_rate
     sh, sw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     if max(sh, sw) > MAX_KERNEL_SPAN:
         raise SessionError(
-            f"layer.dilation_rate: a {kh}x{kw} kernel dilated by {_show(list(spec.dilation_rate))} spans "
+            f"layer.dilation_rate: a {kh}x{kw} kernel dilated by {show_value(list(spec.dilation_rate))} spans "
             f"{sh}x{sw} cells; kernelscope accepts spans up to {MAX_KERNEL_SPAN}"
         )
     return spec
 
 
-def _check_input_shape(shape: tuple[int, ...]) -> None:
+def check_input_shape(shape: tuple[int, ...]) -> None:
+    """An (H, W, C) input within the side cap, grey or RGB."""
     h, w, c = shape
     if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE:
         raise SessionError(
@@ -238,7 +178,7 @@ def _check_input_shape(shape: tuple[int, ...]) -> None:
         raise SessionError(f"input: expected 1 (grey) or 3 (RGB) channels per pixel, got {c}")
 
 
-def _check_fits(input_shape: tuple[int, ...], spec: ConvSpec) -> tuple[int, int]:
+def check_fits(input_shape: tuple[int, ...], spec: ConvSpec) -> tuple[int, int]:
     """The engine's own refusal (kernel larger than the input) with the layer named."""
     try:
         oh, ow, _ = engine.output_shape(input_shape, spec)
@@ -247,27 +187,29 @@ def _check_fits(input_shape: tuple[int, ...], spec: ConvSpec) -> tuple[int, int]
     return oh, ow
 
 
-def _check_kernel_shape(shape: tuple[int, ...], spec: ConvSpec, channels: int) -> None:
+def check_kernel_shape(shape: tuple[int, ...], spec: ConvSpec, channels: int) -> None:
+    """Kernels in the Keras layout (kh, kw, C, F) that this layer and input need."""
     (kh, kw), f = spec.kernel_size, spec.filters
     if tuple(shape) != (kh, kw, channels, f):
         got = "x".join(str(n) for n in shape)
         raise SessionError(
             f"kernels: shape {got} does not match layer ({kh}x{kw} kernels, "
-            f"{_plural(channels, 'channel')}, {_plural(f, 'filter')})"
+            f"{plural(channels, 'channel')}, {plural(f, 'filter')})"
         )
 
 
-def _check_bias_shape(shape: tuple[int, ...], filters: int) -> None:
+def check_bias_shape(shape: tuple[int, ...], filters: int) -> None:
+    """One bias per filter."""
     if tuple(shape) != (filters,):
-        raise SessionError(f"bias: has {_plural(shape[0], 'number')}, expected {filters} (one per filter)")
+        raise SessionError(f"bias: has {plural(shape[0], 'number')}, expected {filters} (one per filter)")
 
 
-def _check_consistent(x: np.ndarray, k: np.ndarray, b: np.ndarray, spec: ConvSpec, view: ViewState) -> None:
+def check_consistent(x: np.ndarray, k: np.ndarray, b: np.ndarray, spec: ConvSpec, view: ViewState) -> None:
     """Shapes agree with the layer, the kernel fits, and the view points inside the result."""
-    _check_input_shape(x.shape)
-    oh, ow = _check_fits(x.shape, spec)
-    _check_kernel_shape(k.shape, spec, x.shape[2])
-    _check_bias_shape(b.shape, spec.filters)
+    check_input_shape(x.shape)
+    oh, ow = check_fits(x.shape, spec)
+    check_kernel_shape(k.shape, spec, x.shape[2])
+    check_bias_shape(b.shape, spec.filters)
     f = spec.filters
     if view.selected_filter >= f:
         raise SessionError(
@@ -295,12 +237,12 @@ class Session:
         object.__setattr__(self, "input", _readonly_float32(self.input, "input", 3))
         object.__setattr__(self, "kernels", _readonly_float32(self.kernels, "kernels", 4))
         object.__setattr__(self, "bias", _readonly_float32(self.bias, "bias", 1))
-        _check_spec(self.spec)
+        check_spec(self.spec)
         if not isinstance(self.view, ViewState):
-            raise SessionError(f"view: expected a ViewState, got {_kind(self.view)}")
-        object.__setattr__(self, "title", _text(self.title, "title", MAX_TITLE))
-        object.__setattr__(self, "notes", _text(self.notes, "notes", MAX_NOTES))
-        _check_consistent(self.input, self.kernels, self.bias, self.spec, self.view)
+            raise SessionError(f"view: expected a ViewState, got {kind_of(self.view)}")
+        object.__setattr__(self, "title", check_text(self.title, "title", MAX_TITLE))
+        object.__setattr__(self, "notes", check_text(self.notes, "notes", MAX_NOTES))
+        check_consistent(self.input, self.kernels, self.bias, self.spec, self.view)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Session):

@@ -20,6 +20,8 @@ import numpy as np
 
 from kernelscope.core import engine
 from kernelscope.core.engine import ConvError, ConvSpec
+from kernelscope.core.message_text import index_text, kind_of, plural, show_value
+from kernelscope.core.numbers import FLOAT32_MAX, is_whole
 from kernelscope.core.scene import (
     MAX_DILATION,
     MAX_FILTERS,
@@ -33,21 +35,16 @@ from kernelscope.core.scene import (
     Session,
     SessionError,
     ViewState,
-    _check_bias_shape,
-    _check_consistent,
-    _check_fits,
-    _check_input_shape,
-    _check_kernel_shape,
-    _check_keys,
-    _check_spec,
-    _index,
-    _is_whole,
-    _kind,
-    _pair,
-    _plural,
-    _show,
-    _text,
-    _whole,
+    check_bias_shape,
+    check_consistent,
+    check_fits,
+    check_input_shape,
+    check_kernel_shape,
+    check_keys,
+    check_pair,
+    check_spec,
+    check_text,
+    check_whole,
     default_session,
 )
 from kernelscope.files.atomic_file import write_atomic
@@ -85,7 +82,6 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 _TOP_KEYS = ("format", "version", "title", "notes", "layer", "input", "kernels", "bias", "view")
 _LAYER_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias")
 _NUMBER_TYPES = frozenset({int, float})
-_F32_MAX = float(np.finfo(np.float32).max)
 _TOO_LARGE = "is too large for a 32-bit float (at most 3.4028235e+38)"
 
 
@@ -105,10 +101,10 @@ def _shape_of(value: Any, name: str, levels: int, describe: str) -> tuple[int, .
     path: tuple[int, ...] = ()
     for _ in range(levels):
         if not isinstance(v, (list, tuple)):
-            where = f"got {_kind(value)}" if not path else f"{name}{_index(path)} is {_kind(v)}"
+            where = f"got {kind_of(value)}" if not path else f"{name}{index_text(path)} is {kind_of(v)}"
             raise SessionError(f"{name}: expected {describe}, {levels} levels of nested lists; {where}")
         if len(v) == 0:
-            raise SessionError(f"{name}{_index(path)}: is an empty list; expected {describe}")
+            raise SessionError(f"{name}{index_text(path)}: is an empty list; expected {describe}")
         shape.append(len(v))
         v = v[0]
         path += (0,)
@@ -130,20 +126,20 @@ def _check_rectangular(value: Any, shape: tuple[int, ...], name: str) -> None:
     def walk(v: Any, depth: int, path: tuple[int, ...]) -> None:
         if not isinstance(v, (list, tuple)):
             raise SessionError(
-                f"{name}{_index(path)}: expected a list of {shape[depth]}, got {_kind(v)} "
+                f"{name}{index_text(path)}: expected a list of {shape[depth]}, got {kind_of(v)} "
                 "(every row must have the same shape)"
             )
         if len(v) != shape[depth]:
-            first = f"{name}{_index((0,) * depth)}"
+            first = f"{name}{index_text((0,) * depth)}"
             raise SessionError(
-                f"{name}{_index(path)}: has {_plural(len(v), 'item')} but {first} has {shape[depth]}; "
+                f"{name}{index_text(path)}: has {plural(len(v), 'item')} but {first} has {shape[depth]}; "
                 "every row must be the same length"
             )
         if depth == last:
             if not _NUMBER_TYPES.issuperset(map(type, v)):
                 for i, x in enumerate(v):
                     if not _is_number(x):
-                        raise SessionError(f"{name}{_index((*path, i))}: expected a number, got {_kind(x)}")
+                        raise SessionError(f"{name}{index_text((*path, i))}: expected a number, got {kind_of(x)}")
             return
         if depth == last - 1 and _rows_of_numbers(v, shape[last]):
             return  # the common case in one pass (a 150x150x3 picture is 22,500 pixel lists)
@@ -170,13 +166,13 @@ def _to_float32(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     try:
         arr64 = np.array(value, dtype=np.float64)
     except OverflowError:
-        idx, v = _first_where(value, shape, lambda x: isinstance(x, int) and abs(x) > _F32_MAX)
-        raise SessionError(f"{name}{_index(idx)}: {_show(v)} {_TOO_LARGE}") from None
+        idx, v = _first_where(value, shape, lambda x: isinstance(x, int) and abs(x) > FLOAT32_MAX)
+        raise SessionError(f"{name}{index_text(idx)}: {show_value(v)} {_TOO_LARGE}") from None
     bad = ~np.isfinite(arr64)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise SessionError(
-            f"{name}{_index(idx)}: {_show(arr64[idx])} is not a finite number "
+            f"{name}{index_text(idx)}: {show_value(arr64[idx])} is not a finite number "
             "(NaN and Infinity are not allowed)"
         )
     with np.errstate(over="ignore"):
@@ -184,7 +180,7 @@ def _to_float32(value: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise SessionError(f"{name}{_index(idx)}: {_show(arr64[idx])} {_TOO_LARGE}")
+        raise SessionError(f"{name}{index_text(idx)}: {show_value(arr64[idx])} {_TOO_LARGE}")
     arr.flags.writeable = False
     return arr
 
@@ -206,67 +202,67 @@ def _number_array(
 
 def _spec_from_dict(layer: Any) -> ConvSpec:
     if not isinstance(layer, Mapping):
-        raise SessionError(f"layer: expected an object, got {_kind(layer)}")
-    _check_keys(layer, _LAYER_KEYS, "layer.", "layer")
+        raise SessionError(f"layer: expected an object, got {kind_of(layer)}")
+    check_keys(layer, _LAYER_KEYS, "layer.", "layer")
     for key in ("filters", "kernel_size"):
         if key not in layer:
             raise SessionError(f"layer.{key}: missing (a layer needs at least filters and kernel_size)")
-    filters = _whole(layer["filters"], "layer.filters", 1, MAX_FILTERS)
-    kernel_size = _pair(layer["kernel_size"], "layer.kernel_size", 1, MAX_KERNEL_SIDE)
-    strides = _pair(layer.get("strides", 1), "layer.strides", 1, MAX_STRIDE)
-    dilation = _pair(layer.get("dilation_rate", 1), "layer.dilation_rate", 1, MAX_DILATION)
+    filters = check_whole(layer["filters"], "layer.filters", 1, MAX_FILTERS)
+    kernel_size = check_pair(layer["kernel_size"], "layer.kernel_size", 1, MAX_KERNEL_SIDE)
+    strides = check_pair(layer.get("strides", 1), "layer.strides", 1, MAX_STRIDE)
+    dilation = check_pair(layer.get("dilation_rate", 1), "layer.dilation_rate", 1, MAX_DILATION)
     padding = layer.get("padding", "valid")
     if not isinstance(padding, str) or padding.lower() not in engine.PADDINGS:
-        raise SessionError(f'layer.padding: expected "valid" or "same", got {_show(padding)}')
+        raise SessionError(f'layer.padding: expected "valid" or "same", got {show_value(padding)}')
     activation = layer.get("activation", "linear")
     if activation is not None and (not isinstance(activation, str) or activation not in engine.ACTIVATIONS):
         known = ", ".join(sorted(engine.ACTIVATIONS))
-        raise SessionError(f"layer.activation: expected one of {known} or null, got {_show(activation)}")
+        raise SessionError(f"layer.activation: expected one of {known} or null, got {show_value(activation)}")
     use_bias = layer.get("use_bias", True)
     if not isinstance(use_bias, bool):
-        raise SessionError(f"layer.use_bias: expected true or false, got {_show(use_bias)}")
+        raise SessionError(f"layer.use_bias: expected true or false, got {show_value(use_bias)}")
     try:
         spec = ConvSpec(filters, kernel_size, strides, padding, dilation, activation, use_bias)  # type: ignore[arg-type]
     except ConvError as exc:
         raise SessionError(f"layer: {exc}") from None
-    return _check_spec(spec)
+    return check_spec(spec)
 
 
 def session_from_dict(d: Any) -> Session:
     """Validate a parsed session and build it; any problem raises one SessionError naming the field."""
     if not isinstance(d, Mapping):
-        raise SessionError(f"session: expected a JSON object {{...}} at the top level, got {_kind(d)}")
+        raise SessionError(f"session: expected a JSON object {{...}} at the top level, got {kind_of(d)}")
     if "format" not in d:
         raise SessionError(f'format: missing; a kernelscope session has "format": "{FORMAT}"')
     if d["format"] != FORMAT:
-        raise SessionError(f'format: expected "{FORMAT}", got {_show(d["format"])}')
+        raise SessionError(f'format: expected "{FORMAT}", got {show_value(d["format"])}')
     if "version" not in d:
         raise SessionError(f"version: missing; this kernelscope reads version {VERSION}")
     version = d["version"]
-    if not _is_whole(version):
-        raise SessionError(f"version: expected a whole number, got {_show(version)}")
+    if not is_whole(version):
+        raise SessionError(f"version: expected a whole number, got {show_value(version)}")
     if version > VERSION:
         raise SessionError(
-            f"version: this file was written by a newer kernelscope (version {_show(version)}); "
+            f"version: this file was written by a newer kernelscope (version {show_value(version)}); "
             f"this one reads version {VERSION}"
         )
     if version < 1:
-        raise SessionError(f"version: expected {VERSION}, got {_show(version)}")
-    _check_keys(d, _TOP_KEYS, "", "a version 1 session")
+        raise SessionError(f"version: expected {VERSION}, got {show_value(version)}")
+    check_keys(d, _TOP_KEYS, "", "a version 1 session")
     for key in ("layer", "input", "kernels"):
         if key not in d:
             raise SessionError(f"{key}: missing (a session needs layer, input and kernels)")
-    title = _text(d.get("title"), "title", MAX_TITLE)
-    notes = _text(d.get("notes"), "notes", MAX_NOTES)
+    title = check_text(d.get("title"), "title", MAX_TITLE)
+    notes = check_text(d.get("notes"), "notes", MAX_NOTES)
     spec = _spec_from_dict(d["layer"])
-    x = _number_array(d["input"], "input", 3, "H x W x C (rows of pixels)", _check_input_shape)
-    _check_fits(x.shape, spec)
+    x = _number_array(d["input"], "input", 3, "H x W x C (rows of pixels)", check_input_shape)
+    check_fits(x.shape, spec)
     k = _number_array(
         d["kernels"],
         "kernels",
         4,
         "kh x kw x C x F (the Keras kernel layout)",
-        lambda shape: _check_kernel_shape(shape, spec, x.shape[2]),
+        lambda shape: check_kernel_shape(shape, spec, x.shape[2]),
     )
     if "bias" in d and d["bias"] is not None:
         b = _number_array(
@@ -274,12 +270,12 @@ def session_from_dict(d: Any) -> Session:
             "bias",
             1,
             "one number per filter",
-            lambda shape: _check_bias_shape(shape, spec.filters),
+            lambda shape: check_bias_shape(shape, spec.filters),
         )
     else:
         b = np.zeros(spec.filters, np.float32)
     view = ViewState.from_dict(d.get("view"))
-    _check_consistent(x, k, b, spec, view)
+    check_consistent(x, k, b, spec, view)
     return Session(input=x, kernels=k, bias=b, spec=spec, view=view, title=title, notes=notes)
 
 
@@ -404,7 +400,7 @@ def loads_session(text: str | bytes) -> Session:
                 f"at offset {exc.start})"
             ) from None
     if not isinstance(text, str):
-        raise SessionError(f"session: expected text, got {_kind(text)}")
+        raise SessionError(f"session: expected text, got {kind_of(text)}")
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise SessionError("empty file: expected a kernelscope session (JSON text)")
@@ -441,7 +437,7 @@ def save_session(s: Session, path: str | os.PathLike[str]) -> None:
     temporary file is removed and a SessionError says which path could not be written and why.
     """
     if not isinstance(s, Session):
-        raise SessionError(f"session: expected a Session, got {_kind(s)}")
+        raise SessionError(f"session: expected a Session, got {kind_of(s)}")
     target = Path(os.fspath(path))
     try:
         write_atomic(target, dumps_session(s).encode("utf-8"))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from kernelscope.core.document import Document
 from kernelscope.core.engine import ConvError
+from kernelscope.core.paint_tools import picture_value_mode
 from kernelscope.files.export import ExportError, export_npy, save_png
 from kernelscope.files.lessons import Lesson, load_lesson
 from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
@@ -228,7 +229,7 @@ class FileController(QObject):
         options = self.ask_image_options(Path(path))
         if options is None:
             return False
-        mode = "grey" if doc.view.value_mode == "binary" else doc.view.value_mode
+        mode = picture_value_mode(doc.view.value_mode)
         try:
             loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
             doc.replace_input(loaded.pixels, mode)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from kernelscope.core import paint_tools as pt
 from kernelscope.core.paint_tools import (
-    MODE_RANGES,
+    VALUE_MODES,
     add_noise,
     apply_cells,
     clear,
@@ -104,10 +104,19 @@ def spiral_maze(n: int) -> np.ndarray:
 # ---------------------------------------------------------------------------- value modes
 
 
-def test_mode_ranges_match_the_session_value_modes() -> None:
-    from kernelscope.files.sessions import VALUE_MODES
+def test_the_scene_and_the_session_format_use_the_one_value_mode_table() -> None:
+    from kernelscope.core import scene
+    from kernelscope.files import sessions
 
-    assert MODE_RANGES == VALUE_MODES
+    assert scene.VALUE_MODES is VALUE_MODES
+    assert sessions.VALUE_MODES is VALUE_MODES
+    assert VALUE_MODES == {"binary": (-1.0, 1.0), "grey": (0.0, 1.0), "byte": (0.0, 255.0)}
+
+
+def test_an_opened_picture_is_grey_unless_the_scene_paints_in_grey_or_bytes() -> None:
+    assert pt.picture_value_mode("binary") == "grey"
+    assert pt.picture_value_mode("grey") == "grey"
+    assert pt.picture_value_mode("byte") == "byte"
 
 
 def test_importing_paint_tools_loads_no_qt() -> None:
@@ -331,7 +340,7 @@ def test_clear_fills_with_a_value_or_a_colour() -> None:
     ],
 )
 def test_invert_per_mode(mode, values, inverted) -> None:
-    lo, hi = MODE_RANGES[mode]
+    lo, hi = VALUE_MODES[mode]
     img = np.array(values, np.float32).reshape(1, -1, 1)
     out = invert(img, lo, hi)
     assert out.ravel().tolist() == pytest.approx(inverted)
@@ -417,7 +426,7 @@ def test_noise_is_reproducible_by_seed() -> None:
 
 @pytest.mark.parametrize("mode", ["grey", "byte"])
 def test_continuous_noise_stays_in_range_and_within_amount(mode) -> None:
-    lo, hi = MODE_RANGES[mode]
+    lo, hi = VALUE_MODES[mode]
     img = np.linspace(lo, hi, 400, dtype=np.float32).reshape(20, 20, 1)
     out = add_noise(img, lo, hi, 0.1, seed=1)
     assert out.dtype == np.float32

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kernelscope.core.engine.buffer_pool import POOLED_MIN_BYTES, BufferPool
+from kernelscope.core.numbers import whole_pair
 
 __all__ = [
     "ACTIVATIONS",
@@ -136,15 +137,8 @@ def _activate_maps(pre: np.ndarray, name: str) -> np.ndarray:
 
 def as_pair(value: Any, name: str) -> Pair:
     """Keras accepts an int or a pair for kernel_size, strides and dilation_rate."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ConvError(f"{name} must be a whole number or a pair of whole numbers, not {value!r}")
-    if isinstance(value, (int, np.integer)):
-        pair = (int(value), int(value))
-    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in value
-    ):
-        pair = (int(value[0]), int(value[1]))
-    else:
+    pair = whole_pair(value)
+    if pair is None:
         raise ConvError(f"{name} must be a whole number or a pair of whole numbers, not {value!r}")
     if pair[0] < 1 or pair[1] < 1:
         raise ConvError(f"{name} must be at least 1, not {pair}")

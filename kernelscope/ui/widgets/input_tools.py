@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from kernelscope.core.intents import InputAction
-from kernelscope.core.paint_tools import MAX_SIDE, MIN_SIDE, MODE_RANGES, convert_mode
+from kernelscope.core.paint_tools import MAX_SIDE, MIN_SIDE, VALUE_MODES, convert_mode
 
 TOOLS = ("pen", "line", "rect", "fill")
 VALUE_MODE_LABELS = {"binary": "binary -1/+1", "grey": "grey 0..1", "byte": "0..255"}
@@ -187,8 +187,8 @@ class InputTools(QWidget):
     # ------------------------------------------------------------------ state in
     def set_state(self, shape_hw: tuple[int, int], value_mode: str, brush: float) -> None:
         """Show the document's grid size, value mode and the brush; emits nothing."""
-        if value_mode not in MODE_RANGES:
-            raise ValueError(f"unknown value mode {value_mode!r}; expected one of {', '.join(MODE_RANGES)}")
+        if value_mode not in VALUE_MODES:
+            raise ValueError(f"unknown value mode {value_mode!r}; expected one of {', '.join(VALUE_MODES)}")
         self._shape = (int(shape_hw[0]), int(shape_hw[1]))
         self._mode = value_mode
         with ExitStack() as stack:
@@ -259,7 +259,7 @@ class InputTools(QWidget):
 
     # ------------------------------------------------------------------ helpers
     def _show_brush(self, mode: str, brush: float) -> None:
-        lo, hi = MODE_RANGES[mode]
+        lo, hi = VALUE_MODES[mode]
         decimals, step = _BRUSH_FORMAT[mode]
         if mode == "binary":
             brush = 1.0 if brush >= 0 else -1.0

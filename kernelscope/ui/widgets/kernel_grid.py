@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
 
 from kernelscope.core.cell_text import format_value, text_colour_on
 from kernelscope.core.colour_scale import weight_colour
-
-FLOAT32_MAX = float(np.finfo(np.float32).max)
+from kernelscope.core.numbers import FLOAT32_MAX
 
 
 def parse_weight(text: str) -> float:
