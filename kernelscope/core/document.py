@@ -31,7 +31,7 @@ Scheduler = Callable[[int, ComputeArgs, Deliver], None]
 thread that owns the document. Without one, the document computes synchronously (tests, CLI)."""
 
 # Scenes cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
-# at ~5 GFLOP/s this is ~10 ms, less than the cost of a thread hop and a second repaint.
+# for them a thread hop and a second repaint would cost more than the convolution itself.
 SYNC_WORK_LIMIT = 25_000_000
 
 
