@@ -165,7 +165,7 @@ def flood_fill_cells(image: np.ndarray, r: int, c: int, channel: int | None = No
         if not 0 <= channel < nc:
             raise ValueError(f"channel {channel} does not exist; the image has {nc} channel(s)")
         same = img[:, :, channel] == img[r, c, channel]
-    # Scanline fill over plain Python lists (per-cell NumPy indexing costs ~10x more).
+    # Scanline fill over plain Python lists: per-cell NumPy indexing costs far more.
     open_cells = same.tolist()  # True where a cell may still join the region
     region = np.zeros((h, w), dtype=bool)
     stack = [(int(r), int(c))]

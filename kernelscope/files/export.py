@@ -252,7 +252,7 @@ def _palette(samples: tuple[PILImage, ...], *, exact: int, size: int) -> np.ndar
 
 def _index_lut(colours: np.ndarray) -> np.ndarray:
     """A 2**24-entry table from a 24-bit colour to its palette index: exact for the palette's own
-    colours, the nearest colour (judged at 32 levels a channel) for the rest. 16 MB, built once."""
+    colours, the nearest colour (judged at 32 levels a channel) for the rest. One byte a colour, built once."""
     centres = np.arange(32, dtype=np.int32) * 8 + 4
     grid = np.stack(np.meshgrid(centres, centres, centres, indexing="ij"), axis=-1).reshape(-1, 3)
     palette = colours.astype(np.int32)

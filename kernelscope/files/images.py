@@ -1,40 +1,7 @@
 """Pictures in: PNG, JPEG, BMP and GIF (first frame) as float32 ``(H, W, C)`` arrays in a value mode.
 
-Decoding and scaling are Qt's (``QImageReader`` / ``QImage``, no extra dependency); the rest is NumPy.
-
-* **No QGuiApplication needed** for the four formats kernelscope accepts: PNG and BMP are built into
-  QtGui, and the JPEG and GIF plugins are found through Qt's static plugin paths, so loading works in a
-  plain script, the CLI and a worker thread (only ``QImage``/``QImageReader`` are used, never
-  ``QPixmap``, which needs an application and the GUI thread). The formats that would need one (SVG,
-  drawn with fonts by QtSvg) are refused by design. ``tests/test_images.py`` checks this in a fresh
-  interpreter with no application.
-* **Refused before decoding**: the format is recognised from the file's first bytes (never its
-  suffix); the picture's size is read from its header, first by kernelscope's own few-byte parse
-  (PNG IHDR, JPEG start-of-frame, GIF screen and first frame, BMP info header: libpng itself refuses
-  absurd widths with a message on stderr) and then by ``QImageReader.size()``, and more than
-  :data:`MAX_PIXELS` is refused without decoding or allocating anything, so a decompression bomb
-  costs microseconds. The file is also checked for completeness by walking its structure (PNG chunks
-  and CRCs, JPEG segments up to the end marker, GIF blocks of the first frame, BMP pixel array): for
-  a truncated file Qt would print a warning and return a partial picture, or fail. The reader's
-  allocation limit is set to what a :data:`MAX_PIXELS` picture needs at 8 bytes a pixel (16-bit RGBA).
-  A file that is complete but corrupt inside its compressed data can still make Qt's decoder print a
-  warning before it is refused (or shown partly).
-* **Colour**: pictures are converted to 8-bit sRGB (EXIF orientation applied, an embedded ICC
-  profile converted to sRGB), transparent parts composited onto white. Grey is the standard luma
-  ``0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601, as ``tf.image.rgb_to_grayscale`` and Pillow's ``"L"``)
-  of the 8-bit sRGB values, rounded half up to a whole 0..255 level (exact integer arithmetic), so
-  every value mode sees the same 256 levels and "byte" values are whole numbers.
-* **Value modes** (``sessions.VALUE_MODES``): byte 0..255, grey 0..1 (``level / 255``, exactly
-  ``paint_tools.convert_mode(level, "byte", "grey")``), binary -1/+1: each channel thresholded at mid
-  grey, level >= 128 (light) -> +1, darker -> -1, as the article draws black -1 on white +1.
-* **Sizes** are ``(width, height)`` like :attr:`LoadedImage.source_size` and the notices ("150x100"
-  is 150 wide). ``size=None`` keeps the picture's own size, except that a picture larger than
-  :data:`AUTO_MAX_SIDE` on a side is scaled down to fit (with a notice). With a size, ``fit`` says how
-  a different aspect ratio is handled: ``"crop"`` (centre crop to the target's aspect, then scale),
-  ``"pad"`` (scale to fit inside, centre, fill the rest with white: the value mode's maximum, the
-  article's background) or ``"stretch"`` (scale each side independently). Shrinking uses Qt's smooth
-  (area-averaging) scaling; pure enlarging uses nearest-neighbour, so a small drawing grows into
-  crisp blocks instead of blurred greys that binary mode would threshold into a fatter shape.
+A picture is checked before it is decoded (format by content, size from the header, completeness), so
+a bomb or a truncated file is refused in words. How decoding, colour and resampling work: docs/images.md.
 """
 
 from __future__ import annotations

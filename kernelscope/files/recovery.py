@@ -1,34 +1,6 @@
-"""Autosave while the person works, and recovery after a crash.
-
-Two files in the data directory (``data_dir()``):
-
-- ``autosave.kscope``: the drawing as an ordinary session file;
-- ``autosave.json``: a marker ``{"pid", "clean_exit", "source", "saved_at"}`` naming the process
-  that wrote it, the file being edited (or null) and when.
-
-Both are written atomically (a temporary file beside the target, fsynced, then renamed), the session
-first and the marker second. A normal exit removes this run's (``Autosaver.finish_clean``), so
-files that are still there at the next start, written by a process that no longer runs, mean that
-run crashed or was killed: ``find_recovery`` offers them, and the person restores them (then
-``Autosaver.adopt``) or discards them (``discard_recovery``).
-
-When it writes. A change to the document (input, kernels, layer, history) starts a single-shot
-timer if none is running; when it fires, the session is written if ``document.modified``. So a
-burst of edits is one write, the first write comes at most ``interval_ms`` after the first unsaved
-change, and a long paint stroke is still saved every interval (a pure debounce would wait for a
-pause). If the document is no longer modified (saved, opened, undone back), the autosave this
-process wrote is removed instead; an autosave left by an earlier run is never touched before the
-person has answered the recovery question.
-
-Never blocking. The UI thread only takes a snapshot (``document.to_session()``, a copy of the
-arrays); serializing, writing and fsyncing happen on one background thread, at most one job at a
-time (a newer snapshot replaces a queued one). A 5x5 session costs ~1 ms, a 256x256x3 photo ~50 ms,
-and the largest session (1024x1024x3 of random floats, ~40 MB of JSON) ~4 s. Huge sessions are
-therefore still written, never skipped, but the next interval is stretched to ten times the last
-write's duration (at most a minute), so autosaving takes at most ~10% of a thread's time.
-
-Failures (read-only directory, full disk) are reported through ``failed(str)`` with a plain
-message, once per streak of failures; nothing raises into the event loop or into a document edit.
+"""Autosave files and recovery after a crash: an autosaved session plus a marker naming the process
+that wrote it, written atomically on a background thread, so a run that did not exit cleanly can be
+offered back at the next start. Files, timing and failure reporting: docs/autosave.md.
 """
 
 from __future__ import annotations

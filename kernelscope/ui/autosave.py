@@ -4,6 +4,7 @@ the recovery files (``kernelscope.files.recovery``) are written on a background 
 A change starts a single-shot timer; when it fires the session is written if the document is
 modified, so a burst of edits is one write and a long stroke is still saved every interval. After a
 slow write the next interval stretches, so autosaving stays a small share of a thread's time.
+The whole scheme (files, markers, timing, failures): docs/autosave.md.
 """
 
 from __future__ import annotations

@@ -68,8 +68,8 @@ class ComputeWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        # Found at the first job, not at start: threadpoolctl's import and library scan (~20 ms,
-        # holding the GIL) would otherwise slow the window's first paint for every scene.
+        # Found at the first job, not at start: threadpoolctl's import and library scan (holding
+        # the GIL) would otherwise slow the window's first paint for every scene.
         one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]] | None = None
         while True:
             with self._lock:
@@ -84,7 +84,7 @@ class ComputeWorker(QObject):
             try:
                 with one_blas_thread():
                     result: Any = engine.compute(*args)
-                    # The colour scale's min/max, here rather than on the UI thread (8 ms at 512x512x64).
+                    # The colour scale's min/max, here rather than on the UI thread (a pass over every map).
                     result.value_range(activated=True)
                     if result.spec.activation != "linear":
                         result.value_range(activated=False)

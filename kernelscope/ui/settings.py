@@ -58,9 +58,6 @@ class Settings:
         self._s.setValue("files/recent", files)
         return files
 
-    def remove_recent_file(self, path: str) -> None:
-        self._s.setValue("files/recent", [f for f in self.recent_files() if f != path])
-
     def last_directory(self) -> str:
         value = self._s.value("files/last_directory", "")
         return value if isinstance(value, str) and Path(value).is_dir() else str(Path.home())

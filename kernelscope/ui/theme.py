@@ -52,7 +52,3 @@ def apply(app: QApplication, theme: str = "light", scale: float = 1.0, high_cont
         _BASE_POINT_SIZE = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
     font.setPointSizeF(_BASE_POINT_SIZE * scale)
     app.setFont(font)
-
-
-def is_dark(app: QApplication) -> bool:
-    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128

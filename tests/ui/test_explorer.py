@@ -281,9 +281,3 @@ def test_map_options_scale_colormap_and_activation(window: MainWindow, qtbot) ->
     window.map_options.activated.setChecked(False)
     assert window.feature_maps.image_data(1).min() == -3  # the sum before relu
 
-
-def test_hovering_a_map_cell_reads_its_value(window: MainWindow) -> None:
-    fm = window.feature_maps
-    rect = fm.cell_scene_rect(0, 1, 1)
-    fm._on_mouse_moved(rect.center())
-    assert fm.hover.text().startswith("filter 1, row 1, column 1: -3")

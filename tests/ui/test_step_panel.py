@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -237,24 +235,3 @@ def test_scroll_position_survives_the_next_step(qtbot, panel: StepPanel) -> None
     panel.set_step(1)
     panel.set_text(step_text(result.trace(0, 0, 1), "RGB"))
     assert bar.value() == 60
-
-
-def test_set_step_and_set_text_are_cheap(panel: StepPanel) -> None:
-    result = article_result()
-    panel.set_steps(result.steps)
-    texts = [step_text(result.trace(0, *result.step_position(k))) for k in range(result.steps)]
-    n = 200
-    start = time.perf_counter()
-    for i in range(n):
-        k = i % result.steps
-        panel.set_step(k)
-        panel.set_text(texts[k])
-    per_call = (time.perf_counter() - start) / n
-    big = big_result()
-    big_texts = [step_text(big.trace(0, *big.step_position(k)), "RGB") for k in range(8)]
-    start = time.perf_counter()
-    for i in range(n):
-        panel.set_step(i % 8)
-        panel.set_text(big_texts[i % 8])
-    big_per_call = (time.perf_counter() - start) / n
-    print(f"\nset_step + set_text: 3x3 {per_call * 1e6:.0f} us, 7x7x3 {big_per_call * 1e6:.0f} us per call")

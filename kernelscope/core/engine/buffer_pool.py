@@ -1,9 +1,9 @@
 """Output arrays carved from a few kept buffers, so a recompute writes into memory already mapped.
 
 A fresh array of a few hundred KB to a few MB may come straight from the operating system, and
-then every 4 KiB page faults on its first write: about 1.5 us a page on these virtual machines,
-which made a 64x64 x32 recompute three times slower (190 us instead of 65) whenever the heap had
-just been trimmed. Arrays of 4 MiB and more are left to NumPy, which asks for huge pages there.
+then every page faults on its first write, which made a mid-sized recompute several times slower
+whenever the heap had just been trimmed. Arrays of 4 MiB and more are left to NumPy, which asks for
+huge pages there.
 
 A buffer is handed out again only when no array made from it is alive (CPython's reference count
 says so), so a result that is still shown, saved or stepped through never changes under anyone.

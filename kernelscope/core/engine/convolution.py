@@ -43,7 +43,7 @@ PADDINGS = ("valid", "same")
 # Above this many multiply-adds, im2col runs in row blocks so the column buffer stays cache-sized.
 _BLOCK_ELEMENTS = 1 << 19
 # Each thread keeps its im2col buffer (up to this many float32) for the next call: a fresh one of a
-# few MB costs more in page faults (~1.5 us per 4 KiB page measured here) than the GEMM itself.
+# few MB can cost more in page faults than the GEMM itself.
 _SCRATCH_KEEP = 1 << 22
 _scratch = threading.local()
 # Results' arrays (the padded input, the maps) come from here: memory that is already mapped.
@@ -363,7 +363,7 @@ def _padded_channels(xin: np.ndarray, pads: tuple[Pair, Pair]) -> np.ndarray:
 
 
 def _strided(base: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...], offset: int = 0) -> np.ndarray:
-    """A zero-copy view of C-contiguous ``base``: ``as_strided`` at a fifth of its ~2 us (NumPy
+    """A zero-copy view of C-contiguous ``base``, without ``as_strided``'s per-call overhead (NumPy
     still checks that every element lies inside ``base``); read-only when ``base`` is."""
     view: np.ndarray = np.ndarray(shape, dtype=base.dtype, buffer=base, offset=offset, strides=strides)
     return view

@@ -373,7 +373,6 @@ class FeatureMaps(QWidget):
         self._cell: tuple[int, int] | None = None
         self._reveal = False
         self._background = BACKGROUND
-        self.display_step = 1
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setAccessibleName("Feature maps")
@@ -471,7 +470,6 @@ class FeatureMaps(QWidget):
             rgb[oy // s : oy // s + th, ox // s : ox // s + tw] = colours[k]
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(0, 0, rgb.shape[1] * s, rgb.shape[0] * s))
-        self.display_step = s
         self.marks.set_drawn_step(s)
         self.numbers.set_data(self._maps, colours, mosaic)
         self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)

@@ -215,9 +215,6 @@ class InputTools(QWidget):
     def brush(self) -> float:
         return float(self.brush_value.value())
 
-    def value_mode_name(self) -> str:
-        return self._mode
-
     # ------------------------------------------------------------------ user -> intents
     def _on_tool_group_toggled(self, button_id: int, checked: bool) -> None:
         if checked:
