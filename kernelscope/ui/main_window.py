@@ -128,7 +128,8 @@ class MainWindow(QMainWindow):
         self.lessons_menu, self.recent_menu = self.menus.menus["lessons"], self.menus.menus["recent"]
         self.colormap_actions = fill_colour_maps(self.menus.menus["colour_map"], self._choose_colormap)
         fill_lessons(self.lessons_menu, self.files.open_lesson)
-        self._refresh_recent()
+        self._fill_recent = lambda: fill_recent(self.recent_menu, self.settings.recent_files(), self.files.open)
+        self._fill_recent()
 
     # ------------------------------------------------------------------ the wiring table
     def _wiring(self) -> list[tuple[Any, Callable[..., object]]]:
@@ -154,7 +155,7 @@ class MainWindow(QMainWindow):
             (self.line_paste.line_submitted, c.paste_line),
             (self.channel_picker.currentIndexChanged, lambda _i: self._refresh_input()),
             (self.kernel_channel.currentChanged, lambda _i: (self._show_kernel_panel(), st.draw())),
-            (self.files.path_changed, self._refresh_history), (self.files.recent_changed, self._refresh_recent),
+            (self.files.path_changed, self._on_files_path_changed), (self.files.recent_changed, self._fill_recent),
             (doc.input_changed, self._refresh_input), (doc.kernels_changed, self._refresh_kernels),
             (doc.spec_changed, self._refresh_layer), (doc.view_changed, self._refresh_view),
             (doc.result_changed, self._refresh_maps), (doc.step_changed, self._refresh_step),
@@ -206,9 +207,7 @@ class MainWindow(QMainWindow):
     def _refresh_history(self) -> None:
         doc, a = self.document, self.actions_by_name
         self.status_strip.set_lesson(doc.title, doc.notes)
-        name = self.files.path.name if self.files.path else (doc.title or "untitled")
-        self.setWindowTitle(f"{name}[*] - kernelscope")
-        self.setWindowModified(doc.modified)
+        self._on_files_path_changed()
         for name, label in (("undo", doc.undo_label()), ("redo", doc.redo_label())):
             a[name].setEnabled(label is not None)
             a[name].setText(f"&{name.title()} {label}" if label else f"&{name.title()}")
@@ -247,8 +246,10 @@ class MainWindow(QMainWindow):
         self.kernel_grid.set_kernel(doc.kernels[:, :, self.ports.kernel_channel_index(), f])
         self.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
 
-    def _refresh_recent(self) -> None:
-        fill_recent(self.recent_menu, self.settings.recent_files(), self.files.open)
+    def _on_files_path_changed(self) -> None:
+        self.setWindowTitle(f"{self.files.path.name if self.files.path else (self.document.title or 'untitled')}[*]"
+                            " - kernelscope")
+        self.setWindowModified(self.document.modified)
 
     # ------------------------------------------------------------------ intents the window answers itself
     def _on_conv_controls_spec_edited(self, spec: ConvSpec) -> None:
