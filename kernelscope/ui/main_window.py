@@ -164,8 +164,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self, on: bool) -> None:
         """Connect the table, or disconnect exactly what was connected (closing the window)."""
-        self._wired = self._wiring() if on else self._wired
-        for signal, slot in self._wired:
+        wired, self._wired = (self._wiring(),) * 2 if on else (self._wired, [])
+        for signal, slot in wired:
             (signal.connect if on else signal.disconnect)(slot)
 
     # ------------------------------------------------------------------ Document -> widgets, one refresh a signal
