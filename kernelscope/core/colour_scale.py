@@ -93,7 +93,8 @@ def colour_maps(maps: np.ndarray, levels: np.ndarray, lut: np.ndarray) -> np.nda
     lo = levels[:, 0, None, None]
     span = (levels[:, 1] - levels[:, 0])[:, None, None]
     idx = np.clip((maps - lo) * (255.0 / span) + 0.5, 0, 255).astype(np.uint8)
-    return lut[idx]
+    colours: np.ndarray = lut[idx]
+    return colours
 
 
 def weight_colour(t: float) -> tuple[float, float, float]:

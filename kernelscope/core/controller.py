@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class Controller:
         image = paint_tools.shift(self.document.input, rows, cols, self.background())
         self.edit(lambda: self.document.set_input(image))
 
-    def resize(self, rows: int, cols: int, mode: str) -> None:
+    def resize(self, rows: int, cols: int, mode: Literal["crop-or-pad", "scale"]) -> None:
         try:
             image = paint_tools.resize(self.document.input, rows, cols, mode, self.background())
         except ValueError as exc:

@@ -22,7 +22,8 @@ from kernelscope.core import engine
 from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
 from kernelscope.core.history import UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
-from kernelscope.core.scene import MAX_FILTERS, VALUE_MODES, Session, SessionError, ViewState, default_session
+from kernelscope.core.paint_tools import VALUE_MODES
+from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, default_session
 
 __all__ = [
     "SYNC_WORK_LIMIT",

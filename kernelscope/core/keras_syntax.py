@@ -237,7 +237,7 @@ def _literal(node: ast.AST) -> Any:
         and isinstance(node.operand, ast.Constant)
         and type(node.operand.value) in (int, float)
     ):
-        value = node.operand.value
+        value: int | float = node.operand.value  # type: ignore[assignment]  # checked just above
         return -value if isinstance(node.op, ast.USub) else value
     raise _NotLiteralError
 
@@ -443,7 +443,7 @@ def _whole_at_least_1(node: ast.expr, name: str, what: str) -> int:
         raise LineError(f"{name}: expected {what}, got {_show(node)}")
     if value < 1:
         raise LineError(f"{name}: must be at least 1, got {value}")
-    return value
+    return int(value)
 
 
 def _pair_arg(node: ast.expr, name: str, example: str) -> tuple[int, int]:

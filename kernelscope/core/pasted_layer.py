@@ -58,7 +58,7 @@ def layer_from_line(
     image = None
     value_mode = None
     if parsed.input_shape is not None and tuple(parsed.input_shape) != tuple(current_input.shape):
-        image = np.array(load_photo(tuple(parsed.input_shape), PHOTO_VALUE_MODE))
+        image = np.array(load_photo(parsed.input_shape, PHOTO_VALUE_MODE))
         value_mode = PHOTO_VALUE_MODE
     channels = (image if image is not None else current_input).shape[2]
     shape = (*parsed.spec.kernel_size, channels, parsed.spec.filters)

@@ -22,6 +22,7 @@ from kernelscope.core import engine
 from kernelscope.core.engine import ConvError, ConvSpec
 from kernelscope.core.message_text import index_text, kind_of, plural, show_value
 from kernelscope.core.numbers import FLOAT32_MAX, is_whole
+from kernelscope.core.paint_tools import VALUE_MODES
 from kernelscope.core.scene import (
     MAX_DILATION,
     MAX_FILTERS,
@@ -31,7 +32,6 @@ from kernelscope.core.scene import (
     MAX_NOTES,
     MAX_STRIDE,
     MAX_TITLE,
-    VALUE_MODES,
     Session,
     SessionError,
     ViewState,

@@ -14,7 +14,7 @@ from kernelscope.core import kernel_tools
 from kernelscope.core.controller import Controller
 from kernelscope.core.document import Document
 from kernelscope.core.engine import ACTIVATIONS, ConvSpec
-from kernelscope.core.layer_text import keras_line, layer_text
+from kernelscope.core.layer_text import layer_text
 from kernelscope.files.images import sample_photo
 from kernelscope.ui.compute_worker import ComputeWorker
 from kernelscope.ui.file_controller import FileController
@@ -228,8 +228,7 @@ class MainWindow(QMainWindow):
             self.step_panel.set_steps(res.steps)
         if "layer" in stale:
             out = None if doc.computing else res.out_shape
-            text = layer_text(doc.spec, doc.input.shape, out)
-            self.status_strip.set_layer_text(keras_line(doc.spec, doc.input.shape), text)
+            self.status_strip.set_layer_text(*layer_text(doc.spec, doc.input.shape, out))
         if "kernels" in stale:
             self._show_kernel_panel()
         if "frame" in stale:

@@ -2,7 +2,8 @@
 output cell. Conv2D (``convolution``) is the first layer; each layer type is a small module here.
 
 ``layer`` says what every layer type offers (:class:`Layer`, :class:`LayerResult`,
-:class:`CellTrace`); :class:`Conv2DLayer` is Conv2D's. Imports NumPy and the standard library only.
+:class:`CellTrace`); :class:`Conv2DLayer` is Conv2D's. Imports NumPy, the standard library and the
+shared number rules (``kernelscope.core.numbers``) only.
 """
 
 from kernelscope.core.engine.conv2d_layer import Conv2DLayer
