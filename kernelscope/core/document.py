@@ -120,7 +120,6 @@ class Document:
         self._scheduler: Scheduler | None = None
         self._generation = 0
         self._pending = False
-        self._strokes: list[contextlib.ExitStack] = []
         self._apply(s)
         # Read at construction, so a test may lift the module's UNDO_LIMIT before it builds one.
         self._history = History(
@@ -235,18 +234,6 @@ class Document:
                 raise
             except _ENGINE_REFUSALS as exc:
                 raise EditError(str(exc)) from None
-
-    @settles
-    def begin_step(self, label: str) -> None:
-        """Use undo_group; kept until the window switches."""
-        stroke = contextlib.ExitStack()
-        stroke.enter_context(self.undo_group(label))
-        self._strokes.append(stroke)
-
-    @settles
-    def end_step(self) -> None:
-        """Use undo_group; kept until the window switches."""
-        self._strokes.pop().close()
 
     def undo_label(self) -> str | None:
         return self._history.undo_label()

@@ -92,23 +92,6 @@ def test_a_stroke_is_one_step_and_a_refusal_is_none() -> None:
     assert doc.undo_label() is None
 
 
-def test_begin_and_end_step_still_make_one_step() -> None:
-    """The old names, kept until the window switches to undo_group."""
-    doc = Document()
-    before = state(doc)
-    doc.begin_step("paint stroke")
-    for c in range(5):
-        doc.paint_cells([(2, c)], -1.0)
-    doc.end_step()
-    assert doc.undo_label() == "paint stroke"
-    doc.undo()
-    assert state(doc) == before
-    assert doc.undo_label() is None
-    with pytest.raises(ValueError, match="does not fit"):
-        doc.set_spec(ConvSpec(1, (9, 9)))
-    assert doc.undo_label() is None
-
-
 def test_a_new_edit_clears_redo_and_load_clears_history() -> None:
     doc = Document()
     doc.set_weight(0, 0, 0, 2)
