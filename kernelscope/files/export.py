@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kernelscope.core import engine
-from kernelscope.files.atomic_file import write_atomic
+from kernelscope.files.atomic_file import check_target, write_atomic, write_error
 from kernelscope.files.sessions import Session
 
 if TYPE_CHECKING:  # Qt and Pillow load only when a GIF is made
@@ -22,11 +22,23 @@ class ExportError(OSError):
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it, so a crash never leaves half a file."""
+    """Write to a temporary file beside ``path`` and rename it, so a crash never leaves half a file.
+
+    A link is written through to its file; a folder, pipe or device, or an empty name, is refused.
+    """
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise ExportError(write_error(path, exc, lower=False)) from None
+
+
+def check_export_target(path: Path) -> None:
+    """Refuse a target that is not a regular file (a pipe, a device, a folder, an empty name) before
+    any work is done for it."""
+    try:
+        check_target(Path(path))
+    except OSError as exc:
+        raise ExportError(write_error(path, exc, lower=False)) from None
 
 
 def save_png(image: QImage, path: Path) -> None:
@@ -52,6 +64,7 @@ def export_npy(session: Session, out: Path) -> np.ndarray:
     """Write the (H', W', F) maps as a NumPy .npy file and return them."""
     import io
 
+    check_export_target(out)
     maps = feature_maps(session)
     buffer = io.BytesIO()
     np.save(buffer, maps)
@@ -126,6 +139,7 @@ def export_gif(
     never holds thousands of full-size images; the file is written atomically at the end.
     """
     total = check_gif_options(session, fps, filter_index, tuple(size))  # type: ignore[arg-type]
+    check_export_target(out)
     from kernelscope.core.colour_scale import map_levels
     from kernelscope.files.frame_renderer import render_step_frame
     from kernelscope.files.sessions import VALUE_MODES

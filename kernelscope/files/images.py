@@ -6,20 +6,36 @@ a bomb or a truncated file is refused in words. How decoding, colour and resampl
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import struct
+import sys
+import tempfile
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QMessageLogContext,
+    QRect,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QColorSpace, QImage, QImageReader
 
 from kernelscope.core.paint_tools import convert_mode
 from kernelscope.core.scene import MAX_INPUT_SIDE, VALUE_MODES
+from kernelscope.files.regular_file import FileTooLargeError, NotAFileError, read_bounded
 from kernelscope.files.resources import resources_dir
 
 __all__ = [
@@ -28,6 +44,7 @@ __all__ = [
     "FITS",
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
+    "MAX_SIDE",
     "SAMPLE_PHOTO",
     "SUPPORTED_SUFFIXES",
     "ImageError",
@@ -42,6 +59,8 @@ __all__ = [
 
 MAX_PIXELS = 40_000_000
 """Largest picture (width x height, from the file's header) kernelscope opens."""
+MAX_SIDE = 1_000_000
+"""Longest side kernelscope opens (libpng's own limit; no other format reaches it)."""
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Largest file read at all (a 40-megapixel 16-bit RGBA PNG that barely compresses fits)."""
 AUTO_MAX_SIDE = 512
@@ -143,15 +162,20 @@ def load_image(
     reader = QImageReader(buffer, fmt.encode("ascii"))
     reader.setAutoDetectImageFormat(False)
     reader.setAutoTransform(True)
-    header_size = reader.size()
-    if not header_size.isValid():
+    with _decoder_quiet():
+        header_size = reader.size()
+    width, height = header_size.width(), header_size.height()
+    if fmt == "bmp":
+        height = abs(height)  # a negative height is a valid top-down BMP
+    if width < 1 or height < 1:
         raise ImageError(f"{label}: {_DAMAGED}")
-    _check_pixels(header_size.width(), header_size.height(), label)
+    _check_pixels(width, height, label)
     if not scan.data_complete:
         raise ImageError(f"{label}: {_TRUNCATED}")
 
     QImageReader.setAllocationLimit(_ALLOCATION_LIMIT_MB)
-    image = reader.read()
+    with _decoder_quiet():
+        image = reader.read()
     buffer.close()
     if image.isNull():
         raise ImageError(f"{label}: {_DAMAGED}")
@@ -225,20 +249,64 @@ def _check_pixels(width: int, height: int, label: str) -> None:
         raise ImageError(
             f"{label}: {width}x{height} pixels is too large to open (limit: {MAX_PIXELS // 1_000_000} megapixels)"
         )
+    if max(width, height) > MAX_SIDE:
+        raise ImageError(
+            f"{label}: {width}x{height} pixels is too large to open (limit: {MAX_SIDE:,} pixels on a side)"
+        )
+
+
+_QUIET = threading.Lock()
+
+
+@contextmanager
+def _decoder_quiet() -> Iterator[None]:
+    """Keep the decoders' own complaints off the terminal while Qt decodes: libpng prints its errors
+    straight to stderr and Qt logs its image warnings, but the one line kernelscope says about the
+    file is the message. Anything else written meanwhile is passed on."""
+    previous: list[object] = []
+
+    def handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if context.category == "qt.gui.imageio" or "libpng" in message or "JPEG" in message:
+            return
+        forward = previous[0] if previous else None
+        if callable(forward):
+            forward(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    with _QUIET:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            previous.append(qInstallMessageHandler(handler))
+            try:
+                yield
+            finally:
+                qInstallMessageHandler(previous[0])  # type: ignore[arg-type]
+                os.dup2(saved, 2)
+                os.close(saved)
+                sink.seek(0)
+                kept = [line for line in sink.read(1 << 16).splitlines(True) if not line.startswith(b"libpng")]
+                if kept:
+                    os.write(2, b"".join(kept))
 
 
 def _read_file(path: Path, label: str) -> bytes:
+    """The file's bytes, read only when it is a regular file (a FIFO would block) and only up to the cap."""
     try:
-        if path.is_dir():
-            raise ImageError(f"{label}: is a folder, not a picture")
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise ImageError(
-                    f"{label}: {size // (1024 * 1024)} MB is too large to open "
-                    f"(limit: {MAX_FILE_BYTES // (1024 * 1024)} MB)"
-                )
-            return f.read(MAX_FILE_BYTES + 1)
+        return read_bounded(path, MAX_FILE_BYTES)
+    except NotAFileError as exc:
+        if exc.errno == errno.EISDIR:
+            raise ImageError(f"{label}: is a folder, not a picture") from None
+        if exc.errno == errno.ELOOP:
+            raise ImageError(f"{label}: {exc.strerror}") from None
+        raise ImageError(f"{label}: {exc.strerror}, not a picture") from None
+    except FileTooLargeError as exc:
+        raise ImageError(
+            f"{label}: {-(-exc.size // (1024 * 1024))} MB is too large to open "
+            f"(limit: {MAX_FILE_BYTES // (1024 * 1024)} MB)"
+        ) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ImageError(f"{label}: cannot read the file ({reason[:1].lower()}{reason[1:]})") from None

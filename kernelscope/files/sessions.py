@@ -47,11 +47,14 @@ from kernelscope.core.scene import (
     check_whole,
     default_session,
 )
-from kernelscope.files.atomic_file import write_atomic
+from kernelscope.files.atomic_file import write_atomic, write_error
+from kernelscope.files.regular_file import FileTooLargeError, read_bounded
 from kernelscope.files.resources import lessons_dir, resources_dir
 
 __all__ = [
     "FORMAT",
+    "MAX_DEPTH",
+    "MAX_ELEMENTS",
     "MAX_FILE_BYTES",
     "MAX_FILTERS",
     "MAX_INPUT_SIDE",
@@ -63,6 +66,7 @@ __all__ = [
     "Session",
     "SessionError",
     "ViewState",
+    "check_structure",
     "default_session",
     "dumps_session",
     "lessons_dir",
@@ -389,9 +393,71 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# The largest legal scene, counted as JSON values and lists: a 1024x1024 RGB input (numbers, pixel
+# lists, rows), 11x11x3x64 kernels with their lists, the bias, and room for the rest (the layer,
+# the view, commas and brackets inside the title and notes).
+MAX_ELEMENTS = (
+    MAX_INPUT_SIDE * MAX_INPUT_SIDE * 4 + MAX_INPUT_SIDE + 1
+    + MAX_KERNEL_SIDE * MAX_KERNEL_SIDE * (3 * (MAX_FILTERS + 1) + 1) + MAX_KERNEL_SIDE + 1
+    + MAX_FILTERS + 1
+    + MAX_TITLE + MAX_NOTES + 1000
+)
+MAX_QUOTES = 2 * (MAX_TITLE + MAX_NOTES) + 1000
+"""Quote marks a session can hold: its keys and short strings, plus any escaped ones in title and notes."""
+MAX_DEPTH = 64
+"""Nesting a session never needs (it needs 5); deeper is refused before parsing."""
+_BRACKETS = np.zeros(256, np.int8)
+_BRACKETS[[ord("["), ord("{")]] = 1
+_BRACKETS[[ord("]"), ord("}")]] = -1
+_SCAN_CHUNK = 1 << 22
+
+
+def check_structure(data: bytes) -> None:
+    """Refuse text no session can be before ``json.loads`` builds it: Python objects take tens of
+    bytes per ``[]``, so a file of ``[],`` would need many times its size. This counts values, lists
+    and quote marks with C-speed byte counts and finds the nesting depth outside strings in
+    fixed-size blocks, so it needs little memory beyond the text itself."""
+    elements = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if elements > MAX_ELEMENTS:
+        raise SessionError(
+            f"not a kernelscope session: {elements:,} values and lists, more than the largest scene holds "
+            f"({MAX_ELEMENTS:,})"
+        )
+    quotes = data.count(b'"')
+    if quotes > MAX_QUOTES:
+        raise SessionError(
+            f"not a kernelscope session: {quotes:,} quote marks, more than a session holds ({MAX_QUOTES:,})"
+        )
+    if _nesting_depth(data) > MAX_DEPTH:
+        raise SessionError("not a kernelscope session: the JSON is nested too deeply")
+
+
+def _nesting_depth(data: bytes) -> int:
+    """The deepest nesting of [ and { outside strings (unbalanced text counts what it opens)."""
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"  ")  # escaped backslashes first, as a JSON reader pairs them
+    if b"\\" in data:
+        data = data.replace(b'\\"', b"  ")  # what is left quoted is a string's own quote mark
+    raw = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(raw == ord('"'))
+    depth = deepest = 0
+    for start in range(0, len(raw), _SCAN_CHUNK):
+        kinds = _BRACKETS[raw[start : start + _SCAN_CHUNK]]
+        where = np.flatnonzero(kinds)
+        if not len(where):
+            continue
+        outside = np.searchsorted(quotes, where + start) % 2 == 0
+        steps = np.cumsum(kinds[where[outside]], dtype=np.int64) + depth
+        if len(steps):
+            deepest = max(deepest, int(steps.max()))
+            depth = int(steps[-1])
+    return deepest
+
+
 def loads_session(text: str | bytes) -> Session:
     """Parse and validate session text; refuses what is not JSON with the line and column."""
     if isinstance(text, (bytes, bytearray)):
+        check_structure(bytes(text))
         try:
             text = bytes(text).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -399,6 +465,8 @@ def loads_session(text: str | bytes) -> Session:
                 f"not a kernelscope session: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
                 f"at offset {exc.start})"
             ) from None
+    elif isinstance(text, str):
+        check_structure(text.encode("utf-8", "surrogatepass"))
     if not isinstance(text, str):
         raise SessionError(f"session: expected text, got {kind_of(text)}")
     text = text.removeprefix("\ufeff")
@@ -442,20 +510,23 @@ def save_session(s: Session, path: str | os.PathLike[str]) -> None:
     try:
         write_atomic(target, dumps_session(s).encode("utf-8"))
     except OSError as exc:
-        raise SessionError(f"cannot write {target}: {_reason(exc)}") from None
+        raise SessionError(write_error(target, exc)) from None
 
 
 def load_session(path: str | os.PathLike[str]) -> Session:
-    """Read a .kscope file; every problem is one SessionError line that starts with the file name."""
+    """Read a .kscope file; every problem is one SessionError line that starts with the file name.
+
+    Only a regular file is opened (a FIFO would block, a device never end), and at most
+    :data:`MAX_FILE_BYTES` are read, whatever size the file claims.
+    """
     source = Path(os.fspath(path))
     try:
-        size = os.stat(source).st_size
-        if size > MAX_FILE_BYTES:
-            raise SessionError(
-                f"cannot read {source}: {size // (1024 * 1024)} MB is larger than a session can be "
-                f"({MAX_FILE_BYTES // (1024 * 1024)} MB)"
-            )
-        data = source.read_bytes()
+        data = read_bounded(source, MAX_FILE_BYTES)
+    except FileTooLargeError as exc:
+        raise SessionError(
+            f"cannot read {source}: {-(-exc.size // (1024 * 1024))} MB is larger than a session can be "
+            f"({MAX_FILE_BYTES // (1024 * 1024)} MB)"
+        ) from None
     except OSError as exc:
         raise SessionError(f"cannot read {source}: {_reason(exc)}") from None
     try:
