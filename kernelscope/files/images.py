@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from PySide6.QtCore import (
@@ -263,7 +263,7 @@ def _decoder_quiet() -> Iterator[None]:
     """Keep the decoders' own complaints off the terminal while Qt decodes: libpng prints its errors
     straight to stderr and Qt logs its image warnings, but the one line kernelscope says about the
     file is the message. Anything else written meanwhile is passed on."""
-    previous: list[object] = []
+    previous: list[Any] = []
 
     def handler(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
         if context.category == "qt.gui.imageio" or "libpng" in message or "JPEG" in message:
@@ -283,7 +283,7 @@ def _decoder_quiet() -> Iterator[None]:
             try:
                 yield
             finally:
-                qInstallMessageHandler(previous[0])  # type: ignore[arg-type]
+                qInstallMessageHandler(previous[0])
                 os.dup2(saved, 2)
                 os.close(saved)
                 sink.seek(0)

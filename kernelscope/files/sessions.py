@@ -409,7 +409,7 @@ MAX_DEPTH = 64
 _BRACKETS = np.zeros(256, np.int8)
 _BRACKETS[[ord("["), ord("{")]] = 1
 _BRACKETS[[ord("]"), ord("}")]] = -1
-_SCAN_CHUNK = 1 << 22
+_SCAN_CHUNK = 1 << 18
 
 
 def check_structure(data: bytes) -> None:
@@ -451,6 +451,8 @@ def _nesting_depth(data: bytes) -> int:
         if len(steps):
             deepest = max(deepest, int(steps.max()))
             depth = int(steps[-1])
+            if deepest > MAX_DEPTH:
+                break
     return deepest
 
 

@@ -6,6 +6,7 @@ tests answer them without a modal dialog. A failure is shown in the window and c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, Protocol
@@ -91,6 +92,29 @@ class FileController(QObject):
             QMessageBox.StandardButton.Discard: "discard",
         }.get(QMessageBox.StandardButton(answer), "cancel")
 
+    def ask_overwrite(self, path: Path) -> bool:
+        """True to replace ``path``, a file the person did not name (kernelscope added its extension)."""
+        box = QMessageBox(self.host.dialog_parent())
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Replace the file?")
+        box.setText(f"{path.name} already exists in {path.parent}. Replace it?")
+        box.setInformativeText(f"You typed a name without an extension, so kernelscope added {path.suffix}.")
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return QMessageBox.StandardButton(box.exec()) == QMessageBox.StandardButton.Yes
+
+    def typed_path(self, typed: str, suffix: str) -> Path | None:
+        """The name as typed, with ``suffix`` added only when it has no extension at all; None when
+        that other file exists and the person does not want it replaced. (A file dialog asks about
+        the name it was given, never about the one with the extension added.)"""
+        path = Path(typed)
+        if path.suffix:
+            return path
+        path = path.with_name(path.name + suffix)
+        if os.path.lexists(path) and not self.ask_overwrite(path):
+            return None
+        return path
+
     # ------------------------------------------------------------------ guarding changes
     def may_discard(self) -> bool:
         """True when the current drawing may be replaced (saved, unchanged, or the person said so)."""
@@ -165,10 +189,8 @@ class FileController(QObject):
         path = self.ask_save_path("Save the session", SESSION_FILTER, suggested)
         if not path:
             return False
-        p = Path(path)
-        if p.suffix != SUFFIX:
-            p = p.with_suffix(SUFFIX)
-        return self._write(p)
+        p = self.typed_path(path, SUFFIX)
+        return False if p is None else self._write(p)
 
     def _write(self, path: Path) -> bool:
         try:
@@ -198,9 +220,9 @@ class FileController(QObject):
         path = self.ask_save_path(caption, file_filter, f"{stem}{suffix}")
         if not path:
             return None
-        p = Path(path)
-        if p.suffix.lower() != suffix:
-            p = p.with_suffix(suffix)
+        p = self.typed_path(path, suffix)
+        if p is None:
+            return None
         try:
             write(p)
         except (ExportError, ConvError, OSError) as exc:

@@ -20,3 +20,5 @@ def _no_modal_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     monkeypatch.setattr(FileController, "ask_open_path", unanswered)
     monkeypatch.setattr(FileController, "ask_image_options", lambda self, path: ImageOptions(3, None, "crop"))
     monkeypatch.setattr(FileController, "ask_save_path", unanswered)
+    # A name typed without an extension that then matches an existing file: keep it, unless a test says.
+    monkeypatch.setattr(FileController, "ask_overwrite", lambda self, path: False)
