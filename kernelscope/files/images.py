@@ -274,22 +274,38 @@ def _decoder_quiet() -> Iterator[None]:
         else:
             sys.stderr.write(message + "\n")
 
-    with _QUIET:
-        sys.stderr.flush()
+    with _QUIET, _libpng_lines_dropped():
+        previous.append(qInstallMessageHandler(handler))
+        try:
+            yield
+        finally:
+            qInstallMessageHandler(previous[0])
+
+
+@contextmanager
+def _libpng_lines_dropped() -> Iterator[None]:
+    """Standard error (the file descriptor, where libpng writes) goes to a temporary file meanwhile;
+    afterwards every line but libpng's is written back. Without a standard error, nothing to do."""
+    try:
+        if sys.stderr is not None:
+            sys.stderr.flush()
         saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
         with tempfile.TemporaryFile() as sink:
             os.dup2(sink.fileno(), 2)
-            previous.append(qInstallMessageHandler(handler))
             try:
                 yield
             finally:
-                qInstallMessageHandler(previous[0])
                 os.dup2(saved, 2)
-                os.close(saved)
                 sink.seek(0)
                 kept = [line for line in sink.read(1 << 16).splitlines(True) if not line.startswith(b"libpng")]
                 if kept:
                     os.write(2, b"".join(kept))
+    finally:
+        os.close(saved)
 
 
 def _read_file(path: Path, label: str) -> bytes:

@@ -500,17 +500,22 @@ def _reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
-def save_session(s: Session, path: str | os.PathLike[str]) -> None:
+def save_session(s: Session, path: str | os.PathLike[str], *, private: bool = False) -> None:
     """Write atomically: a temporary file beside the target, flushed and fsynced, then os.replace.
 
     The target is either the old file or the complete new one, never half a file; on failure the
     temporary file is removed and a SessionError says which path could not be written and why.
+    ``private`` (autosaves) makes the file readable by its owner only (0600), whatever was there.
     """
     if not isinstance(s, Session):
         raise SessionError(f"session: expected a Session, got {kind_of(s)}")
     target = Path(os.fspath(path))
     try:
-        write_atomic(target, dumps_session(s).encode("utf-8"))
+        data = dumps_session(s).encode("utf-8")
+        if private:
+            write_atomic(target, data, mode=0o600, keep_mode=False)
+        else:
+            write_atomic(target, data)
     except OSError as exc:
         raise SessionError(write_error(target, exc)) from None
 

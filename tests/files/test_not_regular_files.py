@@ -291,3 +291,12 @@ def test_the_command_line_refuses_a_fifo_session_without_hanging(fifo: Path, tmp
     proc = kernelscope("export", str(fifo), "--npy", "out.npy", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == f"kernelscope: error: cannot read {fifo}: is a named pipe (FIFO)\n"
+
+
+def test_a_private_session_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "autosave.kscope"
+    path.write_text("an old autosave")
+    path.chmod(0o644)
+    save_session(default_session(), path, private=True)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_session(path) == default_session()
