@@ -9,7 +9,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -56,6 +56,17 @@ def _seed(text: str) -> int:
     return int(text)
 
 
+def _named(flag: str, example: str) -> Callable[[str], Path]:
+    """A file flag's value: any name but an empty one (``Path("")`` would be the current folder)."""
+
+    def path(text: str) -> Path:
+        if not text.strip():
+            raise CliError(f"{flag}: a file name like {example}, not an empty name")
+        return Path(text)
+
+    return path
+
+
 def _join_flag_values(argv: Sequence[str]) -> list[str]:
     """``--size -5x5`` as ``--size=-5x5``: argparse would take ``-5x5`` for an option and say only
     "expected one argument"; joined, the value reaches its check and the message says what is allowed."""
@@ -82,7 +93,10 @@ def _main_parser() -> _Parser:
         help="a session (.kscope), a picture (PNG, JPEG, BMP, GIF) or a lesson name (kernelscope lessons)",
     )
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
-    p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
+    p.add_argument(
+        "--screenshot", type=_named("--screenshot", "shot.png"),
+        metavar="OUT.png", help="render the window to a PNG and exit",
+    )
     p.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
     p.add_argument("--projector", action="store_true", help="open in projector mode (large type, full screen)")
     return p
@@ -119,18 +133,31 @@ def _check_filter(session, number: int) -> None:  # type: ignore[no-untyped-def]
 def _export_parser() -> _Parser:
     p = _Parser(prog="kernelscope export", description="Write files from a session without a window.")
     p.add_argument("file", type=Path, nargs="?", help="a session (.kscope) or a lesson name; optional with --conv")
-    p.add_argument("--npy", type=Path, metavar="OUT.npy", help="the feature maps (H', W', F) as float32")
-    p.add_argument("--png", type=Path, metavar="OUT.png", help="a picture of the window showing the session")
-    p.add_argument("--keras", type=Path, metavar="OUT.py", help="Keras code rebuilding this layer and its weights")
+    p.add_argument(
+        "--npy", type=_named("--npy", "maps.npy"),
+        metavar="OUT.npy", help="the feature maps (H', W', F) as float32",
+    )
+    p.add_argument(
+        "--png", type=_named("--png", "window.png"),
+        metavar="OUT.png", help="a picture of the window showing the session",
+    )
+    p.add_argument(
+        "--keras", type=_named("--keras", "layer.py"),
+        metavar="OUT.py", help="Keras code rebuilding this layer and its weights",
+    )
     p.add_argument("--conv", metavar="LINE", help='a Conv2D line, e.g. "Conv2D(32, (3, 3), input_shape=(150, 150, 3))"')
     p.add_argument(
-        "--image", type=Path, metavar="IMG", help="with --conv: the input picture (default: a bundled photo)"
+        "--image", type=_named("--image", "picture.png"),
+        metavar="IMG", help="with --conv: the input picture (default: a bundled photo)"
     )
     p.add_argument(
         "--seed", type=_seed, metavar="N", default=0,
         help=f"with --conv: the glorot_uniform seed, 0 to {MAX_SEED} (default 0)",
     )
-    p.add_argument("--gif", type=Path, metavar="OUT.gif", help="the stepping of one filter, one frame per step")
+    p.add_argument(
+        "--gif", type=_named("--gif", "steps.gif"),
+        metavar="OUT.gif", help="the stepping of one filter, one frame per step",
+    )
     p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
     p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
     return p

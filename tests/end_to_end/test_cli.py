@@ -238,6 +238,8 @@ def scene_with_kernels(tmp_path: Path, kernel: list[list[float]], name: str) -> 
          "--conv: input_shape: at most 1024 pixels on a side (got (5000, 5000, 3))"),
         (["export", "--conv", "Conv2D(2, 3, input_shape=(50, 50, 4))", "--npy", "o.npy"],
          "--conv: input_shape: channels must be 1 (grey) or 3 (RGB) (got (50, 50, 4))"),
+        (["export", "--conv", "Conv2D(2, 3)", "--npy", ""], "--npy: a file name like maps.npy, not an empty name"),
+        (["--screenshot", ""], "--screenshot: a file name like shot.png, not an empty name"),
     ],
 )
 def test_a_refused_flag_says_what_is_allowed(tmp_path: Path, args: list[str], message: str) -> None:
