@@ -315,3 +315,14 @@ def test_kernelscope_file_opens_the_window_on_that_file(tmp_path: Path, monkeypa
     assert calls[-1][1] is None
     assert cli.main([]) == 0
     assert calls[-1] == (None, None)
+
+
+@pytest.mark.parametrize("name", sorted(engine.ACTIVATIONS))
+def test_every_activation_stays_within_the_overflow_checks_margin(name: str) -> None:
+    """The CLI skips computing when |weights| x |input| + |bias| is under half of float32's range:
+    that is safe only while no activation more than doubles a value (an exponential would not be)."""
+    z = np.array([-1.7e38, -1e10, -3.0, -1e-3, 0.0, 1e-3, 3.0, 1e10, 1.7e38], np.float32)
+    with np.errstate(over="ignore", under="ignore"):
+        out = engine.activate(z, name).astype(np.float64)
+    assert np.isfinite(out).all()
+    assert (np.abs(out) <= 2 * np.abs(z.astype(np.float64)) + 2).all()
