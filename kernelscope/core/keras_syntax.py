@@ -648,8 +648,10 @@ def parse_conv2d_line(text: str) -> ParsedLayer:
     Accepts the article's ``model.add(layers.Conv2D(32,(3,3),activation="relu",input_shape=(150,150,3)))``
     and its relatives (``keras.layers.Conv2D``, ``tf.keras.layers.Conv2D``, ``Convolution2D``, bare
     ``Conv2D``, ``x = layers.Conv2D(...)(x)``, positional or keyword arguments, ints, tuples or lists,
-    comments, several lines). Values are checked as Keras checks them; every refusal is a LineError
-    whose message names the argument.
+    comments, several lines). Values are checked as Keras checks them, and against the scene's caps
+    (filters, kernel sides, strides, dilation and its span, input sides) so that nothing is ever
+    built from a line the scene would refuse; every refusal is a LineError whose message names the
+    argument.
     """
     if not isinstance(text, str):
         raise LineError(f"cannot read this line: expected text, got {type(text).__name__}")
