@@ -9,7 +9,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -29,14 +29,58 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
+# Flag values are checked by their argparse ``type``; a CliError from there passes through argparse
+# untouched, so each refusal is the flag's own one line saying what it takes.
+SIZE_RANGE = (200, 8192)
+"""--screenshot's window sides in pixels."""
+MAX_SEED = 2**31 - 1
+"""The largest glorot_uniform seed: the window's seed box goes as far, so a seed can be typed back."""
+_VALUE_FLAGS = ("--size", "--seed", "--fps", "--filter")
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _size(text: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
-    if not m:
-        raise argparse.ArgumentTypeError(f"--size takes WIDTHxHEIGHT, like 1280x800, not {text!r}")
-    w, h = int(m.group(1)), int(m.group(2))
-    if not (200 <= w <= 8192 and 200 <= h <= 8192):
-        raise argparse.ArgumentTypeError(f"--size sides must be from 200 to 8192 pixels, not {w}x{h}")
-    return w, h
+    lo, hi = SIZE_RANGE
+    m = re.fullmatch(r"\s*(\d{1,6})\s*[xX]\s*(\d{1,6})\s*", text)
+    if not m or not all(lo <= int(v) <= hi for v in m.groups()):
+        raise CliError(f"--size: WIDTHxHEIGHT with each from {lo} to {hi}, like 1280x800, not {_shown(text)}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _seed(text: str) -> int:
+    if not re.fullmatch(r"\s*[+-]?\d{1,30}\s*", text) or not 0 <= int(text) <= MAX_SEED:
+        raise CliError(f"--seed: a whole number from 0 to {MAX_SEED} (2**31-1), not {_shown(text)}")
+    return int(text)
+
+
+def _named(flag: str, example: str) -> Callable[[str], Path]:
+    """A file flag's value: any name but an empty one (``Path("")`` would be the current folder)."""
+
+    def path(text: str) -> Path:
+        if not text.strip():
+            raise CliError(f"{flag}: a file name like {example}, not an empty name")
+        return Path(text)
+
+    return path
+
+
+def _join_flag_values(argv: Sequence[str]) -> list[str]:
+    """``--size -5x5`` as ``--size=-5x5``: argparse would take ``-5x5`` for an option and say only
+    "expected one argument"; joined, the value reaches its check and the message says what is allowed."""
+    out: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        if args[i] in _VALUE_FLAGS and i + 1 < len(args) and args[i + 1].startswith("-") and args[i + 1] != "--":
+            out.append(f"{args[i]}={args[i + 1]}")
+            i += 2
+            continue
+        out.append(args[i])
+        i += 1
+    return out
 
 
 def _main_parser() -> _Parser:
@@ -49,51 +93,104 @@ def _main_parser() -> _Parser:
         help="a session (.kscope), a picture (PNG, JPEG, BMP, GIF) or a lesson name (kernelscope lessons)",
     )
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
-    p.add_argument("--screenshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
+    p.add_argument(
+        "--screenshot", type=_named("--screenshot", "shot.png"),
+        metavar="OUT.png", help="render the window to a PNG and exit",
+    )
     p.add_argument("--size", type=_size, default=(1280, 800), metavar="WxH", help="window size for --screenshot")
     p.add_argument("--projector", action="store_true", help="open in projector mode (large type, full screen)")
     return p
 
 
 def _fps(text: str) -> float:
+    import math
+
+    from kernelscope.files.export import GIF_FPS_RANGE
+
+    lo, hi = GIF_FPS_RANGE
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--fps takes a number of frames per second, like 2, not {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"--fps takes a number of frames per second, like 2, not {text!r}")
+        value = math.nan
+    if not lo <= value <= hi:  # NaN fails too
+        raise CliError(f"--fps: frames per second from {lo:g} to {hi:g}, like 2, not {_shown(text)}")
     return value
 
 
 def _filter_number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--filter takes a filter number counted from 1, not {text!r}") from None
+    if not re.fullmatch(r"\s*[+-]?\d{1,6}\s*", text):
+        raise CliError(f"--filter: a filter number counted from 1, like 1, not {_shown(text)}")
+    return int(text)
+
+
+def _check_filter(session, number: int) -> None:  # type: ignore[no-untyped-def]
+    f = session.spec.filters
+    if not 1 <= number <= f:
+        which = "1 filter (--filter 1)" if f == 1 else f"{f} filters (--filter 1 to {f})"
+        raise CliError(f"--filter: there is no filter {number}: this layer has {which}")
 
 
 def _export_parser() -> _Parser:
     p = _Parser(prog="kernelscope export", description="Write files from a session without a window.")
     p.add_argument("file", type=Path, nargs="?", help="a session (.kscope) or a lesson name; optional with --conv")
-    p.add_argument("--npy", type=Path, metavar="OUT.npy", help="the feature maps (H', W', F) as float32")
-    p.add_argument("--png", type=Path, metavar="OUT.png", help="a picture of the window showing the session")
-    p.add_argument("--keras", type=Path, metavar="OUT.py", help="Keras code rebuilding this layer and its weights")
+    p.add_argument(
+        "--npy", type=_named("--npy", "maps.npy"),
+        metavar="OUT.npy", help="the feature maps (H', W', F) as float32",
+    )
+    p.add_argument(
+        "--png", type=_named("--png", "window.png"),
+        metavar="OUT.png", help="a picture of the window showing the session",
+    )
+    p.add_argument(
+        "--keras", type=_named("--keras", "layer.py"),
+        metavar="OUT.py", help="Keras code rebuilding this layer and its weights",
+    )
     p.add_argument("--conv", metavar="LINE", help='a Conv2D line, e.g. "Conv2D(32, (3, 3), input_shape=(150, 150, 3))"')
     p.add_argument(
-        "--image", type=Path, metavar="IMG", help="with --conv: the input picture (default: a bundled photo)"
+        "--image", type=_named("--image", "picture.png"),
+        metavar="IMG", help="with --conv: the input picture (default: a bundled photo)"
     )
-    p.add_argument("--seed", type=int, metavar="N", default=0, help="with --conv: the glorot_uniform seed (default 0)")
-    p.add_argument("--gif", type=Path, metavar="OUT.gif", help="the stepping of one filter, one frame per step")
+    p.add_argument(
+        "--seed", type=_seed, metavar="N", default=0,
+        help=f"with --conv: the glorot_uniform seed, 0 to {MAX_SEED} (default 0)",
+    )
+    p.add_argument(
+        "--gif", type=_named("--gif", "steps.gif"),
+        metavar="OUT.gif", help="the stepping of one filter, one frame per step",
+    )
     p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
     p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
     return p
 
 
 def _offscreen_without_display() -> None:
-    """Drawing to a file needs no screen: on a machine without one (a server, CI, ssh) Qt would
-    abort looking for X, so pick its offscreen platform unless the person chose one."""
-    if sys.platform not in ("win32", "darwin") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kernelscope.ui.display import use_offscreen_without_display
+
+    use_offscreen_without_display()
+
+
+def _refuse_overflow(session, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Maps beyond float32 are an error, never a file of infinities: checked on the scene before any
+    output. A cheap bound (sum of |weights| times the largest |input|, plus |bias|) clears nearly
+    every scene; only one that could overflow is computed to find out."""
+    if session is None:
+        return
+    import numpy as np
+
+    from kernelscope.core import engine
+    from kernelscope.core.numbers import FLOAT32_MAX
+
+    k = np.abs(session.kernels.astype(np.float64)).reshape(-1, session.kernels.shape[-1]).sum(axis=0)
+    bound = float(np.max(k * float(np.abs(session.input).max()) + np.abs(session.bias.astype(np.float64))))
+    if bound * 2 < FLOAT32_MAX:  # selu scales by ~1.05: the margin covers every activation
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = engine.compute(session.input, session.kernels, session.bias, session.spec)
+        finite = np.isfinite(result.value_range(activated=False)).all() and np.isfinite(result.value_range()).all()
+    if not finite:
+        raise CliError(
+            f"these weights make the maps overflow 32-bit numbers (beyond ±3.4e38): use smaller weights; {what}"
+        )
 
 
 def _gui_application() -> None:
@@ -201,7 +298,7 @@ def _lessons(argv: Sequence[str]) -> int:
 
 
 def _export(argv: Sequence[str]) -> int:
-    args = _export_parser().parse_args(argv)
+    args = _export_parser().parse_args(_join_flag_values(argv))
     if args.npy is None and args.gif is None and args.png is None and args.keras is None:
         raise CliError("export needs an output: --npy OUT.npy, --gif OUT.gif, --png OUT.png or --keras OUT.py")
     if args.conv is None and (args.image is not None):
@@ -215,6 +312,9 @@ def _export(argv: Sequence[str]) -> int:
     session = _load(_resolve(args.file)) if args.file is not None else None
     if args.conv is not None:
         session = scene_from_line(args.conv, args.image, args.seed, session)
+    if args.filter is not None:
+        _check_filter(session, args.filter)
+    _refuse_overflow(session, "nothing was written")
     from kernelscope.core.engine import ConvError
     from kernelscope.files.export import ExportError, check_gif_options, export_gif, export_npy
 
@@ -230,11 +330,15 @@ def _export(argv: Sequence[str]) -> int:
             write_keras_code(session, args.keras)
             sys.stdout.write(f"wrote {args.keras}: Keras code for this layer and its weights\n")
         if args.png is not None:
+            from kernelscope.core.document import EditError
             from kernelscope.ui import app
 
             _offscreen_without_display()
             app.application()  # a full QApplication (a GIF below can draw with it too)
-            app.screenshot(args.png, session)
+            try:
+                app.screenshot(args.png, session)
+            except EditError as exc:
+                raise CliError(str(exc)) from None
             sys.stdout.write(f"wrote {args.png}\n")
         if args.gif is not None:
             _gui_application()
@@ -251,13 +355,13 @@ def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ig
     glorot_uniform with ``seed``). The picture is ``image``, or the bundled photo when there is
     neither a picture nor a session (``base``); the line's input_shape sets its size."""
     from kernelscope.core.document import Document, EditError
-    from kernelscope.core.keras_syntax import LineError, parse_conv2d_line
-    from kernelscope.core.pasted_layer import paste_line
+    from kernelscope.core.keras_syntax import LineError
+    from kernelscope.core.pasted_layer import paste_line, read_line
     from kernelscope.files.images import ImageError, sample_photo, sample_photo_path
     from kernelscope.files.sessions import SessionError
 
     try:
-        parsed = parse_conv2d_line(line)
+        parsed = read_line(line)  # every limit, before a picture or a kernel is made
     except LineError as exc:
         raise CliError(f"--conv: {exc}") from None
     try:
@@ -275,23 +379,37 @@ def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ig
 
 
 def _window(argv: Sequence[str]) -> int:
-    args = _main_parser().parse_args(argv)
+    args = _main_parser().parse_args(_join_flag_values(argv))
     from kernelscope.files.images import SUPPORTED_SUFFIXES
 
+    session_file = None
     if args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
         session = scene_from_picture(args.file)
     else:
-        session = _load(_resolve(args.file))
-    from kernelscope.ui import app
-
+        resolved = _resolve(args.file)
+        session = _load(resolved)
+        if resolved is not None and resolved == args.file:  # a file of the person's, not a bundled lesson
+            session_file = args.file.absolute()
     if args.screenshot is not None:
+        _refuse_overflow(session, "nothing was written")
         _offscreen_without_display()
+        from kernelscope.core.document import EditError
+        from kernelscope.ui import app
+
         try:
             app.screenshot(args.screenshot, session, args.size, projector=args.projector)
-        except OSError as exc:
+        except (OSError, EditError) as exc:
             raise CliError(str(exc)) from None
         return 0
-    return app.run(session, projector=args.projector)
+    from kernelscope.ui.display import no_display_reason
+
+    reason = no_display_reason()
+    if reason is not None:
+        raise CliError(reason)
+    _refuse_overflow(session, "the window did not open")
+    from kernelscope.ui import app
+
+    return app.run(session, projector=args.projector, path=session_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

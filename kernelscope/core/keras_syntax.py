@@ -12,6 +12,14 @@ from typing import Any
 
 from kernelscope.core.engine import ACTIVATIONS, ConvError, ConvSpec, output_shape, output_size, padding_amounts
 from kernelscope.core.numbers import is_whole, whole_pair
+from kernelscope.core.scene import (
+    MAX_DILATION,
+    MAX_FILTERS,
+    MAX_INPUT_SIDE,
+    MAX_KERNEL_SIDE,
+    MAX_KERNEL_SPAN,
+    MAX_STRIDE,
+)
 
 __all__ = [
     "KNOWN_ARGS",
@@ -459,6 +467,26 @@ def _pair_arg(node: ast.expr, name: str, example: str) -> tuple[int, int]:
     return pair
 
 
+def _at_most(value: int, limit: int, name: str, node: ast.expr, unit: str = "") -> None:
+    """kernelscope's own cap (tighter than Keras's), checked before anything of that size is built;
+    the value is shown as written, shortened, so a 100-digit number stays one short line."""
+    if value > limit:
+        digits = len(str(value))
+        got = f"a number with {digits} digits" if digits > 12 else _show(node)
+        raise LineError(f"{name}: at most {limit}{unit} (got {got})")
+
+
+def _check_span(kernel_size: tuple[int, int], dilation: tuple[int, int]) -> None:
+    """A dilated kernel covers ``d * (k - 1) + 1`` cells; padding='same' pads by all of them."""
+    (kh, kw), (dh, dw) = kernel_size, dilation
+    sh, sw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if max(sh, sw) > MAX_KERNEL_SPAN:
+        raise LineError(
+            f"dilation_rate: a dilated kernel spans at most {MAX_KERNEL_SPAN} cells on a side "
+            f"(got {kh}x{kw} dilated by {_pair(dilation)}: {sh}x{sw})"
+        )
+
+
 def _padding(node: ast.expr) -> str:
     ok, value = _literal_or_none(node)
     if not ok or not isinstance(value, str):
@@ -557,6 +585,7 @@ def _input_shape(node: ast.expr) -> tuple[int, int, int]:
         )
     if min(value) < 1:
         raise LineError(f"input_shape: every size must be at least 1, got {_show(node)}")
+    _at_most(max(value[0], value[1]), MAX_INPUT_SIDE, "input_shape", node, " pixels on a side")
     return value[0], value[1], value[2]
 
 
@@ -619,8 +648,10 @@ def parse_conv2d_line(text: str) -> ParsedLayer:
     Accepts the article's ``model.add(layers.Conv2D(32,(3,3),activation="relu",input_shape=(150,150,3)))``
     and its relatives (``keras.layers.Conv2D``, ``tf.keras.layers.Conv2D``, ``Convolution2D``, bare
     ``Conv2D``, ``x = layers.Conv2D(...)(x)``, positional or keyword arguments, ints, tuples or lists,
-    comments, several lines). Values are checked as Keras checks them; every refusal is a LineError
-    whose message names the argument.
+    comments, several lines). Values are checked as Keras checks them, and against the scene's caps
+    (filters, kernel sides, strides, dilation and its span, input sides) so that nothing is ever
+    built from a line the scene would refuse; every refusal is a LineError whose message names the
+    argument.
     """
     if not isinstance(text, str):
         raise LineError(f"cannot read this line: expected text, got {type(text).__name__}")
@@ -638,10 +669,19 @@ def parse_conv2d_line(text: str) -> ParsedLayer:
                 f"{required}: missing; Conv2D needs filters and kernel_size, e.g. Conv2D(32, (3, 3))"
             )
     filters = _whole_at_least_1(bound["filters"], "filters", "a whole number")
+    _at_most(filters, MAX_FILTERS, "filters", bound["filters"])
     kernel_size = _pair_arg(bound["kernel_size"], "kernel_size", "(3, 3)")
-    strides = _pair_arg(bound["strides"], "strides", "(2, 2)") if "strides" in bound else (1, 1)
+    _at_most(max(kernel_size), MAX_KERNEL_SIDE, "kernel_size", bound["kernel_size"], " on a side")
+    strides = (1, 1)
+    if "strides" in bound:
+        strides = _pair_arg(bound["strides"], "strides", "(2, 2)")
+        _at_most(max(strides), MAX_STRIDE, "strides", bound["strides"])
     padding = _padding(bound["padding"]) if "padding" in bound else "valid"
-    dilation = _pair_arg(bound["dilation_rate"], "dilation_rate", "(2, 2)") if "dilation_rate" in bound else (1, 1)
+    dilation = (1, 1)
+    if "dilation_rate" in bound:
+        dilation = _pair_arg(bound["dilation_rate"], "dilation_rate", "(2, 2)")
+        _at_most(max(dilation), MAX_DILATION, "dilation_rate", bound["dilation_rate"])
+        _check_span(kernel_size, dilation)
     activation = _activation(bound["activation"]) if "activation" in bound else None
     use_bias = _bool(bound["use_bias"], "use_bias") if "use_bias" in bound else True
     input_shape = _input_shape(bound["input_shape"]) if "input_shape" in bound else None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kernelscope.core.engine import glorot_uniform
-from kernelscope.core.keras_syntax import ParsedLayer, conv2d_line, parse_conv2d_line
+from kernelscope.core.keras_syntax import LineError, ParsedLayer, conv2d_line, parse_conv2d_line
 
 if TYPE_CHECKING:
     from kernelscope.core.document import Document
@@ -46,6 +46,17 @@ class LayerChange:
         return ";  ".join(parts)
 
 
+def read_line(text: str) -> ParsedLayer:
+    """A pasted line read and held to every scene limit, so that nothing is built from a line the
+    scene would refuse: the parser caps the layer and the input's sides, and here the channels
+    (Keras takes any number; kernelscope shows grey or RGB)."""
+    parsed = parse_conv2d_line(text)
+    if parsed.input_shape is not None and parsed.input_shape[2] not in (1, 3):
+        h, w, c = parsed.input_shape
+        raise LineError(f"input_shape: channels must be 1 (grey) or 3 (RGB) (got ({h}, {w}, {c}))")
+    return parsed
+
+
 def layer_from_line(
     parsed: ParsedLayer,
     current_input: np.ndarray,
@@ -71,11 +82,16 @@ def layer_from_line(
 def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader) -> str:
     """Apply a pasted Conv2D line to the document (one undo step) and return what changed, in words.
 
-    Raises LineError for a line that cannot be read, EditError for one the document refuses, and
-    whatever ``load_photo`` raises (``ImageError``) when the bundled photo cannot be read.
+    Raises LineError for a line that cannot be read or that exceeds a limit (before anything is
+    allocated), EditError for one the document refuses, and whatever ``load_photo`` raises
+    (``ImageError``) when the bundled photo cannot be read. Every refusal is a ValueError, so a
+    caller that catches ValueError never lets a paste escape into the event loop.
     """
-    parsed = parse_conv2d_line(text)
-    change = layer_from_line(parsed, document.input, document.kernels, document.bias, seed, load_photo)
-    document.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+    parsed = read_line(text)
+    try:
+        change = layer_from_line(parsed, document.input, document.kernels, document.bias, seed, load_photo)
+        document.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
+    except (MemoryError, OverflowError) as exc:  # within the limits this is a machine short of memory
+        raise LineError(f"this layer does not fit in memory here ({type(exc).__name__}); try fewer filters") from None
     h, w, c = document.input.shape
     return change.summary(parsed, (h, w, c))

@@ -66,10 +66,11 @@ def _window(session: Session | None) -> MainWindow:
     return window
 
 
-def run(session: Session | None = None, projector: bool = False) -> int:
-    """Open the window and run until it closes."""
+def run(session: Session | None = None, projector: bool = False, path: Path | None = None) -> int:
+    """Open the window and run until it closes; ``path`` is the file ``session`` was read from."""
     app = application()
     window = _window(session)
+    remember_file(window, path)
     from kernelscope.files.recovery import find_recovery
 
     recovery = find_recovery()  # before anything can autosave over it
@@ -80,6 +81,18 @@ def run(session: Session | None = None, projector: bool = False) -> int:
     code = app.exec()
     del window
     return int(code)
+
+
+def remember_file(window: MainWindow, path: Path | None) -> None:
+    """``kernelscope FILE``: the window holds that file as if opened from it (title, Ctrl+S, recent)."""
+    if path is None:
+        return
+    files = window.files
+    files.path = path
+    files.settings.add_recent_file(path)
+    files.settings.set_last_directory(path.parent)
+    files.recent_changed.emit()
+    files.path_changed.emit()
 
 
 def screenshot(

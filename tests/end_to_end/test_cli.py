@@ -199,3 +199,130 @@ def test_drawing_to_a_file_needs_no_display(args: list[str], tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     assert "xcb" not in proc.stderr
     assert (tmp_path / "shot.png").stat().st_size > 1000
+
+
+# --------------------------------------------------------------------------- issue 14: limits, overflow, the file
+
+
+def scene_with_kernels(tmp_path: Path, kernel: list[list[float]], name: str) -> Path:
+    """The article's scene (a 0/1 X) with one 3x3 kernel of finite float32 weights."""
+    import dataclasses
+
+    s = default_session()
+    path = tmp_path / name
+    save_session(dataclasses.replace(s, kernels=np.array(kernel, np.float32).reshape(3, 3, 1, 1)), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "--conv", "Conv2D(2, 3)", "--seed", "-1", "--npy", "o.npy"],
+         "--seed: a whole number from 0 to 2147483647 (2**31-1), not -1"),
+        (["export", "--conv", "Conv2D(2, 3)", "--seed", "9" * 100, "--npy", "o.npy"],
+         "--seed: a whole number from 0 to 2147483647 (2**31-1), not 9999999999999999999999999999999999999..."),
+        (["--screenshot", "o.png", "--size", "-5x5"],
+         "--size: WIDTHxHEIGHT with each from 200 to 8192, like 1280x800, not -5x5"),
+        (["--screenshot", "o.png", "--size", "199x800"],
+         "--size: WIDTHxHEIGHT with each from 200 to 8192, like 1280x800, not 199x800"),
+        (["export", "--conv", "Conv2D(2, 3)", "--gif", "o.gif", "--fps", "-3"],
+         "--fps: frames per second from 0.5 to 20, like 2, not -3"),
+        (["export", "--conv", "Conv2D(2, 3)", "--gif", "o.gif", "--filter", "3"],
+         "--filter: there is no filter 3: this layer has 2 filters (--filter 1 to 2)"),
+        (["export", "--conv", "Conv2D(2, 3)", "--gif", "o.gif", "--filter", "-1"],
+         "--filter: there is no filter -1: this layer has 2 filters (--filter 1 to 2)"),
+        (["export", "--conv", "Conv2D(1000000, 11)", "--npy", "o.npy"], "--conv: filters: at most 64 (got 1000000)"),
+        (["export", "--conv", f"Conv2D({'9' * 100}, 3)", "--npy", "o.npy"],
+         "--conv: filters: at most 64 (got a number with 100 digits)"),
+        (["export", "--conv", "Conv2D(2, 3, input_shape=(5000, 5000, 3))", "--npy", "o.npy"],
+         "--conv: input_shape: at most 1024 pixels on a side (got (5000, 5000, 3))"),
+        (["export", "--conv", "Conv2D(2, 3, input_shape=(50, 50, 4))", "--npy", "o.npy"],
+         "--conv: input_shape: channels must be 1 (grey) or 3 (RGB) (got (50, 50, 4))"),
+        (["export", "--conv", "Conv2D(2, 3)", "--npy", ""], "--npy: a file name like maps.npy, not an empty name"),
+        (["--screenshot", ""], "--screenshot: a file name like shot.png, not an empty name"),
+    ],
+)
+def test_a_refused_flag_says_what_is_allowed(tmp_path: Path, args: list[str], message: str) -> None:
+    proc = run(*args, cwd=tmp_path)
+    assert_one_line_error(proc)
+    assert proc.stderr == f"kernelscope: error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+OVERFLOW = (
+    "kernelscope: error: these weights make the maps overflow 32-bit numbers (beyond ±3.4e38): use smaller "
+    "weights; nothing was written\n"
+)
+
+
+@pytest.mark.parametrize(
+    "outputs",
+    [["--npy", "o.npy"], ["--png", "o.png"], ["--gif", "o.gif"], ["--keras", "o.py"],
+     ["--npy", "o.npy", "--png", "o.png", "--gif", "o.gif"]],
+)
+def test_an_overflowing_export_is_an_error_and_writes_nothing(tmp_path: Path, outputs: list[str]) -> None:
+    """3e38 weights are finite float32, but the X's sums of them are not: once +-inf with exit 0."""
+    session = scene_with_kernels(tmp_path, [[3e38] * 3] * 3, "over.kscope")
+    proc = run("export", str(session), *outputs, cwd=tmp_path)
+    assert proc.stderr == OVERFLOW
+    assert proc.returncode == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["over.kscope"]
+
+
+def test_an_overflowing_screenshot_is_an_error(tmp_path: Path) -> None:
+    session = scene_with_kernels(tmp_path, [[3e38] * 3] * 3, "over.kscope")
+    proc = run(str(session), "--screenshot", "o.png", cwd=tmp_path)
+    assert proc.stderr == OVERFLOW
+    assert proc.returncode == 2
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_large_weights_that_do_not_overflow_still_export(tmp_path: Path) -> None:
+    """The quick bound says "might overflow"; the real maps (+-2e38 at most) are finite and written."""
+    session = scene_with_kernels(tmp_path, [[1e38, 0, 0], [0, -1e38, 0], [0, 0, 0]], "big.kscope")
+    proc = run("export", str(session), "--npy", "o.npy", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    maps = np.load(tmp_path / "o.npy")
+    s = load_session_file(session)
+    np.testing.assert_array_equal(maps, engine.conv2d(s.input, s.kernels, s.bias))
+    assert np.isfinite(maps).all()
+    assert np.abs(maps).max() == np.float32(2e38)
+
+
+def load_session_file(path: Path):  # type: ignore[no-untyped-def]
+    from kernelscope.files.sessions import load_session
+
+    return load_session(path)
+
+
+def test_kernelscope_file_opens_the_window_on_that_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window gets the path (title, Ctrl+S, recent files); a lesson or a picture gets none."""
+    from kernelscope import cli
+    from kernelscope.files.images import sample_photo_path
+    from kernelscope.ui import app
+
+    calls: list[tuple[object, Path | None]] = []
+    monkeypatch.setattr(app, "run", lambda session, projector=False, path=None: calls.append((session, path)) or 0)
+    session = tmp_path / "week1.kscope"
+    save_session(default_session(), session)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["week1.kscope"]) == 0
+    assert calls[-1][1] == session
+    assert calls[-1][0] == default_session()
+    assert cli.main(["01"]) == 0  # the first bundled lesson: saving must not write into the package
+    assert calls[-1][1] is None
+    assert cli.main([str(sample_photo_path())]) == 0  # a picture: Ctrl+S must not write JSON over it
+    assert calls[-1][1] is None
+    assert cli.main([]) == 0
+    assert calls[-1] == (None, None)
+
+
+@pytest.mark.parametrize("name", sorted(engine.ACTIVATIONS))
+def test_every_activation_stays_within_the_overflow_checks_margin(name: str) -> None:
+    """The CLI skips computing when |weights| x |input| + |bias| is under half of float32's range:
+    that is safe only while no activation more than doubles a value (an exponential would not be)."""
+    z = np.array([-1.7e38, -1e10, -3.0, -1e-3, 0.0, 1e-3, 3.0, 1e10, 1.7e38], np.float32)
+    with np.errstate(over="ignore", under="ignore"):
+        out = engine.activate(z, name).astype(np.float64)
+    assert np.isfinite(out).all()
+    assert (np.abs(out) <= 2 * np.abs(z.astype(np.float64)) + 2).all()
