@@ -283,7 +283,7 @@ def test_the_command_line_refuses_an_empty_output_name_in_one_line(tmp_path: Pat
     save_session(default_session(), session)
     proc = kernelscope("export", str(session), "--npy", "", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr == 'kernelscope: error: cannot write "": an empty name is not a file name\n'
+    assert proc.stderr == "kernelscope: error: --npy: a file name like maps.npy, not an empty name\n"
     assert listing(tmp_path) == ["s.kscope"]
 
 
