@@ -20,13 +20,14 @@ from psygnal import Signal
 
 from kernelscope.core import engine
 from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
-from kernelscope.core.history import UNDO_LIMIT, History, Snapshot, undoable
+from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.core.paint_tools import VALUE_MODES
 from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, default_session
 
 __all__ = [
     "SYNC_WORK_LIMIT",
+    "UNDO_BYTES_LIMIT",
     "UNDO_LIMIT",
     "ComputeArgs",
     "Deliver",
@@ -121,9 +122,10 @@ class Document:
         self._generation = 0
         self._pending = False
         self._apply(s)
-        # Read at construction, so a test may lift the module's UNDO_LIMIT before it builds one.
+        # Read at construction, so a test may lift the module's limits before it builds one.
         self._history = History(
-            self._snapshot, self._restore, self.history_changed.emit, refusals=(EditError,), limit=UNDO_LIMIT
+            self._snapshot, self._restore, self.history_changed.emit, refusals=(EditError,), limit=UNDO_LIMIT,
+            bytes_limit=UNDO_BYTES_LIMIT,
         )
         self.recompute()
         self._scheduler = scheduler
