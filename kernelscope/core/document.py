@@ -178,6 +178,8 @@ class Document:
         self._scheduler: Scheduler | None = None
         self._generation = 0
         self._pending = False
+        self._loading: int | None = None  # the generation of a load waiting for its maps
+        self._load_unsaved = False  # mark_modified came while it waited
         self._apply(_Scene.of(s))
         # Read at construction, so a test may lift the module's limits before it builds one.
         self._history = History(
@@ -329,7 +331,10 @@ class Document:
 
     @settles
     def mark_modified(self) -> None:
-        """The data are in no file (a restored autosave): saving is needed, closing asks first."""
+        """The data are in no file (a restored autosave): saving is needed, closing asks first.
+        Called while a load waits for its maps, it also holds for the loaded scene."""
+        if self._loading == self._generation:
+            self._load_unsaved = True
         self._history.mark_modified()
 
     # ------------------------------------------------------------------ whole-session edits
@@ -345,6 +350,7 @@ class Document:
         scene = _Scene.of(session)
         args = scene.args()
         self._generation += 1
+        self._loading, self._load_unsaved = None, False
         if self._computes_here(args) or _may_overflow(args):
             try:
                 result = self._computed(args)
@@ -353,7 +359,7 @@ class Document:
             self._swap_in(scene, result)
         else:
             assert self._scheduler is not None
-            self._pending = True
+            self._pending, self._loading = True, self._generation
             self._scheduler(self._generation, args, functools.partial(self._deliver_load, scene))
             self.result_changed.emit()  # the views say "computing" over the scene they still show
 
@@ -361,20 +367,24 @@ class Document:
     def _deliver_load(self, scene: _Scene, generation: int, outcome: ConvResult | ComputeFailure) -> None:
         if generation != self._generation:
             return  # superseded by a newer edit or load
+        self._loading = None
         if isinstance(outcome, ComputeFailure):
             self._fail(outcome.message)
         elif not np.isfinite(outcome.value_range(activated=False)).all():
             self._fail(_OVERFLOW)
         else:
-            self._swap_in(scene, outcome)
+            self._swap_in(scene, outcome, unsaved=self._load_unsaved)
 
-    def _swap_in(self, scene: _Scene, result: ConvResult) -> None:
+    def _swap_in(self, scene: _Scene, result: ConvResult, unsaved: bool = False) -> None:
         """The loaded scene and its maps become the document's, announced as one batch."""
         self._apply(scene)
         self._history.clear()
         self._deliver(self._generation, result)
         self._announce_data()
-        self.mark_saved()
+        if unsaved:
+            self.mark_modified()
+        else:
+            self.mark_saved()
 
     def _emit_everything(self) -> None:
         self.recompute()

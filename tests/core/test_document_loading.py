@@ -187,3 +187,18 @@ def test_a_failed_computation_keeps_the_last_result_and_the_next_edit_computes(
 def test_compute_failure_text_is_one_line() -> None:
     assert ComputeFailure.of(engine.ConvError("a kernel does not fit")).message == "a kernel does not fit"
     assert "\n" not in ComputeFailure.of(RuntimeError("x")).message
+
+
+def test_marked_modified_while_a_load_waits_holds_for_the_loaded_scene(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restored autosave is loaded, then marked modified at once: that survives the wait."""
+    monkeypatch.setattr(document, "SYNC_WORK_LIMIT", 0)
+    doc = Document()
+    later = LaterScheduler()
+    doc.set_scheduler(later)
+    doc.load(scene("restored"))
+    doc.mark_modified()
+    later.deliver()
+    assert (doc.title, doc.modified) == ("restored", True)
+    doc.load(scene("opened"))
+    later.deliver()
+    assert (doc.title, doc.modified) == ("opened", False)
