@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     from kernelscope.files.sessions import save_session
 
     names = args.only.split(",") if args.only else sorted(ACTIVATIONS)
+    from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT
+
     print(f"peak RSS, largest scene (1024x1024x3, 64 filters 11x11, same), limit {LIMIT_MB} MB")
+    print(f"undo history cap: {UNDO_BYTES_LIMIT // 2**20} MB of distinct arrays, at most {UNDO_LIMIT} steps")
     header = f"{'activation':<12} {'export MB':>10} {'':>4}"
     if not args.no_window:
         header += f" {'window MB':>10} {'':>4}" + (f"  (after {args.strokes} strokes)" if args.strokes else "")

@@ -70,16 +70,17 @@ def _window(session: Session | None) -> MainWindow:
     return window
 
 
-def _load_after_show(window: MainWindow, session: Session | None) -> None:
+def _load_after_show(window: MainWindow, session: Session | None, announce: bool = True) -> None:
     """Load ``session`` into the shown window: a large scene's first maps take seconds, so they are
-    computed on the worker while the window says so, rather than before it appears. A refused
-    session raises EditError and leaves the window on the article's scene."""
+    computed on the worker while the window says so (``announce``), rather than before it appears.
+    A refused session raises EditError and leaves the window on the article's scene."""
     if session is None:
         return
-    doc, bar = window.document, window.statusBar()
+    doc = window.document
     doc.load(session)
-    if not doc.computing:
+    if not doc.computing or not announce:
         return
+    bar = window.statusBar()  # made on first use: a screenshot (announce False) has none, as before
     bar.showMessage(COMPUTING_MESSAGE)
 
     def arrived() -> None:
@@ -142,7 +143,7 @@ def screenshot(
     window.resize(*size)
     window.show()
     try:
-        _load_after_show(window, session)
+        _load_after_show(window, session, announce=False)
         _wait_for_maps(window)
     except BaseException:
         window.close()
