@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -20,15 +20,17 @@ from psygnal import Signal
 
 from kernelscope.core import engine
 from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
-from kernelscope.core.history import UNDO_LIMIT, History, Snapshot, undoable
+from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.core.paint_tools import VALUE_MODES
 from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, default_session
 
 __all__ = [
     "SYNC_WORK_LIMIT",
+    "UNDO_BYTES_LIMIT",
     "UNDO_LIMIT",
     "ComputeArgs",
+    "ComputeFailure",
     "Deliver",
     "Document",
     "EditError",
@@ -41,11 +43,29 @@ class EditError(ValueError):
     """An edit the document refused; the message is for the person who made it."""
 
 
+@dataclass(frozen=True)
+class ComputeFailure:
+    """What a scheduler delivers instead of a result when the computation raised: one line, and no
+    exception kept (its traceback would keep the failed computation's arrays alive)."""
+
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ComputeFailure:
+        if isinstance(exc, MemoryError):
+            return cls("not enough memory to compute the feature maps: the maps show the last result")
+        if isinstance(exc, ConvError):
+            return cls(str(exc))
+        return cls(f"the feature maps could not be computed ({type(exc).__name__}: {exc}): "
+                   "the maps show the last result")
+
+
 ComputeArgs = tuple[np.ndarray, np.ndarray, np.ndarray, ConvSpec]
-Deliver = Callable[[int, ConvResult], None]
+Deliver = Callable[[int, ConvResult | ComputeFailure], None]
 Scheduler = Callable[[int, ComputeArgs, Deliver], None]
 """Runs ``engine.compute(*args)`` somewhere else and calls ``deliver(generation, result)`` on the
-thread that owns the document. Without one, the document computes synchronously (tests, CLI)."""
+thread that owns the document, ``deliver(generation, ComputeFailure.of(exc))`` if it raised.
+Without one, the document computes synchronously (tests, CLI)."""
 
 # Scenes cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
 # a thread hop and a second repaint would cost more than the convolution.
@@ -61,6 +81,43 @@ def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
     return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
 
 
+
+
+@dataclass(frozen=True)
+class _Scene:
+    """A session checked and frozen into what the document holds, before any of it is held."""
+
+    input: np.ndarray
+    layers: tuple[Layer, ...]
+    view: ViewState
+    title: str
+    notes: str
+
+    @classmethod
+    def of(cls, s: Session) -> _Scene:
+        """The session's one Conv2D becomes the layer list (the session format knows one layer)."""
+        try:
+            layer = Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias))
+        except _ENGINE_REFUSALS as exc:
+            raise EditError(str(exc)) from None
+        return cls(_frozen(s.input), (layer,), s.view, s.title, s.notes)
+
+    def args(self) -> ComputeArgs:
+        layer = self.layers[0]
+        assert isinstance(layer, Conv2DLayer)
+        return self.input, layer.kernels, layer.bias, layer.spec
+
+
+def _may_overflow(args: ComputeArgs) -> bool:
+    """Whether a pre-activation value could pass float32's range: |x| * sum|w| + |b| bounds every
+    one (with room for rounding and the activations' slopes), and costs one pass over the input."""
+    x, kernels, bias, _ = args
+    with np.errstate(over="ignore"):
+        reach = float(np.abs(x).max()) * float(np.abs(kernels).sum(axis=(0, 1, 2), dtype=np.float64).max())
+        return not reach + float(np.abs(bias).max()) < FLOAT32_MAX / 4
+
+
+_OVERFLOW = "these weights make the maps overflow 32-bit numbers: use smaller values"
 
 
 def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
@@ -111,6 +168,7 @@ class Document:
     result_changed = Signal()
     step_changed = Signal(int)
     history_changed = Signal()  # undo/redo availability, their names, or the saved state changed
+    compute_failed = Signal(str)  # a computation off the thread failed, or a load was refused then: why
     settled = Signal()  # after every change, once, when all of its <noun>_changed are out
 
     _settle_depth = 0
@@ -120,10 +178,13 @@ class Document:
         self._scheduler: Scheduler | None = None
         self._generation = 0
         self._pending = False
-        self._apply(s)
-        # Read at construction, so a test may lift the module's UNDO_LIMIT before it builds one.
+        self._loading: int | None = None  # the generation of a load waiting for its maps
+        self._load_unsaved = False  # mark_modified came while it waited
+        self._apply(_Scene.of(s))
+        # Read at construction, so a test may lift the module's limits before it builds one.
         self._history = History(
-            self._snapshot, self._restore, self.history_changed.emit, refusals=(EditError,), limit=UNDO_LIMIT
+            self._snapshot, self._restore, self.history_changed.emit, refusals=(EditError,), limit=UNDO_LIMIT,
+            bytes_limit=UNDO_BYTES_LIMIT,
         )
         self.recompute()
         self._scheduler = scheduler
@@ -270,35 +331,75 @@ class Document:
 
     @settles
     def mark_modified(self) -> None:
-        """The data are in no file (a restored autosave): saving is needed, closing asks first."""
+        """The data are in no file (a restored autosave): saving is needed, closing asks first.
+        Called while a load waits for its maps, it also holds for the loaded scene."""
+        if self._loading == self._generation:
+            self._load_unsaved = True
         self._history.mark_modified()
 
     # ------------------------------------------------------------------ whole-session edits
     @settles
     def load(self, session: Session) -> None:
-        """Replace everything in one batch (one recompute, every signal once); history starts anew."""
-        self._apply(session)
+        """Replace everything in one batch (one recompute, every signal once); history starts anew.
+
+        All or nothing: the new scene's maps are computed before anything changes, and a refused
+        scene (EditError) leaves the document as it was. A heavy scene whose values cannot overflow
+        goes to the scheduler: the old scene stays (``computing`` true) until the result arrives,
+        and a newer edit or load supersedes it.
+        """
+        scene = _Scene.of(session)
+        args = scene.args()
+        self._generation += 1
+        self._loading, self._load_unsaved = None, False
+        if self._computes_here(args) or _may_overflow(args):
+            try:
+                result = self._computed(args)
+            except _ENGINE_REFUSALS as exc:
+                raise EditError(str(exc)) from None
+            self._swap_in(scene, result)
+        else:
+            assert self._scheduler is not None
+            self._pending, self._loading = True, self._generation
+            self._scheduler(self._generation, args, functools.partial(self._deliver_load, scene))
+            self.result_changed.emit()  # the views say "computing" over the scene they still show
+
+    @settles
+    def _deliver_load(self, scene: _Scene, generation: int, outcome: ConvResult | ComputeFailure) -> None:
+        if generation != self._generation:
+            return  # superseded by a newer edit or load
+        self._loading = None
+        if isinstance(outcome, ComputeFailure):
+            self._fail(outcome.message)
+        elif not np.isfinite(outcome.value_range(activated=False)).all():
+            self._fail(_OVERFLOW)
+        else:
+            self._swap_in(scene, outcome, unsaved=self._load_unsaved)
+
+    def _swap_in(self, scene: _Scene, result: ConvResult, unsaved: bool = False) -> None:
+        """The loaded scene and its maps become the document's, announced as one batch."""
+        self._apply(scene)
         self._history.clear()
-        self._emit_everything()
-        self.mark_saved()
+        self._deliver(self._generation, result)
+        self._announce_data()
+        if unsaved:
+            self.mark_modified()
+        else:
+            self.mark_saved()
 
     def _emit_everything(self) -> None:
         self.recompute()
+        self._announce_data()
+
+    def _announce_data(self) -> None:
         self.input_changed.emit()
         self.kernels_changed.emit()
         self.spec_changed.emit()
         self.view_changed.emit()
         self.step_changed.emit(self._step)
 
-    def _apply(self, s: Session) -> None:
-        """The session's one Conv2D becomes the layer list (the session format knows one layer)."""
-        self._input = _frozen(s.input)
-        self._layers = (Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias)),)
-        self._selected_layer = 0
-        self._view = s.view
-        self._title = s.title
-        self._notes = s.notes
-        self._step = s.view.step
+    def _apply(self, scene: _Scene) -> None:
+        self._input, self._layers, self._selected_layer = scene.input, scene.layers, 0
+        self._view, self._title, self._notes, self._step = scene.view, scene.title, scene.notes, scene.view.step
 
     # ------------------------------------------------------------------ input edits
     @settles
@@ -604,25 +705,43 @@ class Document:
         self._generation += 1
         conv = self._conv  # today the selected layer is the only one, so it runs on the input
         args: ComputeArgs = (self._input, conv.kernels, conv.bias, conv.spec)
-        if self._scheduler is None or work_of(self._input.shape, conv.spec) < SYNC_WORK_LIMIT:
-            with np.errstate(over="ignore", invalid="ignore"):
-                result = engine.compute(*args)
-            # The pre-activation's min/max, which the colour scale reads next anyway: a NaN or an
-            # inf anywhere shows in them, so no separate pass over every value.
-            if not np.isfinite(result.value_range(activated=False)).all():
-                raise EditError("these weights make the maps overflow 32-bit numbers: use smaller values")
-            self._deliver(self._generation, result)
+        if self._computes_here(args):
+            self._deliver(self._generation, self._computed(args))
         else:
+            assert self._scheduler is not None
             self._pending = True
             self._scheduler(self._generation, args, self._deliver)
 
+    def _computes_here(self, args: ComputeArgs) -> bool:
+        return self._scheduler is None or work_of(args[0].shape, args[3]) < SYNC_WORK_LIMIT
+
+    @staticmethod
+    def _computed(args: ComputeArgs) -> ConvResult:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = engine.compute(*args)
+        # The pre-activation's min/max, which the colour scale reads next anyway: a NaN or an
+        # inf anywhere shows in them, so no separate pass over every value.
+        if not np.isfinite(result.value_range(activated=False)).all():
+            raise EditError(_OVERFLOW)
+        return result
+
     @settles
-    def _deliver(self, generation: int, result: ConvResult) -> None:
+    def _deliver(self, generation: int, result: ConvResult | ComputeFailure) -> None:
         if generation != self._generation:
             return  # superseded by a newer edit
+        if isinstance(result, ComputeFailure):
+            self._fail(result.message)
+            return
         self._pending = False
         self._result = result
         self._step = max(0, min(self._step, result.steps - 1))
+        self.result_changed.emit()
+
+    def _fail(self, message: str) -> None:
+        """The computation off the thread failed: the last good result stays and the views stop
+        saying "computing" (result_changed), after ``compute_failed`` says why."""
+        self._pending = False
+        self.compute_failed.emit(message)
         self.result_changed.emit()
 
     # ------------------------------------------------------------------ helpers

@@ -20,6 +20,10 @@ from kernelscope.core.engine import Layer
 UNDO_LIMIT = 200
 """Steps kept; the oldest go first."""
 
+UNDO_BYTES_LIMIT = 256 * 1024 * 1024
+"""Memory the kept steps' arrays may hold (an array shared by several steps counts once); past it
+the oldest steps go first, but the newest step is always kept."""
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -30,6 +34,12 @@ class Snapshot:
     value_mode: str
     selected_layer: int
     selected_filter: int
+
+    def arrays(self) -> Iterator[np.ndarray]:
+        """The arrays this snapshot keeps alive: the input and every layer's weights."""
+        yield self.input
+        for layer in self.layers:
+            yield from (v for v in getattr(layer, "__dict__", {}).values() if isinstance(v, np.ndarray))
 
     def same_as(self, other: Snapshot) -> bool:
         """Whether the data are the same (the selection is no edit of its own)."""
@@ -56,12 +66,14 @@ class History:
         changed: Callable[[], None],
         refusals: tuple[type[BaseException], ...],
         limit: int = UNDO_LIMIT,
+        bytes_limit: int = UNDO_BYTES_LIMIT,
     ) -> None:
         self._take = take
         self._put_back = put_back
         self._changed = changed
         self._refusals = refusals
         self._limit = limit
+        self._bytes_limit = bytes_limit
         self._undo: list[tuple[str, Snapshot]] = []
         self._redo: list[tuple[str, Snapshot]] = []
         self._open: list[tuple[str, Snapshot]] = []
@@ -90,7 +102,23 @@ class History:
         self._undo.append((label, before))
         del self._undo[: -self._limit]
         self._redo.clear()
+        self._trim()
         self._changed()
+
+    def _trim(self) -> None:
+        """Drop the oldest steps until the arrays the steps keep fit ``bytes_limit`` (the newest stays)."""
+        while len(self._undo) > 1 and self.held_bytes() > self._bytes_limit:
+            del self._undo[0]
+
+    def held_bytes(self) -> int:
+        """Bytes of the distinct arrays the undo and redo steps keep (views count as their base)."""
+        owners: dict[int, int] = {}
+        for _, snapshot in (*self._undo, *self._redo):
+            for arr in snapshot.arrays():
+                while isinstance(arr.base, np.ndarray):
+                    arr = arr.base
+                owners[id(arr)] = arr.nbytes
+        return sum(owners.values())
 
     # ------------------------------------------------------------------ undo and redo
     def undo_label(self) -> str | None:
@@ -111,6 +139,7 @@ class History:
             label, after = self._redo.pop()
             self._undo.append((label, self._take()))
             self._put_back(after)
+            self._trim()
             self._changed()
 
     def clear(self) -> None:

@@ -48,14 +48,18 @@ def application():  # type: ignore[no-untyped-def]
     return app
 
 
+COMPUTING_MESSAGE = "computing the feature maps..."
+
+
 def _window(session: Session | None) -> MainWindow:
+    """The window on the article's scene; ``session`` is loaded by :func:`_load_after_show`."""
     from kernelscope.ui import theme
     from kernelscope.ui.main_window import MainWindow
     from kernelscope.ui.settings import Settings
 
     settings = Settings()
     theme.apply(application(), settings.theme())
-    doc = Document(session)
+    doc = Document()
     if session is None and settings.colormap():
         try:
             doc.set_view(colormap=settings.colormap())
@@ -64,6 +68,49 @@ def _window(session: Session | None) -> MainWindow:
     window = MainWindow(doc, settings=settings)
     window.set_theme(settings.theme())
     return window
+
+
+def _load_after_show(window: MainWindow, session: Session | None, announce: bool = True) -> None:
+    """Load ``session`` into the shown window: a large scene's first maps take seconds, so they are
+    computed on the worker while the window says so (``announce``), rather than before it appears.
+    A refused session raises EditError and leaves the window on the article's scene."""
+    if session is None:
+        return
+    doc = window.document
+    doc.load(session)
+    if not doc.computing or not announce:
+        return
+    bar = window.statusBar()  # made on first use: a screenshot (announce False) has none, as before
+    bar.showMessage(COMPUTING_MESSAGE)
+
+    def arrived() -> None:
+        if not doc.computing:
+            doc.result_changed.disconnect(arrived)
+            if bar.currentMessage() == COMPUTING_MESSAGE:
+                bar.clearMessage()
+
+    doc.result_changed.connect(arrived)
+
+
+def _wait_for_maps(window: MainWindow) -> None:
+    """Turn the event loop until the worker's maps arrive; a failure there is an EditError."""
+    from PySide6.QtCore import QEventLoop
+
+    from kernelscope.core.document import EditError
+
+    doc, failures = window.document, list[str]()
+
+    def failed(message: str) -> None:
+        failures.append(message)
+
+    doc.compute_failed.connect(failed)
+    try:
+        while doc.computing:
+            application().processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+    finally:
+        doc.compute_failed.disconnect(failed)
+    if failures:
+        raise EditError(failures[-1])
 
 
 def run(session: Session | None = None, projector: bool = False, path: Path | None = None) -> int:
@@ -75,6 +122,11 @@ def run(session: Session | None = None, projector: bool = False, path: Path | No
 
     recovery = find_recovery()  # before anything can autosave over it
     window.show()
+    try:
+        _load_after_show(window, session)
+    except BaseException:
+        window.close()
+        raise
     if projector:
         window.set_projector(True)
     start_autosave(window, recovery)
@@ -103,6 +155,12 @@ def screenshot(
     window = _window(session)
     window.resize(*size)
     window.show()
+    try:
+        _load_after_show(window, session, announce=False)
+        _wait_for_maps(window)
+    except BaseException:
+        window.close()
+        raise
     if projector:
         window.set_projector(True, full_screen=False)
         window.resize(*size)

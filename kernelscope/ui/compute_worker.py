@@ -2,7 +2,8 @@
 
 The document stays Qt-free: it hands this scheduler (generation, args, deliver) and gets the
 result through ``deliver`` on the thread that owns it. While a computation runs, newer requests
-replace the waiting one instead of queueing behind it, so a drag never builds a backlog.
+replace the waiting one instead of queueing behind it, so a drag never builds a backlog. Whatever a
+computation raises (MemoryError included) arrives as a ``ComputeFailure``, and the thread goes on.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from kernelscope.core import engine
-from kernelscope.core.document import ComputeArgs, Deliver
+from kernelscope.core.document import ComputeArgs, ComputeFailure, Deliver
 
 
 def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[object]]:
@@ -81,20 +82,30 @@ class ComputeWorker(QObject):
                 self._waiting = None
             if one_blas_thread is None:
                 one_blas_thread = _one_blas_thread()
-            try:
-                with one_blas_thread():
-                    result: Any = engine.compute(*args)
-                    # The colour scale's min/max, here rather than on the UI thread (a pass over every map).
-                    result.value_range(activated=True)
-                    if result.spec.activation != "linear":
-                        result.value_range(activated=False)
-            except engine.ConvError as exc:  # the document validated; keep the UI alive regardless
-                result = exc
+            result = self._compute(one_blas_thread, args)
+            del args  # while the thread waits, it keeps no arrays alive
             self.computations += 1
             if not self._stopping:
                 self._finished.emit((deliver, generation, result))
+            del result, deliver
+
+    @staticmethod
+    def _compute(
+        one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]], args: ComputeArgs
+    ) -> Any:
+        """The result, or a ComputeFailure: an exception must never end the thread (the maps would
+        never update again), and its traceback is dropped with it here."""
+        try:
+            with one_blas_thread():
+                result = engine.compute(*args)
+                # The colour scale's min/max, here rather than on the UI thread (a pass over every map).
+                result.value_range(activated=True)
+                if result.spec.activation != "linear":
+                    result.value_range(activated=False)
+                return result
+        except Exception as exc:  # anything, MemoryError included, becomes one line
+            return ComputeFailure.of(exc)
 
     def _on_finished(self, payload: tuple[Deliver, int, Any]) -> None:
         deliver, generation, result = payload
-        if not isinstance(result, Exception):
-            deliver(generation, result)
+        deliver(generation, result)

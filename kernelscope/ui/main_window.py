@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
             (doc.spec_changed, self._refresh_layer), (doc.view_changed, self._refresh_view),
             (doc.result_changed, self._refresh_maps), (doc.step_changed, self._refresh_step),
             (doc.history_changed, self._refresh_history), (doc.settled, self._on_settled),
+            (doc.compute_failed, self.ports.report),
         ]
 
     def _connect(self, on: bool) -> None:

@@ -791,3 +791,45 @@ def test_conv2d_returns_keras_layout_contiguous() -> None:
     assert out.shape == (4, 4, 4)
     assert out.flags.c_contiguous
     assert out.dtype == np.float32
+
+
+# --------------------------------------------------------------------------- memory of activations
+
+
+@pytest.mark.parametrize("name", sorted(engine.ACTIVATIONS))
+def test_blocked_activation_matches_one_float64_pass_bit_for_bit(name: str) -> None:
+    """The maps go through the activation a block at a time: the same bits as the whole array at once."""
+    rng = np.random.default_rng(7)
+    size = 2 * engine.ACTIVATION_BLOCK + 123  # two full blocks and a partial one
+    pre = (rng.standard_normal(size) * rng.choice([1e-3, 1.0, 30.0, 1e30], size)).astype(np.float32)
+    pre[:6] = [0.0, -0.0, 88.7, -88.7, 3.4e38, -3.4e38]
+    pre = pre.reshape(1, 1, size)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        blocked = engine._activate_maps(pre, name)
+        whole = activate(pre, name)
+    assert blocked.dtype == np.float32
+    np.testing.assert_array_equal(blocked.view(np.uint32), whole.view(np.uint32))
+
+
+@pytest.mark.parametrize("name", ["gelu", "selu", "silu", "softplus", "sigmoid"])
+def test_compute_peak_memory_is_a_few_map_sizes(name: str) -> None:
+    """Results plus im2col scratch, not float64 copies of every map: the peak allocated while
+    computing stays within the two (F, H', W') float32 arrays kept, the input copies and a few MB."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    x = rng.random((256, 256, 3), dtype=np.float32)
+    spec = ConvSpec(16, (5, 5), padding="same", activation=name)
+    k = glorot_uniform((5, 5, 3, 16), seed=1)
+    maps_bytes = 16 * 256 * 256 * 4  # 4 MB: one float64 copy of the maps would be twice that
+    inputs_bytes = 2 * 260 * 260 * 3 * 4  # the private input and its padded copy
+    bound = 2 * maps_bytes + inputs_bytes + (4 << 20)  # + scratch and float64 blocks
+    compute(x, k, np.zeros(16, np.float32), spec)  # warm the thread's scratch buffers
+    tracemalloc.start()
+    try:
+        result = compute(x, k, np.zeros(16, np.float32), spec)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.maps.shape == (16, 256, 256)
+    assert peak < bound, f"{name}: peak {peak / 2**20:.1f} MB, bound {bound / 2**20:.1f} MB"

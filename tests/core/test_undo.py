@@ -283,3 +283,52 @@ def test_the_history_keeps_undo_limit_steps(monkeypatch: pytest.MonkeyPatch) -> 
         undone += 1
     assert undone == 3
     assert doc.kernels[0, 0, 0, 0] == 2.0
+
+
+def test_the_history_is_capped_in_bytes_oldest_dropped_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large edits: the steps kept hold at most the byte cap, the oldest go first, and the steps
+    kept still undo to their exact states."""
+    side = 64
+    input_bytes = side * side * 3 * 4
+    monkeypatch.setattr(document, "UNDO_BYTES_LIMIT", 5 * input_bytes + 1000)  # room for the kernels too
+    doc = Document()
+    doc.replace_input(np.zeros((side, side, 3), np.float32), "grey")
+    inputs = [doc.input]
+    for i in range(1, 20):
+        doc.paint_cells([(i, i)], 1.0)
+        inputs.append(doc.input)
+    history = doc._history
+    assert history.held_bytes() <= 5 * input_bytes + 1000
+    undone = 0
+    while doc.undo_label() is not None:
+        doc.undo()
+        undone += 1
+        assert doc.input is inputs[-1 - undone]  # each kept step restores its own state
+    assert undone == 5  # the 15 oldest steps (and the picture's) went, the 5 newest stayed
+    assert float(doc.input.sum()) == 14 * 3  # the strokes before the kept ones are still painted
+    while doc.redo_label() is not None:
+        doc.redo()
+    assert doc.input is inputs[-1]
+
+
+def test_the_newest_step_stays_even_above_the_byte_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(document, "UNDO_BYTES_LIMIT", 1)
+    doc = Document()
+    before = doc.input
+    doc.paint_cells([(0, 0)], 0.5)
+    after_first = doc.input
+    doc.paint_cells([(0, 1)], 0.5)
+    assert doc.undo_label() == "paint"
+    doc.undo()
+    assert doc.input is after_first
+    assert doc.undo_label() is None
+    assert doc.input is not before
+
+
+def test_arrays_shared_between_steps_count_once() -> None:
+    doc = Document()
+    kernels_bytes, bias_bytes = doc.kernels.nbytes, doc.bias.nbytes
+    for v in range(1, 4):
+        doc.paint_cells([(0, v)], 0.5)
+    # Three steps, three inputs, one shared layer (its kernels and bias once).
+    assert doc._history.held_bytes() == 3 * doc.input.nbytes + kernels_bytes + bias_bytes
