@@ -339,13 +339,15 @@ class Document:
 
     # ------------------------------------------------------------------ whole-session edits
     @settles
-    def load(self, session: Session) -> None:
+    def load(self, session: Session, on_loaded: Callable[[], object] | None = None) -> None:
         """Replace everything in one batch (one recompute, every signal once); history starts anew.
 
         All or nothing: the new scene's maps are computed before anything changes, and a refused
         scene (EditError) leaves the document as it was. A heavy scene whose values cannot overflow
         goes to the scheduler: the old scene stays (``computing`` true) until the result arrives,
-        and a newer edit or load supersedes it.
+        and a newer edit or load supersedes it. ``on_loaded`` runs once the scene is in (never for
+        one refused or superseded): what belongs to the new scene, such as its file's path, waits
+        for it.
         """
         scene = _Scene.of(session)
         args = scene.args()
@@ -357,14 +359,22 @@ class Document:
             except _ENGINE_REFUSALS as exc:
                 raise EditError(str(exc)) from None
             self._swap_in(scene, result)
+            if on_loaded is not None:
+                on_loaded()
         else:
             assert self._scheduler is not None
             self._pending, self._loading = True, self._generation
-            self._scheduler(self._generation, args, functools.partial(self._deliver_load, scene))
+            self._scheduler(self._generation, args, functools.partial(self._deliver_load, scene, on_loaded))
             self.result_changed.emit()  # the views say "computing" over the scene they still show
 
     @settles
-    def _deliver_load(self, scene: _Scene, generation: int, outcome: ConvResult | ComputeFailure) -> None:
+    def _deliver_load(
+        self,
+        scene: _Scene,
+        on_loaded: Callable[[], object] | None,
+        generation: int,
+        outcome: ConvResult | ComputeFailure,
+    ) -> None:
         if generation != self._generation:
             return  # superseded by a newer edit or load
         self._loading = None
@@ -374,6 +384,8 @@ class Document:
             self._fail(_OVERFLOW)
         else:
             self._swap_in(scene, outcome, unsaved=self._load_unsaved)
+            if on_loaded is not None:
+                on_loaded()
 
     def _swap_in(self, scene: _Scene, result: ConvResult, unsaved: bool = False) -> None:
         """The loaded scene and its maps become the document's, announced as one batch."""
@@ -705,7 +717,7 @@ class Document:
         self._generation += 1
         conv = self._conv  # today the selected layer is the only one, so it runs on the input
         args: ComputeArgs = (self._input, conv.kernels, conv.bias, conv.spec)
-        if self._computes_here(args):
+        if self._computes_here(args) or _may_overflow(args):  # an overflow is refused now, not later
             self._deliver(self._generation, self._computed(args))
         else:
             assert self._scheduler is not None
@@ -723,6 +735,8 @@ class Document:
         # inf anywhere shows in them, so no separate pass over every value.
         if not np.isfinite(result.value_range(activated=False)).all():
             raise EditError(_OVERFLOW)
+        if result.spec.activation != "linear" and not np.isfinite(result.value_range(activated=True)).all():
+            raise EditError(_OVERFLOW)  # selu's slope passes float32's edge where its input did not
         return result
 
     @settles

@@ -3,12 +3,14 @@ after a crash), or render one frame to a PNG and quit."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kernelscope.core.document import Document
@@ -70,14 +72,16 @@ def _window(session: Session | None) -> MainWindow:
     return window
 
 
-def _load_after_show(window: MainWindow, session: Session | None, announce: bool = True) -> None:
+def _load_after_show(
+    window: MainWindow, session: Session | None, announce: bool = True, on_loaded: Callable[[], object] | None = None
+) -> None:
     """Load ``session`` into the shown window: a large scene's first maps take seconds, so they are
     computed on the worker while the window says so (``announce``), rather than before it appears.
     A refused session raises EditError and leaves the window on the article's scene."""
     if session is None:
         return
     doc = window.document
-    doc.load(session)
+    doc.load(session, on_loaded)
     if not doc.computing or not announce:
         return
     bar = window.statusBar()  # made on first use: a screenshot (announce False) has none, as before
@@ -117,13 +121,12 @@ def run(session: Session | None = None, projector: bool = False, path: Path | No
     """Open the window and run until it closes; ``path`` is the file ``session`` was read from."""
     app = application()
     window = _window(session)
-    remember_file(window, path)
     from kernelscope.files.recovery import find_recovery
 
     recovery = find_recovery()  # before anything can autosave over it
     window.show()
     try:
-        _load_after_show(window, session)
+        _load_after_show(window, session, on_loaded=functools.partial(remember_file, window, path))
     except BaseException:
         window.close()
         raise

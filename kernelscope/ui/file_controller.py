@@ -208,10 +208,15 @@ class FileController(QObject):
         return True
 
     def _replace(self, session: Session, path: Path | None) -> None:
-        self.document.load(session)
-        self.path = path
+        """The session becomes the document's; its path follows only once it is in, so a load that
+        is refused or superseded never leaves Save pointing at a file the window does not show."""
+
+        def adopt() -> None:
+            self.path = path
+            self.path_changed.emit()
+
+        self.document.load(session, on_loaded=adopt)
         self.host.report("")
-        self.path_changed.emit()
 
     # ------------------------------------------------------------------ exports
     def export(self, caption: str, file_filter: str, suffix: str, write: Callable[[Path], object]) -> Path | None:

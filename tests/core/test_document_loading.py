@@ -202,3 +202,63 @@ def test_marked_modified_while_a_load_waits_holds_for_the_loaded_scene(monkeypat
     doc.load(scene("opened"))
     later.deliver()
     assert (doc.title, doc.modified) == ("opened", False)
+
+
+# ------------------------------------------------------------------ what follows a load, and overflow now
+
+
+def test_on_loaded_runs_once_the_scene_is_in_and_never_for_a_superseded_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(document, "SYNC_WORK_LIMIT", 0)  # every scene goes to the scheduler
+    later = LaterScheduler()
+    doc = Document()
+    doc.set_scheduler(later)
+    arrived: list[str] = []
+    doc.load(scene("first"), on_loaded=lambda: arrived.append("first"))
+    assert arrived == []  # still computing: the file's path must not follow yet
+    doc.load(scene("second", value=0.25), on_loaded=lambda: arrived.append("second"))
+    later.deliver(0)  # the first load's maps arrive after it was superseded
+    assert arrived == []
+    assert doc.title != "first"
+    later.deliver(1)
+    assert arrived == ["second"]
+    assert doc.title == "second"
+
+
+def test_on_loaded_runs_at_once_for_a_synchronous_load_and_not_for_a_refusal() -> None:
+    doc = Document()
+    arrived: list[int] = []
+    doc.load(scene("light"), on_loaded=lambda: arrived.append(1))
+    assert arrived == [1]
+    bad = scene("overflowing", value=1e30)
+    with pytest.raises(EditError, match="overflow"):
+        doc.load(bad, on_loaded=lambda: arrived.append(2))
+    assert arrived == [1]
+
+
+def test_an_edit_that_would_overflow_is_refused_at_once_even_with_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(document, "SYNC_WORK_LIMIT", 0)
+    later = LaterScheduler()
+    doc = Document()
+    doc.set_scheduler(later)
+    doc.paint_cells([(r, c) for r in range(5) for c in range(5)], 1.0)  # all white: products add up
+    later.requests.clear()
+    doc.set_weight(0, 1, 1, 3e38)  # the sum 3e38 + 8 still fits float32: accepted
+    before = doc.kernels.copy()
+    with pytest.raises(EditError, match="overflow"):
+        doc.set_weight(0, 0, 0, 3e38)  # 6e38 does not
+    np.testing.assert_array_equal(doc.kernels, before)
+    assert later.requests == []  # near the edge the document computes here, so it can refuse
+    assert not doc.computing
+
+
+def test_selu_past_the_float32_edge_is_refused_though_its_input_is_finite() -> None:
+    doc = Document()
+    doc.set_spec(ConvSpec(1, (1, 1)))
+    doc.set_weight(0, 0, 0, 3.3e38)  # |x| = 1: the pre-activation 3.3e38 fits, selu * 1.0507 does not
+    kernels = doc.kernels.copy()
+    with pytest.raises(EditError, match="overflow"):
+        doc.set_spec(ConvSpec(1, (1, 1), activation="selu"))
+    assert doc.spec.activation == "linear"
+    np.testing.assert_array_equal(doc.kernels, kernels)

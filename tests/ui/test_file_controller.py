@@ -144,3 +144,25 @@ def test_a_pipe_is_refused_in_the_window_without_freezing(window: MainWindow, tm
     assert window.files.export_npy() is None
     assert window.document.to_session() == before
     assert [p.name for p in tmp_path.iterdir()] == ["pipe.kscope"]
+
+
+def test_a_heavy_open_superseded_by_an_edit_never_points_save_at_that_file(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's path follows its scene: while the maps compute the old scene stays, and an edit
+    that supersedes the load leaves Save pointing where it pointed, not over the file not shown."""
+    from kernelscope.core import document
+
+    monkeypatch.setattr(document, "SYNC_WORK_LIMIT", 0)  # every scene goes to the worker
+    requests: list[object] = []
+    window.document.set_scheduler(lambda generation, args, deliver: requests.append((generation, args, deliver)))
+    target = tmp_path / "heavy.kscope"
+    save_session(default_session(), target)
+    assert window.files.open(target)
+    assert window.document.computing
+    assert window.files.path is None  # not yet: the window still shows the scene it had
+    window.document.paint_cells([(0, 0)], 1.0)  # an edit supersedes the waiting load
+    for generation, args, deliver in requests:  # type: ignore[misc]
+        deliver(generation, document.engine.compute(*args))
+    assert window.files.path is None
+    assert target.read_bytes() == dumps_session(default_session()).encode()
