@@ -3,8 +3,10 @@ clean exit, offered after a real SIGKILL, and never an exception for a broken fi
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,10 +29,11 @@ from kernelscope.files.recovery import (
     Recovery,
     data_dir,
     discard_recovery,
+    find_recoveries,
     find_recovery,
     pid_running,
 )
-from kernelscope.files.sessions import default_session, save_session
+from kernelscope.files.sessions import default_session
 from kernelscope.ui.autosave import Autosaver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,16 +66,20 @@ def make_saver(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The thread name of every sessions.save_session call (the autosaver calls it through the module)."""
+    """The thread name of every sessions.dumps_session call (the autosaver calls it through the module)."""
     calls: list[str] = []
-    real = sessions.save_session
+    real = sessions.dumps_session
 
-    def counting(s: sessions.Session, path: str | os.PathLike[str]) -> None:
+    def counting(s: sessions.Session) -> str:
         calls.append(threading.current_thread().name)
-        real(s, path)
+        return real(s)
 
-    monkeypatch.setattr(sessions, "save_session", counting)
+    monkeypatch.setattr(sessions, "dumps_session", counting)
     return calls
+
+
+def own_files(saver: Autosaver) -> set[str]:
+    return {saver.session_path.name, saver.marker_path.name, saver.lock_path.name}
 
 
 def files(d: Path) -> set[str]:
@@ -85,16 +92,22 @@ def dead_pid() -> int:
     return int(out.stdout)
 
 
+def edited_session() -> sessions.Session:
+    """The article's scene with one weight typed over (7 where it had -1)."""
+    s = default_session()
+    kernels = np.array(s.kernels)
+    kernels[1, 1, 0, 0] = 7
+    return sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes)
+
+
+# Serialized before any test patches sessions.dumps_session (the ``writes`` fixture counts the autosaver's).
+EDITED_TEXT = sessions.dumps_session(edited_session())
+
+
 def leave_autosave(d: Path, marker: dict[str, object] | str | None, session_text: str | None = None) -> None:
     """Files as a previous run would have left them."""
     d.mkdir(parents=True, exist_ok=True)
-    if session_text is None:
-        s = default_session()
-        kernels = np.array(s.kernels)
-        kernels[1, 1, 0, 0] = 7
-        save_session(sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes), d / AUTOSAVE_NAME)
-    else:
-        (d / AUTOSAVE_NAME).write_text(session_text, encoding="utf-8")
+    (d / AUTOSAVE_NAME).write_text(EDITED_TEXT if session_text is None else session_text, encoding="utf-8")
     if isinstance(marker, dict):
         (d / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
     elif isinstance(marker, str):
@@ -151,14 +164,17 @@ def test_an_edit_is_autosaved_within_the_interval_off_the_ui_thread(  # type: ig
     doc = Document()
     saver = make_saver(doc)
     saver.set_source(data.parent / "drawing.kscope")
-    assert saver.session_path == data / AUTOSAVE_NAME
+    assert saver.session_path.parent == data
+    assert re.fullmatch(r"autosave-[0-9a-f]{12}\.kscope", saver.session_path.name)
+    assert saver.marker_path == saver.session_path.with_suffix(".json")
+    assert saver.lock_path == saver.session_path.with_suffix(".lock")
     with qtbot.waitSignal(saver.saved, timeout=WAIT) as blocker:
         doc.set_weight(0, 1, 1, 7.0)
         assert saver.pending
-    assert blocker.args == [str(data / AUTOSAVE_NAME)]
-    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}  # no temporary file left behind
-    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()
-    marker = json.loads((data / MARKER_NAME).read_text())
+    assert blocker.args == [str(saver.session_path)]
+    assert files(data) == own_files(saver)  # no temporary file left behind
+    assert sessions.load_session(saver.session_path) == doc.to_session()
+    marker = json.loads(saver.marker_path.read_text())
     assert set(marker) == {"pid", "clean_exit", "source", "saved_at"}
     assert marker["pid"] == os.getpid()
     assert marker["clean_exit"] is False
@@ -194,7 +210,7 @@ def test_a_burst_of_edits_is_one_write(data: Path, make_saver, qtbot, writes: li
     saver.stop()
     assert len(writes) == 1
     assert not saver.pending
-    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()  # the last edit is in it
+    assert sessions.load_session(saver.session_path) == doc.to_session()  # the last edit is in it
 
 
 def test_each_later_change_is_saved_again(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +221,7 @@ def test_each_later_change_is_saved_again(data: Path, make_saver, qtbot, writes:
     with qtbot.waitSignal(saver.saved, timeout=WAIT):
         doc.paint_cells([(0, 0)], 1.0)  # the X's corner, black (-1) -> white
     assert len(writes) == 2
-    assert sessions.load_session(data / AUTOSAVE_NAME).input[0, 0, 0] == 1
+    assert sessions.load_session(saver.session_path).input[0, 0, 0] == 1
 
 
 def test_saving_or_undoing_everything_removes_this_runs_autosave(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -240,7 +256,7 @@ def test_flush_writes_a_pending_change_now(data: Path, make_saver) -> None:  # t
     doc.set_weight(0, 2, 2, 4.0)
     assert saver.flush()
     assert not saver.pending
-    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[2, 2, 0, 0] == 4
+    assert sessions.load_session(saver.session_path).kernels[2, 2, 0, 0] == 4
 
 
 def test_stop_ends_autosaving(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -346,22 +362,22 @@ def test_an_unwritable_folder_is_a_message_not_an_exception(tmp_path: Path, make
 def test_a_write_error_reports_once_then_recovers(  # type: ignore[no-untyped-def]
     data: Path, make_saver, qtbot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = sessions.save_session
+    real = autosave._write_atomic
 
-    def full_disk(s: sessions.Session, path: str | os.PathLike[str]) -> None:
-        raise sessions.SessionError(f"cannot write {path}: no space left on device")
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(sessions, "save_session", full_disk)
+    monkeypatch.setattr(autosave, "_write_atomic", full_disk)
     doc = Document()
     saver = make_saver(doc)
     with qtbot.waitSignal(saver.failed, timeout=WAIT) as failed:
         doc.set_weight(0, 0, 0, 2.0)
     assert "no space left on device" in failed.args[0]
-    assert files(data) == set()
-    monkeypatch.setattr(sessions, "save_session", real)
+    assert files(data) <= {saver.lock_path.name}  # no session written
+    monkeypatch.setattr(autosave, "_write_atomic", real)
     with qtbot.waitSignal(saver.saved, timeout=WAIT):
         doc.set_weight(0, 0, 0, 3.0)
-    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[0, 0, 0, 0] == 3
+    assert sessions.load_session(saver.session_path).kernels[0, 0, 0, 0] == 3
 
 
 # ---------------------------------------------------------------------------- recovery
@@ -408,10 +424,20 @@ def test_a_running_writer_or_a_clean_exit_is_not_offered(data: Path) -> None:
         "\x00\xff garbage",
     ],
 )
-def test_a_corrupt_autosave_is_none_and_removed(data: Path, text: str) -> None:
+def test_a_corrupt_autosave_is_none_and_kept_aside(data: Path, text: str) -> None:
     leave_autosave(data, crashed_marker(), session_text=text)
+    scan = find_recoveries(data)
+    assert scan.offers == ()
+    (kept,) = files(data)  # the marker is gone, the session renamed: never deleted
+    assert kept.startswith(AUTOSAVE_NAME + ".unreadable-")
+    assert (data / kept).read_bytes() == text.encode("utf-8")
+    assert scan.report is not None
+    assert scan.report.startswith("Kept aside an autosave kernelscope cannot read: ")
+    assert str(data / kept) in scan.report
+    assert "\n" not in scan.report
     assert find_recovery(data) is None
-    assert files(data) == set()
+    assert find_recoveries(data).report is None  # reported once, not at every start
+    assert files(data) == {kept}
 
 
 @pytest.mark.parametrize(
@@ -488,7 +514,9 @@ def test_a_killed_process_leaves_its_edit_to_recover(tmp_path: Path) -> None:
     proc = run_child("crash", data, tmp_path / "drawing.kscope")
     if sys.platform != "win32":
         assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}, proc.stderr
+    (session_name,) = {name for name in files(data) if name.endswith(".kscope")}
+    stem = session_name.removesuffix(".kscope")
+    assert files(data) == {session_name, stem + ".json", stem + ".lock"}, proc.stderr
     found = find_recovery(data)
     assert found is not None
     assert found.session.kernels[1, 1, 0, 0] == 7  # the edit, intact
