@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -33,7 +34,7 @@ from kernelscope.files.recovery import (
     find_recovery,
     pid_running,
 )
-from kernelscope.files.sessions import default_session
+from kernelscope.files.sessions import default_session, save_session
 from kernelscope.ui.autosave import Autosaver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,6 +333,98 @@ def test_slow_writes_stretch_the_interval(data: Path, make_saver) -> None:  # ty
     assert saver.next_interval_ms() == autosave.MAX_STRETCHED_INTERVAL_MS
 
 
+# ---------------------------------------------------------------------------- windows side by side
+
+
+def test_two_windows_in_one_process_keep_two_autosaves(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    first, second = Document(), Document()
+    a, b = make_saver(first), make_saver(second)
+    assert a.session_path != b.session_path
+    with qtbot.waitSignal(a.saved, timeout=WAIT):
+        first.set_weight(0, 0, 0, 2.0)
+    with qtbot.waitSignal(b.saved, timeout=WAIT):
+        second.set_weight(0, 0, 0, 3.0)
+    assert files(data) == own_files(a) | own_files(b)
+    assert sessions.load_session(a.session_path).kernels[0, 0, 0, 0] == 2  # neither overwrote the other
+    assert sessions.load_session(b.session_path).kernels[0, 0, 0, 0] == 3
+    assert find_recoveries(data).offers == ()  # both windows run: nothing to offer, nothing removed
+    assert discard_recovery(data)
+    assert files(data) == own_files(a) | own_files(b)
+    assert a.finish_clean()
+    assert files(data) == own_files(b)  # closing one never deletes the other's
+    assert sessions.load_session(b.session_path).kernels[0, 0, 0, 0] == 3
+    with qtbot.waitSignal(b.saved, timeout=WAIT):
+        second.set_weight(0, 0, 0, 4.0)  # and the other goes on autosaving
+    assert b.finish_clean()
+    assert files(data) == set()
+
+
+def test_the_ui_thread_never_builds_or_serializes_the_session(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot, writes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    real = sessions.Session.__post_init__
+
+    def counting(self: sessions.Session) -> None:
+        built.append(threading.current_thread().name)
+        real(self)
+
+    doc = Document()
+    saver = make_saver(doc)
+    for i in range(3):
+        doc.set_weight(0, 1, 1, float(i + 2))
+        monkeypatch.setattr(sessions.Session, "__post_init__", counting)
+        with qtbot.waitSignal(saver.saved, timeout=WAIT):
+            pass  # the timer fires on this (the UI) thread and hands a snapshot to the writer
+        monkeypatch.setattr(sessions.Session, "__post_init__", real)
+    assert built == ["kernelscope-autosave"] * 3
+    assert writes == ["kernelscope-autosave"] * 3
+    assert sessions.load_session(saver.session_path) == doc.to_session()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_every_autosave_file_is_private(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    for path in (saver.session_path, saver.marker_path, saver.lock_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(data.stat().st_mode) & 0o077 == 0  # the folder it made, too
+
+
+def test_adopting_an_orphan_locks_it_until_the_first_write_replaces_it(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot
+) -> None:
+    leave_autosave(data, crashed_marker())  # the old single pair: migrated to this window's own name
+    found = find_recovery(data)
+    assert found is not None
+    doc = Document(found.session)
+    saver = make_saver(doc)
+    assert saver.adopt(found)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.mark_modified()
+        doc.set_weight(0, 0, 0, 5.0)
+    assert files(data) == own_files(saver)  # the old pair went once the new autosave was on disk
+    assert sessions.load_session(saver.session_path).kernels[1, 1, 0, 0] == 7
+
+
+def test_an_orphan_another_window_restored_is_not_adopted_twice(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_saver(Document()), make_saver(Document())
+    with_lock = data / "autosave-0123456789ab"
+    data.mkdir()
+    save_session(edited_session(), with_lock.with_suffix(".kscope"))
+    found = find_recovery(data)
+    assert found is not None
+    assert first.adopt(found)
+    assert not second.adopt(found)  # the first window holds it now
+    assert found.discard()  # declined in yet another window: no longer on offer there ...
+    assert found.path.exists()  # ... but not deleted: the first window holds it
+    assert find_recoveries(data).offers == ()
+    assert first.finish_clean()
+    assert files(data) == set()
+
+
 # ---------------------------------------------------------------------------- failures
 
 
@@ -600,3 +693,43 @@ def test_the_whole_flow_through_the_window(tmp_path: Path, answer: str) -> None:
         assert seen["weight"] == -1  # the article's kernel, as at any start
         assert not seen["modified"]
     assert files(data) == set()  # restored-then-discarded or declined: nothing to offer again
+
+
+def test_two_killed_processes_leave_two_orphans(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name in ("one.kscope", "two.kscope"):
+        proc = run_child("crash", data, tmp_path / name)
+        if sys.platform != "win32":
+            assert proc.returncode == -signal.SIGKILL, proc.stderr
+    offers = find_recoveries(data).offers
+    assert sorted(r.source.name for r in offers if r.source is not None) == ["one.kscope", "two.kscope"]
+    assert [r.title for r in offers] == ["The article's X"] * 2  # the session's own title comes first
+    assert all(r.session.kernels[1, 1, 0, 0] == 7 for r in offers)
+    assert offers[0].saved_at >= offers[1].saved_at
+
+
+def test_the_window_offers_each_orphan_in_turn_and_reports_the_unreadable(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name in ("first", "second"):  # apart, or the second start would be asked about the first
+        killed = run_window("edit", tmp_path / name)
+        if sys.platform != "win32":
+            assert killed.returncode == -signal.SIGKILL, killed.stderr
+        data.mkdir(exist_ok=True)
+        for path in (tmp_path / name).iterdir():
+            path.rename(data / path.name)
+    (data / "autosave-0badf11e0000.kscope").write_text('{"format": "kernelscope-session", "version": 99}')
+    restored = run_window("restore", data)
+    assert restored.returncode == 0, restored.stderr
+    seen = json.loads(restored.stdout)
+    assert len(seen["asked"]) == 1  # the newest restored: one drawing per window
+    assert seen["weight"] == 7
+    (line,) = restored.stderr.splitlines()  # one line, naming the file kept aside
+    assert line.startswith("Kept aside an autosave kernelscope cannot read: ")
+    (kept,) = (name for name in files(data) if ".unreadable-" in name)
+    assert str(data / kept) in line
+    assert len(find_recoveries(data).offers) == 1  # the other waits for the next start
+    declined = run_window("decline", data)
+    assert declined.returncode == 0, declined.stderr
+    assert declined.stderr == ""  # reported once, not at every start
+    assert len(json.loads(declined.stdout)["asked"]) == 1
+    assert files(data) == {kept}  # declined: removed; unreadable: kept
