@@ -733,3 +733,67 @@ def test_the_window_offers_each_orphan_in_turn_and_reports_the_unreadable(tmp_pa
     assert declined.stderr == ""  # reported once, not at every start
     assert len(json.loads(declined.stdout)["asked"]) == 1
     assert files(data) == {kept}  # declined: removed; unreadable: kept
+
+
+# ---------------------------------------------------------------------------- the offer, in a window
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    from kernelscope.ui.main_window import MainWindow
+
+    w = MainWindow(Document())
+    qtbot.addWidget(w)
+    return w
+
+
+def test_a_restore_the_document_refuses_is_kept_aside_and_the_next_is_asked(  # type: ignore[no-untyped-def]
+    data: Path, window, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kernelscope.core.document import EditError
+    from kernelscope.ui import app
+
+    leave_autosave(data, crashed_marker(saved_at="2030-01-02T03:04:05+00:00"))
+    newer = data / "autosave-00000000000a.kscope"
+    save_session(edited_session(), newer)
+    newer.with_suffix(".json").write_text(json.dumps(crashed_marker(saved_at="2030-01-03T03:04:05+00:00")))
+    asked: list[Path] = []
+    monkeypatch.setattr(app, "ask_restore", lambda w, r: asked.append(r.path) or True)
+    real_load = window.document.load
+
+    def refuse_the_first(session: sessions.Session) -> None:
+        if len(asked) == 1:
+            raise EditError("the result overflows float32")
+        real_load(session)
+
+    monkeypatch.setattr(window.document, "load", refuse_the_first)
+    saver = app.start_autosave(window, find_recoveries(), interval_ms=60_000)
+    try:
+        assert asked == [newer, data / AUTOSAVE_NAME]  # newest first; the refused one did not end the offer
+        assert window.document.kernels[1, 1, 0, 0] == 7
+        assert window.document.modified
+        (kept,) = (name for name in files(data) if ".unreadable-" in name)
+        assert kept.startswith(newer.name)
+        message = window.statusBar().currentMessage()
+        assert message.startswith("restored \u201cThe article's X\u201d from ")
+        kept_line = f"Kept aside an autosave kernelscope cannot read: {data / kept} (the result overflows float32)"
+        assert kept_line in message
+        assert capsys.readouterr().err.count("\n") == 1
+    finally:
+        assert saver.finish_clean()
+    assert files(data) == {kept}  # the restored one was this window's: gone at a clean exit
+
+
+def test_declining_every_offer_removes_them_all(data: Path, window, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from kernelscope.ui import app
+
+    leave_autosave(data, crashed_marker())
+    save_session(edited_session(), data / "autosave-00000000000b.kscope")
+    asked: list[str] = []
+    monkeypatch.setattr(app, "ask_restore", lambda w, r: asked.append(r.title) and False)
+    saver = app.start_autosave(window, find_recoveries(), interval_ms=60_000)
+    assert asked == ["The article's X"] * 2
+    assert not window.document.modified
+    assert window.statusBar().currentMessage() == ""
+    assert saver.finish_clean()
+    assert files(data) == set()
