@@ -336,15 +336,33 @@ def _compact(strings: np.ndarray) -> str:
 
 
 def _format_array(arr: np.ndarray, indent: str) -> str:
-    """One line per outermost row (an image row, a kernel row), each row compact JSON."""
-    flat = np.ascontiguousarray(arr, dtype=np.float32).ravel()
-    uniques, inverse = np.unique(flat, return_inverse=True)
-    table = np.array([format_float32(u) for u in uniques], dtype=object)
-    strings = table[inverse.ravel()].reshape(arr.shape)
-    if strings.ndim == 1:
-        return _compact(strings)
-    rows = [indent + "  " + _compact(row) for row in strings]
+    """One line per outermost row (an image row, a kernel row), each row compact JSON.
+
+    Row by row, so no single NumPy call holds the GIL for long (an autosave serializes on a
+    background thread while the UI thread waits for the GIL); values repeated across rows (a
+    photo's grey levels) are formatted once.
+    """
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    texts: dict[float, str] = {}
+
+    def strings(values: np.ndarray) -> np.ndarray:
+        uniques, inverse = np.unique(values.ravel(), return_inverse=True)
+        if len(texts) > _TEXT_CACHE:
+            texts.clear()
+        keys = uniques.tolist()
+        for i, key in enumerate(keys):
+            if key not in texts:
+                texts[key] = format_float32(uniques[i])
+        table = np.array([texts[key] for key in keys], dtype=object)
+        return table[inverse.ravel()].reshape(values.shape)
+
+    if arr.ndim == 1:
+        return _compact(strings(arr))
+    rows = [indent + "  " + _compact(strings(row)) for row in arr]
     return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+
+
+_TEXT_CACHE = 65_536  # formatted values kept between rows; random data would otherwise keep them all
 
 
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
