@@ -181,9 +181,19 @@ def _reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes | bytearray) -> None:
     """Private to this user (0600), atomic; OSError on failure."""
     write_atomic(path, data, mode=0o600)
+
+
+def _encoded(pieces: Iterator[str]) -> bytearray:
+    """UTF-8 of the pieces, grown in place: never one huge string built or encoded in one call,
+    which would hold the GIL (and stall the UI thread) for tens of milliseconds."""
+    data = bytearray()
+    for piece in pieces:
+        data += piece.encode("utf-8")
+        time.sleep(0)  # let a waiting UI thread have the GIL now, not at the end of a switch interval
+    return data
 
 
 def _marker_bytes(pid: int, source: Path | None, clean_exit: bool = False) -> bytes:
@@ -552,8 +562,7 @@ class _Writer:
                 raise OSError(0, "another kernelscope holds it", str(self.files.lock))
         snapshot = job.snapshot
         session = snapshot if isinstance(snapshot, Session) else snapshot.session()  # type: ignore[union-attr]
-        data = sessions.dumps_session(session).encode("utf-8")
-        _write_atomic(self.files.session, data)
+        _write_atomic(self.files.session, _encoded(sessions.session_text_pieces(session)))
         _write_atomic(self.files.marker, _marker_bytes(os.getpid(), job.source))
         self._drop_inherited()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ __all__ = [
     "resources_dir",
     "save_session",
     "session_from_dict",
+    "session_text_pieces",
     "session_to_dict",
 ]
 
@@ -335,12 +336,12 @@ def _compact(strings: np.ndarray) -> str:
     return "[" + ", ".join(_compact(row) for row in strings) + "]"
 
 
-def _format_array(arr: np.ndarray, indent: str) -> str:
-    """One line per outermost row (an image row, a kernel row), each row compact JSON.
+def _format_array(arr: np.ndarray, indent: str) -> Iterator[str]:
+    """One line per outermost row (an image row, a kernel row), each row compact JSON, in pieces.
 
-    Row by row, so no single NumPy call holds the GIL for long (an autosave serializes on a
-    background thread while the UI thread waits for the GIL); values repeated across rows (a
-    photo's grey levels) are formatted once.
+    Row by row, so no single call holds the GIL for long (an autosave serializes on a background
+    thread while the UI thread waits for the GIL); values repeated across rows (a photo's grey
+    levels) are formatted once.
     """
     arr = np.ascontiguousarray(arr, dtype=np.float32)
     texts: dict[float, str] = {}
@@ -357,9 +358,11 @@ def _format_array(arr: np.ndarray, indent: str) -> str:
         return table[inverse.ravel()].reshape(values.shape)
 
     if arr.ndim == 1:
-        return _compact(strings(arr))
-    rows = [indent + "  " + _compact(strings(row)) for row in arr]
-    return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+        yield _compact(strings(arr))
+        return
+    for i, row in enumerate(arr):
+        yield ("[\n" if i == 0 else ",\n") + indent + "  " + _compact(strings(row))
+    yield "\n" + indent + "]"
 
 
 _TEXT_CACHE = 65_536  # formatted values kept between rows; random data would otherwise keep them all
@@ -384,7 +387,13 @@ def _format_object(d: Mapping[str, Any], indent: str) -> str:
 
 def dumps_session(s: Session) -> str:
     """Pretty, exact JSON: one line per image row and kernel row, keys in a fixed order."""
-    parts = [
+    return "".join(session_text_pieces(s))
+
+
+def session_text_pieces(s: Session) -> Iterator[str]:
+    """``dumps_session``'s text in pieces of about one array row, for a writer that must not build
+    (and hold the GIL over) one huge string: the autosave."""
+    parts: list[tuple[str, str | Iterator[str]]] = [
         ("format", json.dumps(FORMAT)),
         ("version", str(VERSION)),
         ("title", _json_text(s.title)),
@@ -395,7 +404,13 @@ def dumps_session(s: Session) -> str:
         ("bias", _format_array(s.bias, "  ")),
         ("view", _format_object(s.view.to_dict(), "  ")),
     ]
-    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in parts) + "\n}\n"
+    for i, (key, value) in enumerate(parts):
+        yield ("{\n" if i == 0 else ",\n") + f"  {json.dumps(key)}: "
+        if isinstance(value, str):
+            yield value
+        else:
+            yield from value
+    yield "\n}\n"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -67,15 +67,15 @@ def make_saver(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The thread name of every sessions.dumps_session call (the autosaver calls it through the module)."""
+    """The thread name of every serialization of a session (the autosaver's goes through the module)."""
     calls: list[str] = []
-    real = sessions.dumps_session
+    real = sessions.session_text_pieces
 
-    def counting(s: sessions.Session) -> str:
+    def counting(s: sessions.Session) -> Iterator[str]:
         calls.append(threading.current_thread().name)
         return real(s)
 
-    monkeypatch.setattr(sessions, "dumps_session", counting)
+    monkeypatch.setattr(sessions, "session_text_pieces", counting)
     return calls
 
 
@@ -101,7 +101,6 @@ def edited_session() -> sessions.Session:
     return sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes)
 
 
-# Serialized before any test patches sessions.dumps_session (the ``writes`` fixture counts the autosaver's).
 EDITED_TEXT = sessions.dumps_session(edited_session())
 
 
