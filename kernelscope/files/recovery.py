@@ -375,10 +375,10 @@ def _keep_aside(files: AutosaveFiles, reason: str, lock: ProcessLock | None) -> 
 
 def _examine(files: AutosaveFiles, lock: ProcessLock | None, offers: list[Recovery], kept: list[str]) -> None:
     """With the autosave's lock held: offer it, keep it aside, or clean up what is left of it."""
-    if not files.session.is_file() or _read_marker(files.marker).clean_exit:
+    marker = _read_marker(files.marker)
+    if not files.session.is_file() or marker.clean_exit:
         files.remove(lock)  # cleanly ended, or a marker and lock without a session: nothing to offer
         return
-    marker = _read_marker(files.marker)
     try:
         session = sessions.load_session(files.session)
     except Exception as exc:  # any reason at all: kept, never deleted
@@ -500,14 +500,12 @@ class _Writer:
         with self._lock:
             self._next = None
 
-    @property
-    def inheriting(self) -> bool:
-        return bool(self._inherited)
-
-    def inherit(self, files: AutosaveFiles) -> bool:
+    def inherit(self, files: AutosaveFiles, source: Path | None) -> bool:
         """Take a restored autosave's files (and lock) until this window's own replace them; False
         if another running window holds them. Call with no job running (after ``wait``)."""
-        if files.legacy:
+        if files.legacy:  # no lock to take: its marker names this process instead, as then
+            if not _try(lambda: _write_atomic(files.marker, _marker_bytes(os.getpid(), source))):
+                return False
             self._inherited.append((files, None))
             return True
         try:

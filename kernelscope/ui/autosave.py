@@ -147,7 +147,7 @@ class Autosaver(QObject):
         self._writer.cancel_queued()
         self._writer.wait()
         self.set_source(recovery.source)
-        if not self._writer.inherit(recovery.files):
+        if not self._writer.inherit(recovery.files, recovery.source):
             return False
         self._wrote = True
         return True
@@ -161,13 +161,12 @@ class Autosaver(QObject):
         when nothing of this window is left to recover. Never raises.
         """
         self.stop()
-        if not self._wrote and not self._writer.inheriting:
-            self._writer.release()
-            return True
         try:
             self._writer.remove_all()
         except OSError:
-            ok = _try(lambda: _write_atomic(self.marker_path, _marker_bytes(os.getpid(), None, True)))
+            ok = not self._wrote or _try(
+                lambda: _write_atomic(self.marker_path, _marker_bytes(os.getpid(), None, True))
+            )
             self._writer.release()
             if not ok:
                 return False

@@ -401,6 +401,8 @@ def test_adopting_an_orphan_locks_it_until_the_first_write_replaces_it(  # type:
     doc = Document(found.session)
     saver = make_saver(doc)
     assert saver.adopt(found)
+    assert find_recoveries(data).offers == ()  # a second start meanwhile is not offered it again
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}
     with qtbot.waitSignal(saver.saved, timeout=WAIT):
         doc.mark_modified()
         doc.set_weight(0, 0, 0, 5.0)
