@@ -184,14 +184,14 @@ def _reason(exc: OSError) -> str:
 
 def _write_atomic(path: Path, data: bytes | bytearray) -> None:
     """Private to this user (0600), atomic; OSError on failure. A bytearray is written as it is
-    (``write_atomic`` hands it to ``file.write``, which takes any buffer): no 36 MB copy."""
+    (``write_atomic`` hands it to ``file.write``, which takes any buffer): no copy of the whole file."""
     write_atomic(path, cast(bytes, data), mode=0o600)
 
 
 def _encoded(pieces: Iterator[str]) -> bytearray:
     """UTF-8 of the pieces in a bytearray grown in place (not copied into bytes): never one huge
     string built or encoded in one call, which would hold the GIL (and stall the UI thread) for
-    tens of milliseconds."""
+    long."""
     data = bytearray()
     for piece in pieces:
         data += piece.encode("utf-8")
@@ -385,7 +385,8 @@ def _examine(files: AutosaveFiles, lock: ProcessLock | None, offers: list[Recove
     try:
         session = sessions.load_session(files.session)
     except Exception as exc:  # any reason at all: kept, never deleted
-        kept.append(_keep_aside(files, str(exc) if isinstance(exc, SessionError) else type(exc).__name__, lock))
+        reason = str(exc).removeprefix(f"{files.session}: ") if isinstance(exc, SessionError) else type(exc).__name__
+        kept.append(_keep_aside(files, reason, lock))
         return
     saved_at = marker.saved_at or datetime.fromtimestamp(files.session.stat().st_mtime).astimezone()
     offers.append(Recovery(session=session, saved_at=saved_at, source=marker.source, path=files.session))

@@ -218,3 +218,14 @@ def test_a_lock_file_is_private(tmp_path: Path) -> None:
     lock.release(remove=True)
     assert not (tmp_path / "x.lock").exists()
     lock.release(remove=True)  # idempotent
+
+
+def test_an_overflowing_autosave_is_kept_aside_not_a_crash(tmp_path: Path) -> None:
+    d = json.loads(sessions.dumps_session(scene(1)))
+    d["input"][0][0][0] = 1e39  # finite JSON, beyond float32
+    leave(tmp_path, "autosave-huge", text=json.dumps(d))
+    scan = find_recoveries(tmp_path)
+    assert scan.offers == ()
+    assert scan.report is not None
+    assert "input" in scan.report
+    assert [n for n in names(tmp_path) if n.startswith("autosave-huge.kscope.unreadable-")]
