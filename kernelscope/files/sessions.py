@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ __all__ = [
     "resources_dir",
     "save_session",
     "session_from_dict",
+    "session_text_pieces",
     "session_to_dict",
 ]
 
@@ -339,16 +340,36 @@ def _compact(strings: np.ndarray) -> str:
     return "[" + ", ".join(_compact(row) for row in strings) + "]"
 
 
-def _format_array(arr: np.ndarray, indent: str) -> str:
-    """One line per outermost row (an image row, a kernel row), each row compact JSON."""
-    flat = np.ascontiguousarray(arr, dtype=np.float32).ravel()
-    uniques, inverse = np.unique(flat, return_inverse=True)
-    table = np.array([format_float32(u) for u in uniques], dtype=object)
-    strings = table[inverse.ravel()].reshape(arr.shape)
-    if strings.ndim == 1:
-        return _compact(strings)
-    rows = [indent + "  " + _compact(row) for row in strings]
-    return "[\n" + ",\n".join(rows) + "\n" + indent + "]"
+def _format_array(arr: np.ndarray, indent: str) -> Iterator[str]:
+    """One line per outermost row (an image row, a kernel row), each row compact JSON, in pieces.
+
+    Row by row, so no single call holds the GIL for long (an autosave serializes on a background
+    thread while the UI thread waits for the GIL); values repeated across rows (a photo's grey
+    levels) are formatted once.
+    """
+    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    texts: dict[float, str] = {}
+
+    def strings(values: np.ndarray) -> np.ndarray:
+        uniques, inverse = np.unique(values.ravel(), return_inverse=True)
+        if len(texts) > _TEXT_CACHE:
+            texts.clear()
+        keys = uniques.tolist()
+        for i, key in enumerate(keys):
+            if key not in texts:
+                texts[key] = format_float32(uniques[i])
+        table = np.array([texts[key] for key in keys], dtype=object)
+        return table[inverse.ravel()].reshape(values.shape)
+
+    if arr.ndim == 1:
+        yield _compact(strings(arr))
+        return
+    for i, row in enumerate(arr):
+        yield ("[\n" if i == 0 else ",\n") + indent + "  " + _compact(strings(row))
+    yield "\n" + indent + "]"
+
+
+_TEXT_CACHE = 65_536  # formatted values kept between rows; random data would otherwise keep them all
 
 
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -370,7 +391,13 @@ def _format_object(d: Mapping[str, Any], indent: str) -> str:
 
 def dumps_session(s: Session) -> str:
     """Pretty, exact JSON: one line per image row and kernel row, keys in a fixed order."""
-    parts = [
+    return "".join(session_text_pieces(s))
+
+
+def session_text_pieces(s: Session) -> Iterator[str]:
+    """``dumps_session``'s text in pieces of about one array row, for a writer that must not build
+    (and hold the GIL over) one huge string: the autosave."""
+    parts: list[tuple[str, str | Iterator[str]]] = [
         ("format", json.dumps(FORMAT)),
         ("version", str(VERSION)),
         ("title", _json_text(s.title)),
@@ -381,7 +408,13 @@ def dumps_session(s: Session) -> str:
         ("bias", _format_array(s.bias, "  ")),
         ("view", _format_object(s.view.to_dict(), "  ")),
     ]
-    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in parts) + "\n}\n"
+    for i, (key, value) in enumerate(parts):
+        yield ("{\n" if i == 0 else ",\n") + f"  {json.dumps(key)}: "
+        if isinstance(value, str):
+            yield value
+        else:
+            yield from value
+    yield "\n}\n"
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

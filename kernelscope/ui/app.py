@@ -17,7 +17,7 @@ from kernelscope.core.document import Document
 from kernelscope.files.sessions import Session
 
 if TYPE_CHECKING:
-    from kernelscope.files.recovery import Recovery
+    from kernelscope.files.recovery import Recovery, RecoveryScan
     from kernelscope.ui.autosave import Autosaver
     from kernelscope.ui.main_window import MainWindow
 
@@ -121,9 +121,9 @@ def run(session: Session | None = None, projector: bool = False, path: Path | No
     """Open the window and run until it closes; ``path`` is the file ``session`` was read from."""
     app = application()
     window = _window(session)
-    from kernelscope.files.recovery import find_recovery
+    from kernelscope.files.recovery import find_recoveries
 
-    recovery = find_recovery()  # before anything can autosave over it
+    recovery = find_recoveries()  # before this window's autosave exists
     window.show()
     try:
         _load_after_show(window, session, on_loaded=functools.partial(remember_file, window, path))
@@ -182,9 +182,12 @@ def screenshot(
 
 
 def start_autosave(
-    window: MainWindow, recovery: Recovery | None = None, data_dir: str | None = None, interval_ms: int = 3000
+    window: MainWindow,
+    recovery: RecoveryScan | Recovery | None = None,
+    data_dir: str | None = None,
+    interval_ms: int = 3000,
 ) -> Autosaver:
-    """Autosave the window's document from now on; first offer ``recovery`` (from find_recovery) if any."""
+    """Autosave the window's document from now on; first offer what ``find_recoveries`` found."""
     from kernelscope.ui.autosave import Autosaver
 
     files = window.files
@@ -204,22 +207,39 @@ def ask_restore(window: MainWindow, recovery: Recovery) -> bool:
 
     answer = QMessageBox.question(
         window, "Restore the drawing?",
-        f"kernelscope closed unexpectedly. Restore the drawing from {recovery.saved_at_text()}?",
+        f"kernelscope closed unexpectedly. Restore \u201c{recovery.title}\u201d from {recovery.saved_at_text()}?\n"
+        "No deletes this autosave.",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
     )
     return answer == QMessageBox.StandardButton.Yes
 
 
-def offer_recovery(window: MainWindow, saver: Autosaver, recovery: Recovery) -> None:
-    from kernelscope.files.recovery import discard_recovery
+def offer_recovery(window: MainWindow, saver: Autosaver, found: RecoveryScan | Recovery) -> None:
+    """One question per orphaned autosave, newest first, until the person restores one: declined
+    ones are removed, and those after a restore stay on disk for the next start (one drawing per
+    window). Autosaves that cannot be read were kept aside by the scan: said in one line."""
+    from kernelscope.files.recovery import Recovery, RecoveryScan
 
-    if not ask_restore(window, recovery):
-        discard_recovery(recovery.path.parent)
-        return
-    window.document.load(recovery.session)
-    window.document.mark_modified()
-    saver.adopt()
-    source = recovery.source
-    window.files.path = source if source is not None and source.is_file() else None
-    window.files.path_changed.emit()
-    window.statusBar().showMessage(f"restored the drawing from {recovery.saved_at_text()}", 10000)
+    scan = RecoveryScan(offers=(found,)) if isinstance(found, Recovery) else found
+    problems = [scan.report] if scan.report else []
+    restored = None
+    for recovery in scan.offers:
+        if not ask_restore(window, recovery):
+            recovery.discard()
+            continue
+        try:
+            window.document.load(recovery.session)
+        except Exception as exc:  # refused by the document (all or nothing): keep the file, say so
+            problems.append(recovery.keep_aside(str(exc) or type(exc).__name__))
+            continue
+        window.document.mark_modified()
+        saver.adopt(recovery)
+        source = recovery.source
+        window.files.path = source if source is not None and source.is_file() else None
+        window.files.path_changed.emit()
+        restored = f"restored \u201c{recovery.title}\u201d from {recovery.saved_at_text()}"
+        break
+    if problems:
+        sys.stderr.write("; ".join(problems) + "\n")
+    if restored or problems:
+        window.statusBar().showMessage("; ".join(([restored] if restored else []) + problems), 0 if problems else 10000)

@@ -1,5 +1,6 @@
 """Autosave while the person works: a timer on the UI thread takes snapshots of the document, and
-the recovery files (``kernelscope.files.recovery``) are written on a background thread.
+the recovery files (``kernelscope.files.recovery``) are written on a background thread. Each
+Autosaver (each window) writes files of its own and removes only those.
 
 A change starts a single-shot timer; when it fires the session is written if the document is
 modified, so a burst of edits is one write and a long stroke is still saved every interval. After a
@@ -10,26 +11,23 @@ The whole scheme (files, markers, timing, failures): docs/autosave.md.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from kernelscope.files.recovery import (
-    AUTOSAVE_NAME,
-    MARKER_NAME,
     MAX_STRETCHED_INTERVAL_MS,
     STRETCH,
     Recovery,
+    Snapshot,
     _dir,
     _Job,
     _marker_bytes,
-    _read_marker,
-    _remove_both,
     _try,
     _write_atomic,
     _Writer,
-    pid_running,
 )
 
 __all__ = ["Autosaver"]
@@ -65,7 +63,7 @@ class Autosaver(QObject):
         self.interval_ms = max(0, int(interval_ms))
         self._source: Path | None = None
         self._stopped = False
-        self._wrote = False  # this process wrote the files now on disk (so it may remove them)
+        self._wrote = False  # this window's files (or a restored autosave's) are on disk
         self._last_write_s = 0.0
         self._failing = False
         self._seq = 0  # the last job handed out
@@ -86,11 +84,17 @@ class Autosaver(QObject):
 
     @property
     def session_path(self) -> Path:
-        return self.directory / AUTOSAVE_NAME
+        """This window's autosave: a name of its own, so other windows never write over it."""
+        return self._writer.files.session
 
     @property
     def marker_path(self) -> Path:
-        return self.directory / MARKER_NAME
+        return self._writer.files.marker
+
+    @property
+    def lock_path(self) -> Path:
+        """Locked by this process from the first write until the files are removed."""
+        return self._writer.files.lock
 
     @property
     def source(self) -> Path | None:
@@ -135,33 +139,36 @@ class Autosaver(QObject):
         self._writer.cancel_queued()
         self._writer.wait()
 
-    def adopt(self, recovery: Recovery | None = None) -> None:
-        """The autosave on disk is now this run's (the person restored it): the next write replaces
-        it, and saving, undoing back or a clean exit removes it. With ``recovery``, its source
-        becomes the marker's source until ``set_source`` says otherwise."""
+    def adopt(self, recovery: Recovery) -> bool:
+        """The person restored ``recovery``: its files are now this window's (locked, so no other
+        start offers them) until this window's own first write replaces them; saving, undoing back
+        or a clean exit removes them. Its source becomes the marker's source until ``set_source``
+        says otherwise. False if another running window restored it first (then it is theirs)."""
+        self._writer.cancel_queued()
+        self._writer.wait()
+        self.set_source(recovery.source)
+        if not self._writer.inherit(recovery.files, recovery.source):
+            return False
         self._wrote = True
-        if recovery is not None:
-            self.set_source(recovery.source)
+        return True
 
     def finish_clean(self) -> bool:
-        """At a normal exit: stop, then remove this run's autosave (the work is saved or discarded).
+        """At a normal exit: stop, then remove this window's autosave (the work is saved or discarded).
 
-        Left alone: an autosave of another kernelscope that is still running, and one an earlier
-        run left that this run neither wrote nor ``adopt``-ed (nobody has answered its recovery
-        question yet, so it is offered at the next start). If the files cannot be removed, the
-        marker is rewritten with clean_exit true so nothing is offered. Returns True when nothing
-        of this run is left to recover. Never raises.
+        Only this window's files (and a restored autosave it took over) are touched: other windows'
+        and the autosaves nobody has answered the recovery question for stay. If the files cannot
+        be removed, the marker is rewritten with clean_exit true so nothing is offered. Returns True
+        when nothing of this window is left to recover. Never raises.
         """
         self.stop()
-        marker = _read_marker(self.marker_path)
-        if marker.pid is not None and marker.pid != os.getpid() and pid_running(marker.pid):
-            return True  # another window's
-        if not (self._wrote or marker.pid == os.getpid()):
-            return True  # an earlier run's, still waiting for its question
         try:
-            _remove_both(self.directory)
+            self._writer.remove_all()
         except OSError:
-            if not _try(lambda: _write_atomic(self.marker_path, _marker_bytes(os.getpid(), None, True))):
+            ok = not self._wrote or _try(
+                lambda: _write_atomic(self.marker_path, _marker_bytes(os.getpid(), None, True))
+            )
+            self._writer.release()
+            if not ok:
                 return False
         self._wrote = False
         return True
@@ -177,11 +184,18 @@ class Autosaver(QObject):
     def _job(self) -> _Job | None:
         if self.document.modified:
             self._seq += 1
-            return _Job("write", self._seq, self.document.to_session(), self._source)
+            return _Job("write", self._seq, self._snapshot(), self._source)
         if self._wrote:
             self._seq += 1
             return _Job("remove", self._seq)
         return None  # unchanged, and the files on disk (if any) are not ours to remove
+
+    def _snapshot(self) -> Snapshot:
+        """What ``document.to_session()`` holds, without building (checking) the Session here: the
+        document's arrays never change once made, so the writer thread can take it from there."""
+        doc = self.document
+        view = replace(doc.view, step=doc.step)
+        return Snapshot(doc.input, doc.kernels, doc.bias, doc.spec, view, doc.title, doc.notes)
 
     def _on_timeout(self) -> None:
         try:

@@ -3,9 +3,12 @@ clean exit, offered after a real SIGKILL, and never an exception for a broken fi
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -27,6 +30,7 @@ from kernelscope.files.recovery import (
     Recovery,
     data_dir,
     discard_recovery,
+    find_recoveries,
     find_recovery,
     pid_running,
 )
@@ -63,16 +67,20 @@ def make_saver(qtbot) -> Iterator:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The thread name of every sessions.save_session call (the autosaver calls it through the module)."""
+    """The thread name of every serialization of a session (the autosaver's goes through the module)."""
     calls: list[str] = []
-    real = sessions.save_session
+    real = sessions.session_text_pieces
 
-    def counting(s: sessions.Session, path: str | os.PathLike[str]) -> None:
+    def counting(s: sessions.Session) -> Iterator[str]:
         calls.append(threading.current_thread().name)
-        real(s, path)
+        return real(s)
 
-    monkeypatch.setattr(sessions, "save_session", counting)
+    monkeypatch.setattr(sessions, "session_text_pieces", counting)
     return calls
+
+
+def own_files(saver: Autosaver) -> set[str]:
+    return {saver.session_path.name, saver.marker_path.name, saver.lock_path.name}
 
 
 def files(d: Path) -> set[str]:
@@ -85,16 +93,21 @@ def dead_pid() -> int:
     return int(out.stdout)
 
 
+def edited_session() -> sessions.Session:
+    """The article's scene with one weight typed over (7 where it had -1)."""
+    s = default_session()
+    kernels = np.array(s.kernels)
+    kernels[1, 1, 0, 0] = 7
+    return sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes)
+
+
+EDITED_TEXT = sessions.dumps_session(edited_session())
+
+
 def leave_autosave(d: Path, marker: dict[str, object] | str | None, session_text: str | None = None) -> None:
     """Files as a previous run would have left them."""
     d.mkdir(parents=True, exist_ok=True)
-    if session_text is None:
-        s = default_session()
-        kernels = np.array(s.kernels)
-        kernels[1, 1, 0, 0] = 7
-        save_session(sessions.Session(s.input, kernels, s.bias, s.spec, s.view, s.title, s.notes), d / AUTOSAVE_NAME)
-    else:
-        (d / AUTOSAVE_NAME).write_text(session_text, encoding="utf-8")
+    (d / AUTOSAVE_NAME).write_text(EDITED_TEXT if session_text is None else session_text, encoding="utf-8")
     if isinstance(marker, dict):
         (d / MARKER_NAME).write_text(json.dumps(marker), encoding="utf-8")
     elif isinstance(marker, str):
@@ -151,14 +164,17 @@ def test_an_edit_is_autosaved_within_the_interval_off_the_ui_thread(  # type: ig
     doc = Document()
     saver = make_saver(doc)
     saver.set_source(data.parent / "drawing.kscope")
-    assert saver.session_path == data / AUTOSAVE_NAME
+    assert saver.session_path.parent == data
+    assert re.fullmatch(r"autosave-[0-9a-f]{12}\.kscope", saver.session_path.name)
+    assert saver.marker_path == saver.session_path.with_suffix(".json")
+    assert saver.lock_path == saver.session_path.with_suffix(".lock")
     with qtbot.waitSignal(saver.saved, timeout=WAIT) as blocker:
         doc.set_weight(0, 1, 1, 7.0)
         assert saver.pending
-    assert blocker.args == [str(data / AUTOSAVE_NAME)]
-    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}  # no temporary file left behind
-    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()
-    marker = json.loads((data / MARKER_NAME).read_text())
+    assert blocker.args == [str(saver.session_path)]
+    assert files(data) == own_files(saver)  # no temporary file left behind
+    assert sessions.load_session(saver.session_path) == doc.to_session()
+    marker = json.loads(saver.marker_path.read_text())
     assert set(marker) == {"pid", "clean_exit", "source", "saved_at"}
     assert marker["pid"] == os.getpid()
     assert marker["clean_exit"] is False
@@ -194,7 +210,7 @@ def test_a_burst_of_edits_is_one_write(data: Path, make_saver, qtbot, writes: li
     saver.stop()
     assert len(writes) == 1
     assert not saver.pending
-    assert sessions.load_session(data / AUTOSAVE_NAME) == doc.to_session()  # the last edit is in it
+    assert sessions.load_session(saver.session_path) == doc.to_session()  # the last edit is in it
 
 
 def test_each_later_change_is_saved_again(data: Path, make_saver, qtbot, writes: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +221,7 @@ def test_each_later_change_is_saved_again(data: Path, make_saver, qtbot, writes:
     with qtbot.waitSignal(saver.saved, timeout=WAIT):
         doc.paint_cells([(0, 0)], 1.0)  # the X's corner, black (-1) -> white
     assert len(writes) == 2
-    assert sessions.load_session(data / AUTOSAVE_NAME).input[0, 0, 0] == 1
+    assert sessions.load_session(saver.session_path).input[0, 0, 0] == 1
 
 
 def test_saving_or_undoing_everything_removes_this_runs_autosave(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -240,7 +256,7 @@ def test_flush_writes_a_pending_change_now(data: Path, make_saver) -> None:  # t
     doc.set_weight(0, 2, 2, 4.0)
     assert saver.flush()
     assert not saver.pending
-    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[2, 2, 0, 0] == 4
+    assert sessions.load_session(saver.session_path).kernels[2, 2, 0, 0] == 4
 
 
 def test_stop_ends_autosaving(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -316,6 +332,100 @@ def test_slow_writes_stretch_the_interval(data: Path, make_saver) -> None:  # ty
     assert saver.next_interval_ms() == autosave.MAX_STRETCHED_INTERVAL_MS
 
 
+# ---------------------------------------------------------------------------- windows side by side
+
+
+def test_two_windows_in_one_process_keep_two_autosaves(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    first, second = Document(), Document()
+    a, b = make_saver(first), make_saver(second)
+    assert a.session_path != b.session_path
+    with qtbot.waitSignal(a.saved, timeout=WAIT):
+        first.set_weight(0, 0, 0, 2.0)
+    with qtbot.waitSignal(b.saved, timeout=WAIT):
+        second.set_weight(0, 0, 0, 3.0)
+    assert files(data) == own_files(a) | own_files(b)
+    assert sessions.load_session(a.session_path).kernels[0, 0, 0, 0] == 2  # neither overwrote the other
+    assert sessions.load_session(b.session_path).kernels[0, 0, 0, 0] == 3
+    assert find_recoveries(data).offers == ()  # both windows run: nothing to offer, nothing removed
+    assert discard_recovery(data)
+    assert files(data) == own_files(a) | own_files(b)
+    assert a.finish_clean()
+    assert files(data) == own_files(b)  # closing one never deletes the other's
+    assert sessions.load_session(b.session_path).kernels[0, 0, 0, 0] == 3
+    with qtbot.waitSignal(b.saved, timeout=WAIT):
+        second.set_weight(0, 0, 0, 4.0)  # and the other goes on autosaving
+    assert b.finish_clean()
+    assert files(data) == set()
+
+
+def test_the_ui_thread_never_builds_or_serializes_the_session(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot, writes: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[str] = []
+    real = sessions.Session.__post_init__
+
+    def counting(self: sessions.Session) -> None:
+        built.append(threading.current_thread().name)
+        real(self)
+
+    doc = Document()
+    saver = make_saver(doc)
+    for i in range(3):
+        doc.set_weight(0, 1, 1, float(i + 2))
+        monkeypatch.setattr(sessions.Session, "__post_init__", counting)
+        with qtbot.waitSignal(saver.saved, timeout=WAIT):
+            pass  # the timer fires on this (the UI) thread and hands a snapshot to the writer
+        monkeypatch.setattr(sessions.Session, "__post_init__", real)
+    assert built == ["kernelscope-autosave"] * 3
+    assert writes == ["kernelscope-autosave"] * 3
+    assert sessions.load_session(saver.session_path) == doc.to_session()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_every_autosave_file_is_private(data: Path, make_saver, qtbot) -> None:  # type: ignore[no-untyped-def]
+    doc = Document()
+    saver = make_saver(doc)
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.set_weight(0, 0, 0, 2.0)
+    for path in (saver.session_path, saver.marker_path, saver.lock_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(data.stat().st_mode) & 0o077 == 0  # the folder it made, too
+
+
+def test_adopting_an_orphan_locks_it_until_the_first_write_replaces_it(  # type: ignore[no-untyped-def]
+    data: Path, make_saver, qtbot
+) -> None:
+    leave_autosave(data, crashed_marker())  # the old single pair: migrated to this window's own name
+    found = find_recovery(data)
+    assert found is not None
+    doc = Document(found.session)
+    saver = make_saver(doc)
+    assert saver.adopt(found)
+    assert find_recoveries(data).offers == ()  # a second start meanwhile is not offered it again
+    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}
+    with qtbot.waitSignal(saver.saved, timeout=WAIT):
+        doc.mark_modified()
+        doc.set_weight(0, 0, 0, 5.0)
+    assert files(data) == own_files(saver)  # the old pair went once the new autosave was on disk
+    assert sessions.load_session(saver.session_path).kernels[1, 1, 0, 0] == 7
+
+
+def test_an_orphan_another_window_restored_is_not_adopted_twice(data: Path, make_saver) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_saver(Document()), make_saver(Document())
+    with_lock = data / "autosave-0123456789ab"
+    data.mkdir()
+    save_session(edited_session(), with_lock.with_suffix(".kscope"))
+    found = find_recovery(data)
+    assert found is not None
+    assert first.adopt(found)
+    assert not second.adopt(found)  # the first window holds it now
+    assert found.discard()  # declined in yet another window: no longer on offer there ...
+    assert found.path.exists()  # ... but not deleted: the first window holds it
+    assert find_recoveries(data).offers == ()
+    assert first.finish_clean()
+    assert files(data) == set()
+
+
 # ---------------------------------------------------------------------------- failures
 
 
@@ -346,22 +456,22 @@ def test_an_unwritable_folder_is_a_message_not_an_exception(tmp_path: Path, make
 def test_a_write_error_reports_once_then_recovers(  # type: ignore[no-untyped-def]
     data: Path, make_saver, qtbot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = sessions.save_session
+    real = autosave._write_atomic
 
-    def full_disk(s: sessions.Session, path: str | os.PathLike[str]) -> None:
-        raise sessions.SessionError(f"cannot write {path}: no space left on device")
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(sessions, "save_session", full_disk)
+    monkeypatch.setattr(autosave, "_write_atomic", full_disk)
     doc = Document()
     saver = make_saver(doc)
     with qtbot.waitSignal(saver.failed, timeout=WAIT) as failed:
         doc.set_weight(0, 0, 0, 2.0)
     assert "no space left on device" in failed.args[0]
-    assert files(data) == set()
-    monkeypatch.setattr(sessions, "save_session", real)
+    assert files(data) <= {saver.lock_path.name}  # no session written
+    monkeypatch.setattr(autosave, "_write_atomic", real)
     with qtbot.waitSignal(saver.saved, timeout=WAIT):
         doc.set_weight(0, 0, 0, 3.0)
-    assert sessions.load_session(data / AUTOSAVE_NAME).kernels[0, 0, 0, 0] == 3
+    assert sessions.load_session(saver.session_path).kernels[0, 0, 0, 0] == 3
 
 
 # ---------------------------------------------------------------------------- recovery
@@ -408,10 +518,20 @@ def test_a_running_writer_or_a_clean_exit_is_not_offered(data: Path) -> None:
         "\x00\xff garbage",
     ],
 )
-def test_a_corrupt_autosave_is_none_and_removed(data: Path, text: str) -> None:
+def test_a_corrupt_autosave_is_none_and_kept_aside(data: Path, text: str) -> None:
     leave_autosave(data, crashed_marker(), session_text=text)
+    scan = find_recoveries(data)
+    assert scan.offers == ()
+    (kept,) = files(data)  # the marker is gone, the session renamed: never deleted
+    assert kept.startswith(AUTOSAVE_NAME + ".unreadable-")
+    assert (data / kept).read_bytes() == text.encode("utf-8")
+    assert scan.report is not None
+    assert scan.report.startswith("Kept aside an autosave kernelscope cannot read: ")
+    assert str(data / kept) in scan.report
+    assert "\n" not in scan.report
     assert find_recovery(data) is None
-    assert files(data) == set()
+    assert find_recoveries(data).report is None  # reported once, not at every start
+    assert files(data) == {kept}
 
 
 @pytest.mark.parametrize(
@@ -488,7 +608,9 @@ def test_a_killed_process_leaves_its_edit_to_recover(tmp_path: Path) -> None:
     proc = run_child("crash", data, tmp_path / "drawing.kscope")
     if sys.platform != "win32":
         assert proc.returncode == -signal.SIGKILL, proc.stderr
-    assert files(data) == {AUTOSAVE_NAME, MARKER_NAME}, proc.stderr
+    (session_name,) = {name for name in files(data) if name.endswith(".kscope")}
+    stem = session_name.removesuffix(".kscope")
+    assert files(data) == {session_name, stem + ".json", stem + ".lock"}, proc.stderr
     found = find_recovery(data)
     assert found is not None
     assert found.session.kernels[1, 1, 0, 0] == 7  # the edit, intact
@@ -572,3 +694,107 @@ def test_the_whole_flow_through_the_window(tmp_path: Path, answer: str) -> None:
         assert seen["weight"] == -1  # the article's kernel, as at any start
         assert not seen["modified"]
     assert files(data) == set()  # restored-then-discarded or declined: nothing to offer again
+
+
+def test_two_killed_processes_leave_two_orphans(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name in ("one.kscope", "two.kscope"):
+        proc = run_child("crash", data, tmp_path / name)
+        if sys.platform != "win32":
+            assert proc.returncode == -signal.SIGKILL, proc.stderr
+    offers = find_recoveries(data).offers
+    assert sorted(r.source.name for r in offers if r.source is not None) == ["one.kscope", "two.kscope"]
+    assert [r.title for r in offers] == ["The article's X"] * 2  # the session's own title comes first
+    assert all(r.session.kernels[1, 1, 0, 0] == 7 for r in offers)
+    assert offers[0].saved_at >= offers[1].saved_at
+
+
+def test_the_window_offers_each_orphan_in_turn_and_reports_the_unreadable(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for name in ("first", "second"):  # apart, or the second start would be asked about the first
+        killed = run_window("edit", tmp_path / name)
+        if sys.platform != "win32":
+            assert killed.returncode == -signal.SIGKILL, killed.stderr
+        data.mkdir(exist_ok=True)
+        for path in (tmp_path / name).iterdir():
+            path.rename(data / path.name)
+    (data / "autosave-0badf11e0000.kscope").write_text('{"format": "kernelscope-session", "version": 99}')
+    restored = run_window("restore", data)
+    assert restored.returncode == 0, restored.stderr
+    seen = json.loads(restored.stdout)
+    assert len(seen["asked"]) == 1  # the newest restored: one drawing per window
+    assert seen["weight"] == 7
+    (line,) = restored.stderr.splitlines()  # one line, naming the file kept aside
+    assert line.startswith("Kept aside an autosave kernelscope cannot read: ")
+    (kept,) = (name for name in files(data) if ".unreadable-" in name)
+    assert str(data / kept) in line
+    assert len(find_recoveries(data).offers) == 1  # the other waits for the next start
+    declined = run_window("decline", data)
+    assert declined.returncode == 0, declined.stderr
+    assert declined.stderr == ""  # reported once, not at every start
+    assert len(json.loads(declined.stdout)["asked"]) == 1
+    assert files(data) == {kept}  # declined: removed; unreadable: kept
+
+
+# ---------------------------------------------------------------------------- the offer, in a window
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    from kernelscope.ui.main_window import MainWindow
+
+    w = MainWindow(Document())
+    qtbot.addWidget(w)
+    return w
+
+
+def test_a_restore_the_document_refuses_is_kept_aside_and_the_next_is_asked(  # type: ignore[no-untyped-def]
+    data: Path, window, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kernelscope.core.document import EditError
+    from kernelscope.ui import app
+
+    leave_autosave(data, crashed_marker(saved_at="2030-01-02T03:04:05+00:00"))
+    newer = data / "autosave-00000000000a.kscope"
+    save_session(edited_session(), newer)
+    newer.with_suffix(".json").write_text(json.dumps(crashed_marker(saved_at="2030-01-03T03:04:05+00:00")))
+    asked: list[Path] = []
+    monkeypatch.setattr(app, "ask_restore", lambda w, r: asked.append(r.path) or True)
+    real_load = window.document.load
+
+    def refuse_the_first(session: sessions.Session) -> None:
+        if len(asked) == 1:
+            raise EditError("the result overflows float32")
+        real_load(session)
+
+    monkeypatch.setattr(window.document, "load", refuse_the_first)
+    saver = app.start_autosave(window, find_recoveries(), interval_ms=60_000)
+    try:
+        assert asked == [newer, data / AUTOSAVE_NAME]  # newest first; the refused one did not end the offer
+        assert window.document.kernels[1, 1, 0, 0] == 7
+        assert window.document.modified
+        (kept,) = (name for name in files(data) if ".unreadable-" in name)
+        assert kept.startswith(newer.name)
+        message = window.statusBar().currentMessage()
+        assert message.startswith("restored \u201cThe article's X\u201d from ")
+        kept_line = f"Kept aside an autosave kernelscope cannot read: {data / kept} (the result overflows float32)"
+        assert kept_line in message
+        assert capsys.readouterr().err.count("\n") == 1
+    finally:
+        assert saver.finish_clean()
+    assert files(data) == {kept}  # the restored one was this window's: gone at a clean exit
+
+
+def test_declining_every_offer_removes_them_all(data: Path, window, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from kernelscope.ui import app
+
+    leave_autosave(data, crashed_marker())
+    save_session(edited_session(), data / "autosave-00000000000b.kscope")
+    asked: list[str] = []
+    monkeypatch.setattr(app, "ask_restore", lambda w, r: asked.append(r.title) and False)
+    saver = app.start_autosave(window, find_recoveries(), interval_ms=60_000)
+    assert asked == ["The article's X"] * 2
+    assert not window.document.modified
+    assert window.statusBar().currentMessage() == ""
+    assert saver.finish_clean()
+    assert files(data) == set()
