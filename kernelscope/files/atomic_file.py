@@ -44,7 +44,7 @@ _TEMP_NAME = re.compile(r"\..+\.kscope-tmp-[0-9a-f]{16}", re.DOTALL)
 _NOT_A_FILE = "not a file (kernelscope writes only to regular files)"
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o666, keep_mode: bool = True) -> Path:
+def write_atomic(path: Path, data: bytes | bytearray, mode: int = 0o666, keep_mode: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically and return the file written (a link's target).
 
     ``OSError`` on failure (:class:`NotAFileError` for what is not a regular file), the temporary

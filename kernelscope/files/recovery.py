@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QStandardPaths
@@ -185,7 +184,7 @@ def _reason(exc: OSError) -> str:
 def _write_atomic(path: Path, data: bytes | bytearray) -> None:
     """Private to this user (0600), atomic; OSError on failure. A bytearray is written as it is
     (``write_atomic`` hands it to ``file.write``, which takes any buffer): no copy of the whole file."""
-    write_atomic(path, cast(bytes, data), mode=0o600)
+    write_atomic(path, data, mode=0o600)
 
 
 def _encoded(pieces: Iterator[str]) -> bytearray:

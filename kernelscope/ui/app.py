@@ -214,6 +214,15 @@ def ask_restore(window: MainWindow, recovery: Recovery) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def _adopt(window: MainWindow, saver: Autosaver, recovery: Recovery) -> None:
+    """Once the restored scene is in: its autosave is this window's, and Save goes to its source.
+    (A heavy restore that an edit supersedes is not adopted: its file stays for the next start.)"""
+    saver.adopt(recovery)
+    source = recovery.source
+    window.files.path = source if source is not None and source.is_file() else None
+    window.files.path_changed.emit()
+
+
 def offer_recovery(window: MainWindow, saver: Autosaver, found: RecoveryScan | Recovery) -> None:
     """One question per orphaned autosave, newest first, until the person restores one: declined
     ones are removed, and those after a restore stay on disk for the next start (one drawing per
@@ -228,15 +237,11 @@ def offer_recovery(window: MainWindow, saver: Autosaver, found: RecoveryScan | R
             recovery.discard()
             continue
         try:
-            window.document.load(recovery.session)
+            window.document.load(recovery.session, on_loaded=functools.partial(_adopt, window, saver, recovery))
         except Exception as exc:  # refused by the document (all or nothing): keep the file, say so
             problems.append(recovery.keep_aside(str(exc) or type(exc).__name__))
             continue
         window.document.mark_modified()
-        saver.adopt(recovery)
-        source = recovery.source
-        window.files.path = source if source is not None and source.is_file() else None
-        window.files.path_changed.emit()
         restored = f"restored \u201c{recovery.title}\u201d from {recovery.saved_at_text()}"
         break
     if problems:

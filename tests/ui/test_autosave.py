@@ -762,10 +762,10 @@ def test_a_restore_the_document_refuses_is_kept_aside_and_the_next_is_asked(  # 
     monkeypatch.setattr(app, "ask_restore", lambda w, r: asked.append(r.path) or True)
     real_load = window.document.load
 
-    def refuse_the_first(session: sessions.Session) -> None:
+    def refuse_the_first(session: sessions.Session, on_loaded=None) -> None:  # type: ignore[no-untyped-def]
         if len(asked) == 1:
             raise EditError("the result overflows float32")
-        real_load(session)
+        real_load(session, on_loaded)
 
     monkeypatch.setattr(window.document, "load", refuse_the_first)
     saver = app.start_autosave(window, find_recoveries(), interval_ms=60_000)
