@@ -23,7 +23,7 @@ from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec
 from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.core.paint_tools import VALUE_MODES
-from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, default_session
+from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, check_spec, default_session
 
 __all__ = [
     "SYNC_WORK_LIMIT",
@@ -582,8 +582,7 @@ class Document:
         """Change the layer; kernels are kept where they overlap; new weights start at zero."""
         if spec == self._conv.spec:
             return
-        if spec.filters > MAX_FILTERS:
-            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
+        self._check_limits(spec)
         self._check_fits(self._input.shape, spec)
         self._reshape_layer(spec)
         self.recompute()
@@ -668,8 +667,7 @@ class Document:
         b = _frozen(bias, "the bias")
         if k.shape != (*spec.kernel_size, new_input.shape[2], spec.filters) or b.shape != (spec.filters,):
             raise EditError("the kernels do not match the pasted layer")
-        if spec.filters > MAX_FILTERS:
-            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
+        self._check_limits(spec)
         self._check_fits(new_input.shape, spec)
         self._input = new_input
         self._set_conv(Conv2DLayer(spec, k, b))
@@ -768,6 +766,17 @@ class Document:
         if not np.isfinite(v) or abs(v) > FLOAT32_MAX:
             raise EditError(f"{what} must be a finite number (at most ±3.4e38), not {value!r}")
         return v
+
+    @staticmethod
+    def _check_limits(spec: ConvSpec) -> None:
+        """kernelscope's caps on a layer (filters, kernel sides, strides, dilation, the dilated span),
+        whichever path the layer comes by: the session format checks the same ones."""
+        if spec.filters > MAX_FILTERS:
+            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {spec.filters}")
+        try:
+            check_spec(spec)
+        except SessionError as exc:
+            raise EditError(str(exc).removeprefix("layer.")) from None
 
     @staticmethod
     def _check_fits(shape: tuple[int, ...], spec: ConvSpec) -> None:

@@ -249,3 +249,23 @@ def test_undo_restores_the_very_layer_objects() -> None:
     doc.redo()
     assert doc.kernels[0, 0, 0, 1] == 4.0
     _layer_is_the_document(doc)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (ConvSpec(1, (13, 13)), "kernel_size: expected two whole numbers from 1 to 11"),
+        (ConvSpec(1, (3, 3), strides=1025), "strides: expected two whole numbers from 1 to 1024"),
+        (ConvSpec(1, (11, 11), dilation_rate=200), "spans 2001x2001 cells"),
+    ],
+)
+def test_every_layer_path_keeps_the_scene_limits(spec: ConvSpec, message: str) -> None:
+    """A layer the session format would refuse is refused by the document too, so it can be saved."""
+    doc = Document(Session(np.zeros((1024, 1024, 1), np.float32), np.zeros((3, 3, 1, 1), np.float32),
+                           np.zeros(1, np.float32), ConvSpec(1, (3, 3))))
+    before = doc.to_session()
+    kernels = np.zeros((*spec.kernel_size, 1, 1), np.float32)
+    for edit in (lambda: doc.set_spec(spec), lambda: doc.apply_layer(spec, kernels, np.zeros(1, np.float32))):
+        with pytest.raises(EditError, match=message):
+            edit()
+        assert doc.to_session() == before
