@@ -560,6 +560,18 @@ class ConvResult:
         cols = [c for c in (j * sw - left + tap_col * dw for j in range(ow)) if 0 <= c < w]
         return [(r, c) for r in rows for c in cols]
 
+    @property
+    def output(self) -> np.ndarray:
+        """The activated maps (H', W', F) as Keras returns them (the stack's common interface)."""
+        return self.feature_maps()
+
+    def trace_cell(self, index: tuple[int, ...], /) -> StepTrace:
+        """:meth:`trace` by an index into :attr:`output`: (row, col, filter)."""
+        if len(index) != 3:
+            raise ConvError(f"a Conv2D output cell is (row, col, filter), not {index}")
+        row, col, filter_index = index
+        return self.trace(filter_index, row, col)
+
     def trace(self, filter_index: int, out_row: int, out_col: int) -> StepTrace:
         """The products, channel sums, total, bias and activation of one cell (indexing only)."""
         oh, ow, f = self.out_shape

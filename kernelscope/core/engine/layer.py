@@ -4,7 +4,9 @@ A layer is an immutable value: its Keras arguments and its weights. Its forward 
 result that keeps what the pass computed, and that result traces one output cell by indexing
 only (the trace needs the pass's data, so it lives on the result, not on the layer). Conv2D
 (``conv2d_layer``) is the first implementation; a new layer type is one new module that satisfies
-these protocols (and its line in the package's re-exports).
+these protocols (and its line in the package's re-exports). Outputs may be maps or vectors, so a
+shape is any tuple and a cell is an index tuple (:class:`LayerOutput`); map results also offer the
+row-major stepping of :class:`LayerResult`.
 """
 
 from __future__ import annotations
@@ -25,8 +27,23 @@ class CellTrace(Protocol):
         ...
 
 
+class LayerOutput(Protocol):
+    """Any layer's forward pass kept whole: its output in Keras's layout (no batch axis, maps
+    (H', W', C) or a vector (units,)) plus what tracing one cell needs. Every result offers this."""
+
+    @property
+    def output(self) -> np.ndarray:
+        """The output as Keras returns it, read-only float32."""
+        ...
+
+    def trace_cell(self, index: tuple[int, ...], /) -> CellTrace:
+        """The arithmetic of the output cell at ``index`` (an index into ``output``)."""
+        ...
+
+
 class LayerResult(Protocol):
-    """A forward pass kept whole: the output maps plus what tracing one cell needs."""
+    """A forward pass kept whole: the output maps plus what tracing one cell needs (layers whose
+    output is maps (H', W', C), stepped position by position: Conv2D, pooling)."""
 
     @property
     def out_shape(self) -> tuple[int, int, int]:
@@ -60,14 +77,15 @@ class Layer(Protocol):
         """The Keras class name, as a model summary and pasted code spell it ("Conv2D")."""
         ...
 
-    def output_shape(self, input_shape: Shape, /) -> tuple[int, int, int]:
-        """(H', W', channels) for an (H, W) or (H, W, C) input; refuses inputs it cannot take."""
+    def output_shape(self, input_shape: Shape, /) -> Shape:
+        """The output shape without the batch axis ((H', W', C) maps or a (units,) vector) for the
+        input shape it receives; refuses inputs it cannot take."""
         ...
 
     def count_params(self, input_shape: Shape, /) -> int:
         """Keras's ``count_params`` once the layer is built on ``input_shape``."""
         ...
 
-    def forward(self, x: np.ndarray, /) -> LayerResult:
-        """The forward pass in float32 on one channels_last image."""
+    def forward(self, x: np.ndarray, /) -> LayerOutput:
+        """The forward pass in float32 on one channels_last image (or the vector a Flatten made)."""
         ...
