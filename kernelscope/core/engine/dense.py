@@ -13,7 +13,7 @@ import numpy as np
 
 from kernelscope.core.engine.convolution import ACTIVATIONS, ConvError, activate, canonical_activation
 from kernelscope.core.engine.layer import Shape
-from kernelscope.core.engine.results import MapSteps, check_cell, frozen, real_input
+from kernelscope.core.engine.results import MapSteps, check_cell, frozen
 
 __all__ = ["DENSE_ACTIVATIONS", "DenseLayer", "DenseResult", "DenseTrace", "dense_activation", "softmax"]
 
@@ -152,7 +152,7 @@ class DenseLayer:
         return int(self.kernel.size) + (self.units if self.use_bias else 0)
 
     def forward(self, x: np.ndarray, /) -> DenseResult:
-        xin = real_input(x) if np.ndim(x) != 1 else frozen(x, "input")
+        xin = frozen(x, "input")
         self.output_shape(xin.shape)
         pre64 = xin.astype(np.float64) @ self.kernel.astype(np.float64)
         bias = self.bias if self.use_bias else np.zeros_like(self.bias)

@@ -16,7 +16,7 @@ import numpy as np
 from kernelscope.core.engine.convolution import ConvError, activate
 from kernelscope.core.engine.dense import apply_activation, dense_activation
 from kernelscope.core.engine.layer import Shape
-from kernelscope.core.engine.results import MapSteps, check_cell, frozen, real_input
+from kernelscope.core.engine.results import MapSteps, check_cell, frozen
 from kernelscope.core.numbers import is_whole, whole_pair
 
 __all__ = [
@@ -67,7 +67,7 @@ class _Elementwise:
         return 0
 
     def forward(self, x: np.ndarray, /) -> ElementResult:
-        xin = real_input(x) if np.ndim(x) != 1 else frozen(x, "input")
+        xin = frozen(x, "input")
         self.output_shape(xin.shape)
         with np.errstate(over="ignore", invalid="ignore"):
             out = np.ascontiguousarray(self._apply(xin), dtype=np.float32)
@@ -140,7 +140,7 @@ class DropoutLayer(_Elementwise):
 
     def _cell(self, x: np.ndarray, index: tuple[int, ...], source: tuple[int, ...] | None) -> tuple[float, str]:
         v = float(x[index])
-        return v, f"{_num(v)} (dropout passes values unchanged at inference)"
+        return v, f"dropout(x) = x at inference: {_num(v)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,8 +271,6 @@ class ZeroPadding2DLayer(_Elementwise):
         object.__setattr__(self, "padding", pads)
 
     def output_shape(self, input_shape: Shape, /) -> Shape:
-        if len(input_shape) == 2:
-            input_shape = (*input_shape, 1)
         if len(input_shape) != 3 or min(input_shape) < 1:
             raise ConvError(f"ZeroPadding2D needs maps (height, width, channels), not shape {tuple(input_shape)}")
         (top, bottom), (left, right) = self.padding
@@ -289,7 +287,7 @@ class ZeroPadding2DLayer(_Elementwise):
 
     def _cell(self, x: np.ndarray, index: tuple[int, ...], source: tuple[int, ...] | None) -> tuple[float, str]:
         if source is None:
-            return 0.0, "0 (padding)"
+            return 0.0, "padding = 0"
         v = float(x[source])
         return v, f"input[{', '.join(map(str, source))}] = {_num(v)}"
 

@@ -516,7 +516,7 @@ def forward_results(x: Any, layers: Sequence[LayerDict | StackEntry], seed: int 
         raise LayerError("the input must hold numbers") from None
     entries = _entries(layers, _input_shape(image.shape), seed)
     results: list[LayerOutput] = []
-    current: Any = image
+    current: Any = image[:, :, None] if image.ndim == 2 else image
     for i, entry in enumerate(entries):
         try:
             result = entry.layer.forward(current)
