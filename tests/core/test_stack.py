@@ -226,6 +226,10 @@ def test_forward_refusals_name_the_layer() -> None:
     with pytest.raises(LayerError, match=r"^layers\[1\] \(dense\): .*overflow") as info:
         forward(np.ones((2, 2, 1)), [layer("Flatten"), big])
     assert (info.value.index, info.value.name) == (1, "dense")
+    huge = conv(1, 3)
+    huge["weights"] = [np.full((3, 3, 1, 1), 3e37, np.float32), np.zeros(1)]
+    with pytest.raises(LayerError, match=r"^layers\[0\] \(conv2d\): its output overflows"):
+        forward(np.full((3, 3), 10.0), [huge, layer("Flatten")])
     with pytest.raises(LayerError, match="input must be"):
         forward(np.ones(5), DIGITS)
 

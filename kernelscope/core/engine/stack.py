@@ -519,9 +519,12 @@ def forward_results(x: Any, layers: Sequence[LayerDict | StackEntry], seed: int 
     current: Any = image[:, :, None] if image.ndim == 2 else image
     for i, entry in enumerate(entries):
         try:
-            result = entry.layer.forward(current)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+                result = entry.layer.forward(current)
         except ConvError as exc:
             raise LayerError(str(exc), i, entry.name) from None
+        if not np.isfinite(result.output).all():  # blame the layer that overflowed, not the next one
+            raise LayerError("its output overflows 32-bit numbers: use smaller weights or input values", i, entry.name)
         results.append(result)
         current = result.output
     return results
