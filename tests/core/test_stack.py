@@ -292,3 +292,16 @@ def test_outputs_match_keras() -> None:  # pragma: no cover - runs where Keras i
     want = model.predict(x[None], verbose=0)[0]
     np.testing.assert_allclose(forward(x, entries)[-1], want, rtol=1e-5, atol=1e-6)
     assert model.count_params() == sum(e.params for e in entries)
+
+
+def test_conv_results_offer_the_common_output_and_cell_index() -> None:
+    """The stack reads every result alike: Conv2D's output is its (H', W', F) maps, a cell is (row, col, filter)."""
+    entry = normalize([conv(3, 3, activation="relu")], (6, 5, 2))[0]
+    result = entry.layer.forward(np.random.default_rng(4).standard_normal((6, 5, 2)).astype(np.float32))
+    assert result.output.shape == (4, 3, 3)
+    np.testing.assert_array_equal(result.output, result.feature_maps())  # type: ignore[attr-defined]
+    by_index, by_filter = result.trace_cell((3, 1, 2)), result.trace(2, 3, 1)  # type: ignore[attr-defined]
+    assert (by_index.filter, by_index.out_row, by_index.out_col) == (2, 3, 1)  # type: ignore[attr-defined]
+    assert by_index.value == by_filter.value == result.output[3, 1, 2]
+    with pytest.raises(ConvError, match=r"\(row, col, filter\)"):
+        result.trace_cell((1, 1))
