@@ -181,6 +181,9 @@ def layer_from_line(
 def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader) -> str:
     """Apply a pasted Conv2D line to the document (one undo step) and return what changed, in words.
 
+    A pasted model of that one Conv2D (``keras.Sequential([keras.Input(...), layers.Conv2D(...)])``)
+    counts as its line; a model of several layers is refused in one line (the window shows one Conv2D).
+
     Raises LineError for a line that cannot be read or that exceeds a limit (before anything is
     allocated), EditError for one the document refuses, and whatever ``load_photo`` raises
     (``ImageError``) when the bundled photo cannot be read. Every refusal is a ValueError, so a
@@ -224,4 +227,5 @@ def _read_pasted(text: str) -> ParsedLayer:
                         tuple(c["dilation_rate"]), c["activation"], c["use_bias"])
         shape = model.input_shape
         input_shape = None if shape is None else (shape[0], shape[1], shape[2])
-        return _window_channels(ParsedLayer(spec, input_shape, model.ignored[0]))
+        ignored = model.ignored[0] + (("name",) if model.names[0] is not None else ())  # the window shows no name
+        return _window_channels(ParsedLayer(spec, input_shape, ignored))

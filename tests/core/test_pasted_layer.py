@@ -99,12 +99,14 @@ def test_a_model_of_one_conv2d_pastes_as_its_line() -> None:
     doc = Document(default_session())
     photo = FakePhoto()
     text = (
-        "model = keras.Sequential([\n    keras.Input(shape=(8, 6, 3)),\n    layers.Conv2D(2, 3, activation='relu'),\n])"
+        "model = keras.Sequential([\n    keras.Input(shape=(8, 6, 3)),\n"
+        "    layers.Conv2D(2, 3, activation='relu', name='c', kernel_initializer='he_normal'),\n])"
     )
     summary = paste_line(doc, text, 0, photo)
     assert photo.calls == [((8, 6, 3), PHOTO_VALUE_MODE)]
     assert doc.spec == engine.ConvSpec(2, (3, 3), activation="relu")
     assert "input: the bundled photo at 8x6x3" in summary
+    assert summary.endswith("ignored here: kernel_initializer, name")
 
 
 def test_a_model_keeps_the_window_to_grey_or_rgb_and_to_conv2d() -> None:
