@@ -853,7 +853,7 @@ def _number(node: ast.expr, name: str) -> float:
     if isinstance(node, ast.BinOp):
         ok_a, a = _literal_or_none(node.left)
         ok_b, b = _literal_or_none(node.right)
-        if not (ok_a and ok_b and _is_real(a) and _is_real(b)):
+        if not (isinstance(node.op, ast.Div) and ok_a and ok_b and _is_real(a) and _is_real(b)):
             raise LineError(f"{name}: expected a number like 0.5 or 1/255, got {_show(node)}")
         if b == 0:
             raise LineError(f"{name}: {_show(node)} divides by zero")
