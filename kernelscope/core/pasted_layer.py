@@ -6,14 +6,21 @@ both call it, so the same line gives the same scene in both."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kernelscope.core.engine import glorot_uniform
-from kernelscope.core.keras_syntax import LineError, ParsedLayer, conv2d_line, parse_conv2d_line
+from kernelscope.core.engine import ConvError, ConvSpec, glorot_uniform, output_shape, output_size
+from kernelscope.core.keras_syntax import (
+    LineError,
+    ParsedLayer,
+    ParsedModel,
+    conv2d_line,
+    parse_conv2d_line,
+    parse_model,
+)
 
 if TYPE_CHECKING:
     from kernelscope.core.document import Document
@@ -46,15 +53,107 @@ class LayerChange:
         return ";  ".join(parts)
 
 
+MAX_MODEL_CHANNELS = 512
+"""A pasted model's input has at most this many channels (the stack's input limit)."""
+
+MAX_MODEL_PARAMS = 16_000_000
+"""A pasted model's weights together, at most this many float32 numbers: the engine draws them all."""
+
+MAX_MODEL_VALUES = 64 * 1024 * 1024
+"""Every layer's output together, at most this many float32 numbers: forward() keeps them all."""
+
+
 def read_line(text: str) -> ParsedLayer:
     """A pasted line read and held to every scene limit, so that nothing is built from a line the
     scene would refuse: the parser caps the layer and the input's sides, and here the channels
     (Keras takes any number; kernelscope shows grey or RGB)."""
-    parsed = parse_conv2d_line(text)
+    return _window_channels(parse_conv2d_line(text))
+
+
+def _window_channels(parsed: ParsedLayer) -> ParsedLayer:
     if parsed.input_shape is not None and parsed.input_shape[2] not in (1, 3):
         h, w, c = parsed.input_shape
         raise LineError(f"input_shape: channels must be 1 (grey) or 3 (RGB) (got ({h}, {w}, {c}))")
     return parsed
+
+
+def read_model(text: str, input_shape: tuple[int, ...] | None = None) -> ParsedModel:
+    """A pasted model read and held to the stack's limits before anything is built.
+
+    The model's own input size (``keras.Input`` or the first ``input_shape``) wins over ``input_shape``,
+    the size of the input the caller already has (e.g. the image given to ``export --conv``). With a
+    size known, every layer's output shape and weights are counted here, so a model whose weights
+    or outputs would not fit (MAX_MODEL_PARAMS, MAX_MODEL_VALUES) or whose layer does not fit its
+    input is refused in one line naming the line and the layer.
+    """
+    parsed = parse_model(text)
+    if parsed.input_shape is not None and parsed.input_shape[-1] > MAX_MODEL_CHANNELS:
+        raise LineError(
+            f"input_shape: channels must be 1 to {MAX_MODEL_CHANNELS} (got {tuple(parsed.input_shape)})"
+        )
+    shape = parsed.input_shape if parsed.input_shape is not None else input_shape
+    if shape is not None:
+        _count_the_stack(parsed, tuple(int(v) for v in shape))
+    return parsed
+
+
+def _count_the_stack(parsed: ParsedModel, shape: tuple[int, ...]) -> None:
+    """Walk the shapes with Keras's formulas, summing weights and outputs; nothing is allocated."""
+    params = values = 0
+    for layer, line in zip(parsed.layers, parsed.lines, strict=True):
+        class_name = layer["class_name"]
+        try:
+            shape, weights = _layer_shape(class_name, layer["config"], shape)
+        except LineError as exc:
+            raise LineError(f"line {line}: {class_name}: {exc}") from None
+        params += weights
+        values += int(np.prod(shape, dtype=object))
+        if params > MAX_MODEL_PARAMS:
+            raise LineError(
+                f"line {line}: {class_name}: the model has {params:,} weights up to here; kernelscope computes "
+                f"at most {MAX_MODEL_PARAMS:,}"
+            )
+        if values > MAX_MODEL_VALUES:
+            raise LineError(
+                f"line {line}: {class_name}: the layers' outputs hold {values:,} numbers up to here; kernelscope "
+                f"keeps at most {MAX_MODEL_VALUES:,}"
+            )
+
+
+def _layer_shape(class_name: str, config: Mapping[str, Any], shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """(output shape, count_params) of one layer on an input of ``shape`` (no batch axis), as Keras counts."""
+    spatial = class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
+                             "GlobalAveragePooling2D", "ZeroPadding2D")
+    if spatial and len(shape) != 3:
+        raise LineError(f"needs a (height, width, channels) input, and gets {shape}")
+    if class_name == "Conv2D":
+        spec = ConvSpec(config["filters"], tuple(config["kernel_size"]), tuple(config["strides"]), config["padding"],
+                        tuple(config["dilation_rate"]), config["activation"], config["use_bias"])
+        try:
+            out = output_shape((shape[0], shape[1], shape[2]), spec)
+        except ConvError as exc:
+            raise LineError(str(exc)) from None
+        kh, kw = spec.kernel_size
+        return out, kh * kw * shape[2] * spec.filters + (spec.filters if spec.use_bias else 0)
+    if class_name in ("MaxPooling2D", "AveragePooling2D"):
+        (ph, pw), (sh, sw), padding = config["pool_size"], config["strides"], config["padding"]
+        oh, ow = output_size(shape[0], ph, sh, 1, padding), output_size(shape[1], pw, sw, 1, padding)
+        if oh < 1 or ow < 1:
+            raise LineError(f"a {ph}x{pw} pool does not fit a {shape[0]}x{shape[1]} input with padding='valid'")
+        return (oh, ow, shape[2]), 0
+    if class_name in ("GlobalMaxPooling2D", "GlobalAveragePooling2D"):
+        return (shape[2],), 0
+    if class_name == "ZeroPadding2D":
+        (top, bottom), (left, right) = config["padding"]
+        return (shape[0] + top + bottom, shape[1] + left + right, shape[2]), 0
+    if class_name == "Flatten":
+        return (int(np.prod(shape, dtype=object)),), 0
+    if class_name == "Dense":  # Keras's Dense acts on the last axis
+        units = config["units"]
+        return (*shape[:-1], units), shape[-1] * units + (units if config["use_bias"] else 0)
+    if class_name == "BatchNormalization":  # gamma, beta when used; moving mean and variance always
+        return shape, shape[-1] * (2 + int(config["center"]) + int(config["scale"]))
+    return shape, 0  # Dropout, Activation, ReLU, Rescaling keep the shape and have no weights
 
 
 def layer_from_line(
@@ -82,12 +181,15 @@ def layer_from_line(
 def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader) -> str:
     """Apply a pasted Conv2D line to the document (one undo step) and return what changed, in words.
 
+    A pasted model of that one Conv2D (``keras.Sequential([keras.Input(...), layers.Conv2D(...)])``)
+    counts as its line; a model of several layers is refused in one line (the window shows one Conv2D).
+
     Raises LineError for a line that cannot be read or that exceeds a limit (before anything is
     allocated), EditError for one the document refuses, and whatever ``load_photo`` raises
     (``ImageError``) when the bundled photo cannot be read. Every refusal is a ValueError, so a
     caller that catches ValueError never lets a paste escape into the event loop.
     """
-    parsed = read_line(text)
+    parsed = _read_pasted(text)
     try:
         change = layer_from_line(parsed, document.input, document.kernels, document.bias, seed, load_photo)
         document.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
@@ -95,3 +197,35 @@ def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader
         raise LineError(f"this layer does not fit in memory here ({type(exc).__name__}); try fewer filters") from None
     h, w, c = document.input.shape
     return change.summary(parsed, (h, w, c))
+
+
+def _read_pasted(text: str) -> ParsedLayer:
+    """The Conv2D line the window shows: a Conv2D line, or a pasted model of that one Conv2D.
+
+    A model of several layers is refused in one line (the window's stack view comes later)."""
+    try:
+        return read_line(text)
+    except LineError as line_error:
+        said = str(line_error)
+        # When the line reader stopped at the text's shape (several statements or layers), the model
+        # reader's refusal names the line and the layer at fault; otherwise the line's refusal is the one.
+        about_the_shape = "statements" in said or "Conv2D layers" in said or said.startswith("not a Conv2D")
+        try:
+            model = read_model(text)
+        except LineError as model_error:
+            raise (model_error if about_the_shape else line_error) from None
+        if len(model.layers) > 1:
+            raise LineError(
+                f"a model of {len(model.layers)} layers: the window shows one Conv2D for now; "
+                "`kernelscope export --conv ... --npz` computes every layer"
+            ) from None
+        layer = model.layers[0]
+        if layer["class_name"] != "Conv2D":
+            raise LineError(f"not a Conv2D layer: {layer['class_name']}") from None
+        c = layer["config"]
+        spec = ConvSpec(c["filters"], tuple(c["kernel_size"]), tuple(c["strides"]), c["padding"],
+                        tuple(c["dilation_rate"]), c["activation"], c["use_bias"])
+        shape = model.input_shape
+        input_shape = None if shape is None else (shape[0], shape[1], shape[2])
+        ignored = model.ignored[0] + (("name",) if model.names[0] is not None else ())  # the window shows no name
+        return _window_channels(ParsedLayer(spec, input_shape, ignored))

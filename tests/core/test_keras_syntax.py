@@ -429,3 +429,36 @@ def test_conv2d_line_and_size_formula_are_unchanged():
         'layers.Conv2D(2, (3, 3), strides=(2, 2), padding="same", activation="relu", input_shape=(5, 5, 1))'
     )
     assert size_formula(ConvSpec(1, (3, 3)), (5, 5), 0) == "floor((5 - 3) / 1) + 1 = 3"
+
+
+# --------------------------------------------------------------------------- the line beside the model reader
+
+
+def test_the_line_reader_still_takes_one_conv2d_when_a_model_is_pasted():
+    """parse_model reads whole models; parse_conv2d_line keeps its one-Conv2D answers word for word."""
+    from kernelscope.core.keras_syntax import parse_model
+
+    chapter = ARTICLE + "\nmodel.add(layers.MaxPooling2D((2, 2)))"
+    with pytest.raises(LineError, match=r"^cannot read this line: it holds 2 statements"):
+        parse_conv2d_line(chapter)
+    with pytest.raises(LineError, match=r"^not a Conv2D layer: Sequential$"):
+        parse_conv2d_line("model = keras.Sequential([layers.Conv2D(8, 3)])")
+    with pytest.raises(LineError, match=r"^cannot read this line: arithmetic"):
+        parse_conv2d_line("Conv2D(3, 3, strides=1 / 1)")  # the model's 1./255 is not a Conv2D value
+    assert [layer["class_name"] for layer in parse_model(chapter).layers] == ["Conv2D", "MaxPooling2D"]
+    article = parse_conv2d_line(ARTICLE)
+    config = parse_model(ARTICLE).layers[0]["config"]
+    assert (config["filters"], tuple(config["kernel_size"]), config["activation"]) == (32, (3, 3), "relu")
+    assert parse_model(ARTICLE).input_shape == article.input_shape
+
+
+def test_softmax_is_for_dense_and_activation_only():
+    from kernelscope.core.keras_syntax import parse_model
+
+    with pytest.raises(LineError, match="activation: kernelscope does not know 'softmax'"):
+        parse_conv2d_line("Conv2D(3, 3, activation='softmax')")
+    with pytest.raises(LineError, match=r"activation: cannot use tf\.nn\.softmax"):
+        parse_conv2d_line("Conv2D(3, 3, activation=tf.nn.softmax)")
+    assert parse_model("Dense(3, activation=tf.nn.softmax)").layers[0]["config"]["activation"] == "softmax"
+    with pytest.raises(LineError, match=r"activation: cannot use tf\.softmax"):
+        parse_model("Activation(tf.softmax)")

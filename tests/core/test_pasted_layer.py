@@ -6,7 +6,7 @@ import pytest
 from kernelscope.core import engine
 from kernelscope.core.document import Document, EditError
 from kernelscope.core.keras_syntax import LineError
-from kernelscope.core.pasted_layer import PHOTO_VALUE_MODE, paste_line
+from kernelscope.core.pasted_layer import PHOTO_VALUE_MODE, paste_line, read_model
 from kernelscope.core.scene import default_session
 
 
@@ -68,3 +68,104 @@ def test_refusals_change_nothing() -> None:
         paste_line(doc, "Conv2D(2, 3, input_shape=(9, 9, 1))", 0, broken_photo)
     assert doc.to_session() == before
     assert doc.undo_label() is None
+
+
+# --------------------------------------------------------------------------- a pasted model
+
+CHAPTER = (
+    "model = models.Sequential()\n"
+    "model.add(layers.Conv2D(32, (3, 3), activation='relu', input_shape=(150, 150, 3)))\n"
+    "model.add(layers.MaxPooling2D((2, 2)))\n"
+    "model.add(layers.Conv2D(64, (3, 3), activation='relu'))\n"
+    "model.add(layers.MaxPooling2D((2, 2)))\n"
+)
+
+
+def test_a_model_of_several_layers_is_refused_in_one_line_and_changes_nothing() -> None:
+    doc = Document(default_session())
+    before = doc.to_session()
+    photo = FakePhoto()
+    with pytest.raises(LineError) as info:
+        paste_line(doc, CHAPTER, 0, photo)
+    assert str(info.value) == (
+        "a model of 4 layers: the window shows one Conv2D for now; `kernelscope export --conv ... --npz` "
+        "computes every layer"
+    )
+    assert doc.to_session() == before
+    assert photo.calls == []
+
+
+def test_a_model_of_one_conv2d_pastes_as_its_line() -> None:
+    doc = Document(default_session())
+    photo = FakePhoto()
+    text = (
+        "model = keras.Sequential([\n    keras.Input(shape=(8, 6, 3)),\n"
+        "    layers.Conv2D(2, 3, activation='relu', name='c', kernel_initializer='he_normal'),\n])"
+    )
+    summary = paste_line(doc, text, 0, photo)
+    assert photo.calls == [((8, 6, 3), PHOTO_VALUE_MODE)]
+    assert doc.spec == engine.ConvSpec(2, (3, 3), activation="relu")
+    assert "input: the bundled photo at 8x6x3" in summary
+    assert summary.endswith("ignored here: kernel_initializer, name")
+
+
+def test_a_model_keeps_the_window_to_grey_or_rgb_and_to_conv2d() -> None:
+    doc = Document(default_session())
+    with pytest.raises(LineError, match=r"channels must be 1 \(grey\) or 3 \(RGB\)"):
+        paste_line(doc, "Sequential([Input((8, 8, 4)), Conv2D(2, 3)])", 0, FakePhoto())
+    with pytest.raises(LineError, match=r"^not a Conv2D layer: MaxPooling2D$"):
+        paste_line(doc, "Sequential([MaxPooling2D()])", 0, FakePhoto())
+    # A faulty layer in a model: the refusal names its line rather than the text's shape.
+    with pytest.raises(LineError, match=r"^line 2: Dense: units: at most 4096"):
+        paste_line(doc, "model.add(layers.Conv2D(2, 3))\nmodel.add(layers.Dense(5000))", 0, FakePhoto())
+    # A line error that is not about the text's shape stays the line's own.
+    with pytest.raises(LineError, match=r"^kernel_size: must be at least 1"):
+        paste_line(doc, "Conv2D(2, 0)", 0, FakePhoto())
+
+
+def test_read_model_returns_the_layers_and_counts_the_stack() -> None:
+    model = read_model(CHAPTER)
+    assert [layer["class_name"] for layer in model.layers] == ["Conv2D", "MaxPooling2D"] * 2
+    assert model.input_shape == (150, 150, 3)
+    # Without a size in the text, the caller's input size is used for the limits.
+    assert read_model("Conv2D(8, 3)\nFlatten()\nDense(10)", (28, 28, 1)).layers[2]["config"]["units"] == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "shape", "start"),
+    [
+        ("Sequential([Input((8, 8, 513)), Flatten()])", None, "input_shape: channels must be 1 to 512"),
+        ("Flatten()\nDense(4096)\nDense(4096)", (64, 64, 3), "line 2: Dense: the model has 50,335,744 weights up to"),
+        ("Dense(4096)\nDense(4096)", (1, 1, 1000), "line 2: Dense: the model has 20,881,408 weights"),
+        ("\n".join(["Conv2D(64, 3, padding='same')"] * 2), (1024, 1024, 3),
+         "line 2: Conv2D: the layers' outputs hold 134,217,728 numbers up to here; kernelscope keeps at most"),
+        ("Conv2D(2, 3)\nMaxPooling2D(3)", (4, 4, 1), "line 2: MaxPooling2D: a 3x3 pool does not fit a 2x2 input"),
+        ("Conv2D(2, 5)", (4, 4, 1), "line 1: Conv2D: a 5x5 kernel does not fit a 4x4 input"),
+        ("Flatten()\nMaxPooling2D()", (4, 4, 1), "line 2: MaxPooling2D: needs a (height, width, channels) input, "
+                                                 "and gets (16,)"),
+        ("GlobalAvgPool2D()\nZeroPadding2D()", (4, 4, 1), "line 2: ZeroPadding2D: needs a (height, width,"),
+    ],
+)
+def test_read_model_refuses_what_would_not_fit_before_anything_is_built(text, shape, start) -> None:
+    with pytest.raises(LineError) as info:
+        read_model(text, shape)
+    assert str(info.value).startswith(start)
+
+
+def test_read_model_counts_params_as_keras_does() -> None:
+    """The chapter's 896 + 18,496 weights pass; a BatchNormalization counts its four vectors."""
+    from kernelscope.core import pasted_layer
+
+    def count(text: str, shape: tuple[int, ...]) -> int:
+        model = read_model(text, shape)
+        total = 0
+        for layer in model.layers:
+            shape, params = pasted_layer._layer_shape(layer["class_name"], layer["config"], shape)
+            total += params
+        return total
+
+    assert count(CHAPTER, (150, 150, 3)) == 896 + 18_496
+    assert count("BatchNormalization()", (4, 4, 8)) == 32
+    assert count("BatchNormalization(center=False, scale=False)", (4, 4, 8)) == 16
+    assert count("Flatten()\nDense(10, use_bias=False)", (2, 2, 3)) == 120
+    assert count("ZeroPadding2D(((1, 2), (3, 4)))\nConv2D(1, (4, 8))", (1, 1, 2)) == 4 * 8 * 2 + 1
