@@ -463,3 +463,10 @@ def test_the_stand_in_s_layer_classes_round_trip(class_name: str) -> None:
     text = dumps_session(s)
     assert loads_session(text) == s
     assert dumps_session(loads_session(text)) == text
+
+
+def test_the_readme_shows_the_article_scene_as_kernelscope_writes_it() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text("utf-8")
+    section = readme.split("## Session files (.kscope)")[1]
+    example = section.split("```json\n")[1].split("```")[0]
+    assert example == dumps_session(default_session())
