@@ -292,7 +292,8 @@ def check_class_names(names: Any, outputs: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _spec_of(config: Mapping[str, Any]) -> ConvSpec:
+def conv_spec(config: Mapping[str, Any]) -> ConvSpec:
+    """The ConvSpec of a checked Conv2D entry's config."""
     return ConvSpec(
         config["filters"], config["kernel_size"], config["strides"], config["padding"],
         config["dilation_rate"], config["activation"], config["use_bias"],
@@ -305,7 +306,7 @@ def _check_conv_limits(entries: tuple[StackEntry, ...]) -> None:
         if entry.class_name != "Conv2D":
             continue
         try:
-            check_spec(_spec_of(entry.config))
+            check_spec(conv_spec(entry.config))
         except SessionError as exc:
             text = str(exc)
             if text.startswith("layer: "):
@@ -507,7 +508,7 @@ class Session:
         object.__setattr__(self, "layers", entries)
         if _shows_one_conv(entries, self.input.shape):
             (entry,) = entries
-            spec = _spec_of(entry.config)
+            spec = conv_spec(entry.config)
             kernels = entry.weights[0]
             bias = entry.weights[1] if spec.use_bias else np.zeros(spec.filters, np.float32)
             bias.flags.writeable = False

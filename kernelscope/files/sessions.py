@@ -51,6 +51,7 @@ from kernelscope.core.scene import (
     check_stack_input_shape,
     check_text,
     check_whole,
+    conv_spec,
     default_session,
     layer_label,
     layer_labels,
@@ -382,7 +383,7 @@ def _session_from_v2(d: Mapping[str, Any]) -> Session:
             raise SessionError(f"{label}: kept_bias: only a Conv2D with use_bias false keeps a bias aside")
     if len(entries) == 1 and entries[0].class_name == "Conv2D" and x.shape[2] in (1, 3):
         entry = entries[0]
-        spec = ConvSpec(**{key: entry.config[key] for key in _LAYER_KEYS})
+        spec = conv_spec(entry.config)
         if kept[0] is not None:
             check_bias_shape(kept[0].shape, spec.filters)
             b = kept[0]

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kernelscope.core import engine
 from kernelscope.core.engine import ConvSpec, stack
@@ -470,3 +472,58 @@ def test_the_readme_shows_the_article_scene_as_kernelscope_writes_it() -> None:
     section = readme.split("## Session files (.kscope)")[1]
     example = section.split("```json\n")[1].split("```")[0]
     assert example == dumps_session(default_session())
+
+
+# --------------------------------------------------------------------------- fuzz: only SessionError
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 70) | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _paths(d: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(d, list):
+        for i, v in enumerate(d[:2]):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def small_stack_dict() -> dict[str, Any]:
+    layers = [
+        {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": 2}},
+        {"class_name": "Flatten", "config": {}},
+        {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}},
+    ]
+    s = Session(input=np.ones((6, 6, 1)), layers=layers, class_names=("a", "b"))
+    return json.loads(dumps_session(s))
+
+
+STACK_PATHS = _paths(small_stack_dict())[1:]
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(STACK_PATHS), json_values, st.booleans())
+def test_fuzz_a_damaged_stack_raises_only_session_error(path, value, delete) -> None:
+    d = small_stack_dict()
+    target: Any = d
+    for key in path[:-1]:
+        target = target[key]
+    if delete and isinstance(target, dict):
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    try:
+        s = session_from_dict(d)
+    except SessionError as exc:
+        message = str(exc)
+    else:
+        message = ""
+        assert loads_session(dumps_session(s)) == s
+    assert "\n" not in message
