@@ -35,7 +35,7 @@ SIZE_RANGE = (200, 8192)
 """--screenshot's window sides in pixels."""
 MAX_SEED = 2**31 - 1
 """The largest glorot_uniform seed: the window's seed box goes as far, so a seed can be typed back."""
-_VALUE_FLAGS = ("--size", "--seed", "--fps", "--filter")
+_VALUE_FLAGS = ("--size", "--seed", "--fps", "--filter", "--layer")
 
 
 def _shown(text: str) -> str:
@@ -86,7 +86,10 @@ def _join_flag_values(argv: Sequence[str]) -> list[str]:
 def _main_parser() -> _Parser:
     p = _Parser(
         prog="kernelscope",
-        description="Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif",
+        description=(
+            "Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif, "
+            "kernelscope summary FILE"
+        ),
     )
     p.add_argument(
         "file", nargs="?", type=Path,
@@ -135,7 +138,14 @@ def _export_parser() -> _Parser:
     p.add_argument("file", type=Path, nargs="?", help="a session (.kscope) or a lesson name; optional with --conv")
     p.add_argument(
         "--npy", type=_named("--npy", "maps.npy"),
-        metavar="OUT.npy", help="the feature maps (H', W', F) as float32",
+        metavar="OUT.npy", help="one layer's output as float32 (the feature maps (H', W', F) of a Conv2D)",
+    )
+    p.add_argument(
+        "--npz", type=_named("--npz", "layers.npz"),
+        metavar="OUT.npz", help="every layer's output as float32, keyed by layer name",
+    )
+    p.add_argument(
+        "--layer", metavar="N|NAME", help="with --npy: the layer, counted from 1 or by name (default the last)",
     )
     p.add_argument(
         "--png", type=_named("--png", "window.png"),
@@ -143,7 +153,7 @@ def _export_parser() -> _Parser:
     )
     p.add_argument(
         "--keras", type=_named("--keras", "layer.py"),
-        metavar="OUT.py", help="Keras code rebuilding this layer and its weights",
+        metavar="OUT.py", help="Keras code rebuilding this layer (or Sequential model) and its weights",
     )
     p.add_argument("--conv", metavar="LINE", help='a Conv2D line, e.g. "Conv2D(32, (3, 3), input_shape=(150, 150, 3))"')
     p.add_argument(
@@ -172,10 +182,14 @@ def _offscreen_without_display() -> None:
 def _refuse_overflow(session, what: str) -> None:  # type: ignore[no-untyped-def]
     """Maps beyond float32 are an error, never a file of infinities: checked on the scene before any
     output. A cheap bound (sum of |weights| times the largest |input|, plus |bias|) clears nearly
-    every scene; only one that could overflow is computed to find out."""
+    every scene; only one that could overflow is computed to find out. A stack is computed."""
     if session is None:
         return
     import numpy as np
+
+    if not session.is_single_conv:
+        _refuse_stack_overflow(session, what)
+        return
 
     from kernelscope.core import engine
     from kernelscope.core.numbers import FLOAT32_MAX
@@ -191,6 +205,73 @@ def _refuse_overflow(session, what: str) -> None:  # type: ignore[no-untyped-def
         raise CliError(
             f"these weights make the maps overflow 32-bit numbers (beyond ±3.4e38): use smaller weights; {what}"
         )
+
+
+def _refuse_stack_overflow(session, what: str) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from kernelscope.core.engine import ConvError
+    from kernelscope.files.export import layer_outputs
+
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            outputs = layer_outputs(session)
+    except ConvError as exc:
+        raise CliError(str(exc)) from None
+    for number, (name, out) in enumerate(zip(session.layer_names, outputs, strict=True), start=1):
+        if not np.isfinite(out).all():
+            raise CliError(
+                f"layer {number} ({name}) overflows 32-bit numbers (beyond ±3.4e38): use smaller weights; {what}"
+            )
+
+
+def _refuse_stack_drawing(session, flag: str, layer: int | None) -> None:  # type: ignore[no-untyped-def]
+    """--gif and --png draw one Conv2D (the window's scene); a stack waits for per-layer pictures."""
+    if session is None or session.is_single_conv:
+        return
+    entries = session.layers
+    index = len(entries) - 1 if layer is None else layer
+    entry = entries[index]
+    if flag == "--gif" and entry.class_name != "Conv2D":
+        raise CliError(
+            f"--gif: the stepping GIF shows a Conv2D layer: this session's layer {index + 1} is a "
+            f"{entry.class_name} ({entry.config['name']}); nothing was written"
+        )
+    from kernelscope.files.sessions import SessionError
+
+    try:
+        _ = session.spec
+    except SessionError as exc:
+        raise CliError(f"{flag}: {exc}; nothing was written") from None
+
+
+def _refuse_stack_window(session, path: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """The window shows one Conv2D for now: any other stack is one line that says what still works."""
+    if session is None or session.is_single_conv:
+        return
+    from kernelscope.files.sessions import SessionError
+
+    try:
+        _ = session.spec
+    except SessionError as exc:
+        raise CliError(
+            f"{path}: {exc} (kernelscope summary FILE and kernelscope export FILE --npz OUT.npz work on it)"
+        ) from None
+
+
+def _summary(argv: Sequence[str]) -> int:
+    parser = _Parser(prog="kernelscope summary", description="Print the model.summary() table of a session's layers.")
+    parser.add_argument("file", type=Path, help="a session (.kscope) or a lesson name")
+    args = parser.parse_args(argv)
+    from kernelscope.core.engine import ConvError, stack
+
+    session = _load(_resolve(args.file))
+    try:
+        text = stack.summary_text(session.input.shape, session.layers)
+    except ConvError as exc:
+        raise CliError(str(exc)) from None
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
 
 
 def _gui_application() -> None:
@@ -299,8 +380,12 @@ def _lessons(argv: Sequence[str]) -> int:
 
 def _export(argv: Sequence[str]) -> int:
     args = _export_parser().parse_args(_join_flag_values(argv))
-    if args.npy is None and args.gif is None and args.png is None and args.keras is None:
-        raise CliError("export needs an output: --npy OUT.npy, --gif OUT.gif, --png OUT.png or --keras OUT.py")
+    if args.npy is None and args.npz is None and args.gif is None and args.png is None and args.keras is None:
+        raise CliError(
+            "export needs an output: --npy OUT.npy, --npz OUT.npz, --gif OUT.gif, --png OUT.png or --keras OUT.py"
+        )
+    if args.layer is not None and args.npy is None and args.gif is None:
+        raise CliError("--layer applies to --npy OUT.npy or --gif OUT.gif, which are missing")
     if args.conv is None and (args.image is not None):
         raise CliError("--image goes with --conv LINE")
     if args.conv is None and args.file is None:
@@ -312,23 +397,45 @@ def _export(argv: Sequence[str]) -> int:
     session = _load(_resolve(args.file)) if args.file is not None else None
     if args.conv is not None:
         session = scene_from_line(args.conv, args.image, args.seed, session)
+    from kernelscope.core.engine import ConvError
+    from kernelscope.files.export import ExportError, check_gif_options, export_gif, export_npy, layer_number
+
+    layer = None
+    if args.layer is not None:
+        try:
+            layer = layer_number(session, args.layer)
+        except ExportError as exc:
+            raise CliError(f"--layer: {exc}") from None
+    if args.gif is not None:
+        _refuse_stack_drawing(session, "--gif", layer)
+    if args.png is not None:
+        _refuse_stack_drawing(session, "--png", None)
     if args.filter is not None:
         _check_filter(session, args.filter)
     _refuse_overflow(session, "nothing was written")
-    from kernelscope.core.engine import ConvError
-    from kernelscope.files.export import ExportError, check_gif_options, export_gif, export_npy
 
     try:
         if args.gif is not None:  # refuse bad GIF options before writing anything
             check_gif_options(session, fps, filter_index)
         if args.npy is not None:
-            maps = export_npy(session, args.npy)
-            sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
+            maps = export_npy(session, args.npy, layer)
+            if session.is_single_conv:
+                sys.stdout.write(f"wrote {args.npy}: feature maps {maps.shape[0]}x{maps.shape[1]}x{maps.shape[2]}\n")
+            else:
+                index = len(session.layers) - 1 if layer is None else layer
+                shape = "x".join(str(n) for n in maps.shape)
+                sys.stdout.write(f"wrote {args.npy}: layer {index + 1} ({session.layer_names[index]}), {shape}\n")
+        if args.npz is not None:
+            from kernelscope.files.export import export_npz
+
+            arrays = export_npz(session, args.npz)
+            sys.stdout.write(f"wrote {args.npz}: the outputs of {len(arrays)} layer(s): {', '.join(arrays)}\n")
         if args.keras is not None:
             from kernelscope.files.keras_code import write_keras_code
 
             write_keras_code(session, args.keras)
-            sys.stdout.write(f"wrote {args.keras}: Keras code for this layer and its weights\n")
+            what = "this layer" if session.is_single_conv else f"this Sequential model ({len(session.layers)} layers)"
+            sys.stdout.write(f"wrote {args.keras}: Keras code for {what} and its weights\n")
         if args.png is not None:
             from kernelscope.core.document import EditError
             from kernelscope.ui import app
@@ -360,6 +467,9 @@ def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ig
     from kernelscope.files.images import ImageError, sample_photo, sample_photo_path
     from kernelscope.files.sessions import SessionError
 
+    model = _pasted_model(line)
+    if model is not None and len(model.layers) > 1:
+        return _stack_from_model(model, line, image, seed, base)
     try:
         parsed = read_line(line)  # every limit, before a picture or a kernel is made
     except LineError as exc:
@@ -378,6 +488,51 @@ def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ig
         raise CliError(str(exc)) from None
 
 
+def _pasted_model(text: str):  # type: ignore[no-untyped-def]
+    """The text as a whole model, or None when it is not one (a single line says why itself)."""
+    from kernelscope.core.keras_syntax import LineError, parse_model
+
+    try:
+        return parse_model(text)
+    except LineError:
+        return None
+
+
+def _stack_from_model(model, text: str, image: Path | None, seed: int, base):  # type: ignore[no-untyped-def]
+    """``export --conv`` with a whole model: its layers over the picture (or the bundled photo, or
+    the opened session's input), Keras's initializers seeded with ``seed`` for every weight."""
+    import numpy as np
+
+    from kernelscope.core.engine import normalize
+    from kernelscope.core.keras_syntax import LineError
+    from kernelscope.core.pasted_layer import PHOTO_VALUE_MODE, read_model
+    from kernelscope.core.scene import Session, ViewState
+    from kernelscope.files.images import ImageError, load_image, sample_photo_path
+    from kernelscope.files.sessions import SessionError
+
+    known = None if base is None or image is not None else tuple(base.input.shape)
+    try:
+        model = read_model(text, known)  # every limit, before a picture or a weight is made
+    except LineError as exc:
+        raise CliError(f"--conv: {exc}") from None
+    shape = model.input_shape or known
+    try:
+        if base is not None and image is None and (shape is None or shape == tuple(base.input.shape)):
+            pixels, mode = base.input, base.view.value_mode
+        else:
+            picture = image if image is not None else sample_photo_path()
+            channels = 3 if shape is None else shape[2]
+            if channels not in (1, 3):
+                raise CliError(f"--conv: a picture gives 1 or 3 channels, not the model's {channels}")
+            size = None if shape is None else (shape[1], shape[0])
+            loaded = load_image(picture, channels=channels, size=size, fit="crop", value_mode=PHOTO_VALUE_MODE)
+            pixels, mode = np.asarray(loaded.pixels), PHOTO_VALUE_MODE
+        entries = normalize(model.layers, tuple(np.shape(pixels)), seed)
+        return Session(input=pixels, layers=entries, view=ViewState(value_mode=mode), title=model.model_name or "")
+    except (ImageError, SessionError, ValueError) as exc:
+        raise CliError(f"--conv: {exc}") from None
+
+
 def _window(argv: Sequence[str]) -> int:
     args = _main_parser().parse_args(_join_flag_values(argv))
     from kernelscope.files.images import SUPPORTED_SUFFIXES
@@ -390,6 +545,7 @@ def _window(argv: Sequence[str]) -> int:
         session = _load(resolved)
         if resolved is not None and resolved == args.file:  # a file of the person's, not a bundled lesson
             session_file = args.file.absolute()
+    _refuse_stack_window(session, args.file)
     if args.screenshot is not None:
         _refuse_overflow(session, "nothing was written")
         _offscreen_without_display()
@@ -419,6 +575,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(argv[1:])
         if argv and argv[0] == "lessons":
             return _lessons(argv[1:])
+        if argv and argv[0] == "summary":
+            return _summary(argv[1:])
         return _window(argv)
     except CliError as exc:
         sys.stderr.write(f"kernelscope: error: {exc}\n")

@@ -92,15 +92,18 @@ class _Scene:
     view: ViewState
     title: str
     notes: str
+    names: tuple[str, ...] = ("conv2d",)  # the layers' Keras names, kept for the next save
+    class_names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, s: Session) -> _Scene:
-        """The session's one Conv2D becomes the layer list (the session format knows one layer)."""
+        """The session's one Conv2D becomes the layer list (the window shows one Conv2D for now: a
+        stack of other layers is refused here, in the session's own words)."""
         try:
             layer = Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias))
         except _ENGINE_REFUSALS as exc:
             raise EditError(str(exc)) from None
-        return cls(_frozen(s.input), (layer,), s.view, s.title, s.notes)
+        return cls(_frozen(s.input), (layer,), s.view, s.title, s.notes, s.layer_names, s.class_names)
 
     def args(self) -> ComputeArgs:
         layer = self.layers[0]
@@ -262,6 +265,9 @@ class Document:
             view=replace(self._view, step=self._step),
             title=self._title,
             notes=self._notes,
+            # A layer dict only to carry the name: Session normalizes it beside spec, kernels and bias.
+            layers=({"class_name": "Conv2D", "config": {"name": self._names[0]}},),  # type: ignore[arg-type]
+            class_names=self._class_names[: conv.spec.filters],  # a name per map while filters remain
         )
 
     @property
@@ -412,6 +418,7 @@ class Document:
     def _apply(self, scene: _Scene) -> None:
         self._input, self._layers, self._selected_layer = scene.input, scene.layers, 0
         self._view, self._title, self._notes, self._step = scene.view, scene.title, scene.notes, scene.view.step
+        self._names, self._class_names = scene.names, scene.class_names
 
     # ------------------------------------------------------------------ input edits
     @settles

@@ -13,7 +13,8 @@ import numpy as np
 
 from kernelscope.core import engine
 from kernelscope.core.colour_scale import COLORMAPS, DEFAULT_COLORMAP
-from kernelscope.core.engine import ConvError, ConvSpec
+from kernelscope.core.engine import ConvError, ConvSpec, stack
+from kernelscope.core.engine.stack import StackEntry
 from kernelscope.core.message_text import index_text, kind_of, plural, show_value
 from kernelscope.core.numbers import is_whole, whole_pair
 from kernelscope.core.paint_tools import VALUE_MODES
@@ -28,6 +29,16 @@ MAX_DILATION = 1024
 MAX_KERNEL_SPAN = 1024
 MAX_TITLE = 200
 MAX_NOTES = 10_000
+MAX_CHANNELS = 512
+"""Input channels a stack session may have (a one-Conv2D window scene: grey or RGB)."""
+MAX_LAYERS = 100
+"""Layers in one stack: deeper than any lesson needs, and a bound on what a file makes us build."""
+MAX_CLASS_NAME = 40
+MAX_UNITS = 4096
+"""Units of one Dense layer."""
+"""Characters in one class name of a softmax output."""
+MAX_CLASS_NAMES = 1000
+"""Class names one session may label its output with."""
 
 _VIEW_KEYS = ("value_mode", "selected_filter", "step", "show_activation", "colormap", "shared_scale")
 
@@ -237,43 +248,346 @@ def check_consistent(x: np.ndarray, k: np.ndarray, b: np.ndarray, spec: ConvSpec
         )
 
 
-@dataclass(frozen=True, eq=False)
+CONV_LAYER_NAME = "conv2d"
+"""Keras's name for the first Conv2D of a model: the one-Conv2D session's layer."""
+
+_ENTRY_KEYS = ("class_name", "config", "weights")
+
+
+def check_stack_input_shape(shape: tuple[int, ...]) -> None:
+    """An (H, W, C) stack input: the side cap, and from 1 to :data:`MAX_CHANNELS` channels."""
+    h, w, c = shape
+    if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE:
+        raise SessionError(
+            f"input: {h}x{w} pixels is larger than {MAX_INPUT_SIDE} on a side "
+            "(kernelscope's cap, so that every view stays responsive)"
+        )
+    if not 1 <= c <= MAX_CHANNELS:
+        raise SessionError(f"input: expected 1 to {MAX_CHANNELS} channels per pixel, got {c}")
+
+
+def layer_label(index: int, name: Any) -> str:
+    """How every message names a layer: ``layers[2] (dense)``."""
+    return f"layers[{index}] ({name})" if isinstance(name, str) and name else f"layers[{index}]"
+
+
+def check_class_names(names: Any, outputs: int) -> tuple[str, ...]:
+    """Labels for a softmax output: text, at most one per output value."""
+    if names is None:
+        return ()
+    if not isinstance(names, (list, tuple)):
+        raise SessionError(f"class_names: expected a list of names, got {kind_of(names)}")
+    if len(names) > min(outputs, MAX_CLASS_NAMES):
+        if len(names) > MAX_CLASS_NAMES:
+            raise SessionError(f"class_names: {len(names)} names is more than kernelscope keeps ({MAX_CLASS_NAMES})")
+        raise SessionError(
+            f"class_names: {plural(len(names), 'name')} for {plural(outputs, 'output value')} of the last layer "
+            "(at most one name per output)"
+        )
+    out = []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise SessionError(f"class_names[{i}]: expected text, got {show_value(name)}")
+        out.append(check_text(name, f"class_names[{i}]", MAX_CLASS_NAME))
+    return tuple(out)
+
+
+def conv_spec(config: Mapping[str, Any]) -> ConvSpec:
+    """The ConvSpec of a checked Conv2D entry's config."""
+    return ConvSpec(
+        config["filters"], config["kernel_size"], config["strides"], config["padding"],
+        config["dilation_rate"], config["activation"], config["use_bias"],
+    )
+
+
+def _check_conv_limits(entries: tuple[StackEntry, ...]) -> None:
+    """kernelscope's Conv2D limits on every Conv2D of a stack, the layer named."""
+    for i, entry in enumerate(entries):
+        if entry.class_name != "Conv2D":
+            continue
+        try:
+            check_spec(conv_spec(entry.config))
+        except SessionError as exc:
+            text = str(exc)
+            if text.startswith("layer: "):
+                text = text.removeprefix("layer: ")
+            else:
+                text = "config." + text.removeprefix("layer.")
+            raise SessionError(f"{layer_label(i, entry.config.get('name'))}: {text}") from None
+
+
+def layer_labels(layers: list[Any] | tuple[Any, ...]) -> list[str]:
+    """``layers[i] (name)`` for every entry of a stack, with Keras's default names where one is missing."""
+    names: list[Any] = []
+    for entry in layers:
+        if isinstance(entry, StackEntry):
+            names.append(entry.config.get("name"))
+            continue
+        config = entry.get("config") if isinstance(entry, Mapping) else None
+        name = config.get("name") if isinstance(config, Mapping) else None
+        names.append(name if isinstance(name, str) and name else None)
+    taken = {n for n in names if n is not None}
+    labels = []
+    for i, (entry, name) in enumerate(zip(layers, names, strict=True)):
+        class_name = entry.class_name if isinstance(entry, StackEntry) else None
+        if isinstance(entry, Mapping):
+            class_name = entry.get("class_name")
+        if name is None and isinstance(class_name, str) and class_name in stack.LAYER_CLASSES:
+            name = stack.default_name(class_name, taken)
+            taken.add(name)
+        labels.append(layer_label(i, name))
+    return labels
+
+
+_SIZE_LIMITS: dict[str, tuple[tuple[str, bool, int], ...]] = {
+    # class: (config key, a pair?, most) checked before any weights are made for it
+    "Conv2D": (
+        ("filters", False, MAX_FILTERS),
+        ("kernel_size", True, MAX_KERNEL_SIDE),
+        ("strides", True, MAX_STRIDE),
+        ("dilation_rate", True, MAX_DILATION),
+    ),
+    "Dense": (("units", False, MAX_UNITS),),
+}
+
+
+def _check_sizes(layers: list[Any] | tuple[Any, ...]) -> None:
+    """kernelscope's size limits on the layer dicts, before the stack module builds (or draws
+    missing) weights of those sizes; each refusal names the layer."""
+    labels: list[str] | None = None
+    for i, entry in enumerate(layers):
+        if not isinstance(entry, Mapping):
+            continue
+        config: Any = entry.get("config")
+        if not isinstance(config, Mapping):
+            continue
+        class_name: Any = entry.get("class_name")
+        limits = _SIZE_LIMITS.get(class_name, ()) if isinstance(class_name, str) else ()
+        for key, pair, most in limits:
+            if key not in config or (key in ("strides", "dilation_rate") and config[key] is None):
+                continue
+            labels = labels or layer_labels(layers)
+            name = f"{labels[i]}: config.{key}"
+            if pair:
+                check_pair(config[key], name, 1, most)
+            else:
+                check_whole(config[key], name, 1, most)
+
+
+def _chained(entries: Any, input_shape: tuple[int, ...]) -> bool:
+    """Entries the stack module already checked, each receiving what the one before it gives."""
+    shape = tuple(input_shape)
+    for entry in entries:
+        if not isinstance(entry, StackEntry) or tuple(entry.input_shape) != shape:
+            return False
+        shape = tuple(entry.output_shape)
+    return True
+
+
+def stack_entries(layers: Any, input_shape: tuple[int, ...], seed: int = 0) -> tuple[StackEntry, ...]:
+    """Checked stack entries for ``layers`` (entries or layer dicts) on an input of ``input_shape``;
+    every refusal is one SessionError naming the layer."""
+    if not isinstance(layers, (list, tuple)):
+        raise SessionError(f"layers: expected a list of layers, got {kind_of(layers)}")
+    if not layers:
+        raise SessionError("layers: empty; a session needs at least one layer")
+    if len(layers) > MAX_LAYERS:
+        raise SessionError(f"layers: {len(layers)} layers is more than kernelscope holds ({MAX_LAYERS})")
+    if _chained(layers, input_shape):
+        entries = tuple(layers)
+    else:
+        _check_sizes(layers)
+        try:
+            h, w, c = input_shape
+            entries = stack.normalize(list(layers), (h, w, c), seed)
+        except ConvError as exc:  # LayerError among them: it names the layer
+            raise SessionError(str(exc)) from None
+    _check_conv_limits(entries)
+    return entries
+
+
+def _conv_entry(input_shape: tuple[int, ...], spec: ConvSpec, kernels: np.ndarray, bias: np.ndarray, name: str) -> (
+    StackEntry
+):
+    config = {
+        "name": name,
+        "filters": spec.filters,
+        "kernel_size": list(spec.kernel_size),
+        "strides": list(spec.strides),
+        "padding": spec.padding,
+        "dilation_rate": list(spec.dilation_rate),
+        "activation": spec.activation,
+        "use_bias": spec.use_bias,
+    }
+    weights = [kernels, bias] if spec.use_bias else [kernels]
+    try:
+        h, w, c = input_shape
+        (entry,) = stack.normalize([{"class_name": "Conv2D", "config": config, "weights": weights}], (h, w, c))
+    except ConvError as exc:
+        raise SessionError(f"layer: {exc}") from None
+    return entry
+
+
+def _one_conv_name(layers: Any) -> str:
+    """The Conv2D's name when ``layers`` (kept beside spec/kernels/bias, as ``dataclasses.replace``
+    passes them on) is one Conv2D; the spec and weights given beside it win."""
+    if not layers:
+        return CONV_LAYER_NAME
+    if not isinstance(layers, (list, tuple)) or len(layers) != 1:
+        raise SessionError("layers: give either one Conv2D's spec, kernels and bias, or the layers, not both")
+    entry = layers[0]
+    class_name: Any
+    config: Any
+    if isinstance(entry, StackEntry):
+        class_name, config = entry.class_name, entry.config
+    elif isinstance(entry, Mapping):
+        class_name, config = entry.get("class_name"), entry.get("config") or {}
+    else:
+        raise SessionError(f"layers[0]: expected a layer, got {kind_of(entry)}")
+    if class_name != "Conv2D":
+        raise SessionError("layers: give either one Conv2D's spec, kernels and bias, or the layers, not both")
+    name: Any = config.get("name") if isinstance(config, Mapping) else None
+    return name if isinstance(name, str) and name else CONV_LAYER_NAME
+
+
+_ONE_CONV_FIELDS = frozenset({"spec", "kernels", "bias"})
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Session:
-    """One complete, consistent scene; its arrays are private read-only float32 copies."""
+    """One complete, consistent scene; its arrays are private read-only float32 copies.
+
+    A session holds a stack of Keras layers (``layers``) over its input. The window shows one
+    Conv2D for now, so a session that is exactly one Conv2D on a grey or RGB input
+    (``is_single_conv``) also offers that layer as ``spec``, ``kernels`` and ``bias``, and can be
+    built from them, as before stacks. Such a session keeps its bias while ``use_bias`` is off
+    (Keras has none then), so turning it back on restores it. For any other stack those three
+    attributes raise SessionError, which is how the window refuses a stack it cannot show yet.
+    """
 
     input: np.ndarray
-    kernels: np.ndarray
-    bias: np.ndarray
-    spec: ConvSpec
+    kernels: np.ndarray = None  # type: ignore[assignment]
+    bias: np.ndarray = None  # type: ignore[assignment]
+    spec: ConvSpec = None  # type: ignore[assignment]
     view: ViewState = ViewState()
     title: str = ""
     notes: str = ""
+    layers: tuple[StackEntry, ...] = ()
+    class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input", _readonly_float32(self.input, "input", 3))
-        object.__setattr__(self, "kernels", _readonly_float32(self.kernels, "kernels", 4))
-        object.__setattr__(self, "bias", _readonly_float32(self.bias, "bias", 1))
-        check_spec(self.spec)
         if not isinstance(self.view, ViewState):
             raise SessionError(f"view: expected a ViewState, got {kind_of(self.view)}")
         object.__setattr__(self, "title", check_text(self.title, "title", MAX_TITLE))
         object.__setattr__(self, "notes", check_text(self.notes, "notes", MAX_NOTES))
+        raw = self.__dict__
+        given = [raw[key] is not None for key in ("kernels", "bias", "spec")]
+        if any(given):
+            if not all(given):
+                raise SessionError("session: a one-Conv2D session needs its kernels, bias and spec together")
+            self._init_one_conv()
+        else:
+            self._init_stack()
+        entries = self.layers
+        outputs = entries[-1].output_shape[-1] if entries[-1].output_shape else 1
+        object.__setattr__(self, "class_names", check_class_names(self.class_names, int(outputs)))
+
+    def _init_one_conv(self) -> None:
+        name = _one_conv_name(self.layers)
+        object.__setattr__(self, "kernels", _readonly_float32(self.kernels, "kernels", 4))
+        object.__setattr__(self, "bias", _readonly_float32(self.bias, "bias", 1))
+        check_spec(self.spec)
         check_consistent(self.input, self.kernels, self.bias, self.spec, self.view)
+        entry = _conv_entry(self.input.shape, self.spec, self.kernels, self.bias, name)
+        object.__setattr__(self, "layers", (entry,))
+
+    def _init_stack(self) -> None:
+        check_stack_input_shape(self.input.shape)
+        entries = stack_entries(self.layers, self.input.shape)
+        object.__setattr__(self, "layers", entries)
+        if _shows_one_conv(entries, self.input.shape):
+            (entry,) = entries
+            spec = conv_spec(entry.config)
+            kernels = entry.weights[0]
+            bias = entry.weights[1] if spec.use_bias else np.zeros(spec.filters, np.float32)
+            bias.flags.writeable = False
+            check_consistent(self.input, kernels, bias, spec, self.view)
+            object.__setattr__(self, "kernels", kernels)
+            object.__setattr__(self, "bias", bias)
+            object.__setattr__(self, "spec", spec)
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if value is None and name in _ONE_CONV_FIELDS:
+            raise SessionError(object.__getattribute__(self, "_not_one_conv")())
+        return value
+
+    def _not_one_conv(self) -> str:
+        entries = self.layers
+        if len(entries) == 1 and entries[0].class_name == "Conv2D":
+            c = self.input.shape[2]
+            return (
+                f"this session's input has {c} channels; the window shows grey (1) or RGB (3) inputs for now"
+            )
+        if len(entries) == 1:
+            return f"this session's layer is a {entries[0].class_name}; the window shows one Conv2D for now"
+        return f"this session is a stack of {len(entries)} layers; the window shows one Conv2D for now"
+
+    @property
+    def is_single_conv(self) -> bool:
+        """Whether this session is one Conv2D on a grey or RGB input: what the window shows today."""
+        return self.__dict__["spec"] is not None
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        return tuple(str(entry.config["name"]) for entry in self.layers)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Session):
             return NotImplemented
+        if self.is_single_conv != other.is_single_conv:
+            return False
+        if self.is_single_conv and not np.array_equal(self.bias, other.bias):
+            return False  # the bias kept while use_bias is off is not in the layer's weights
         return (
-            self.spec == other.spec
-            and self.view == other.view
+            self.view == other.view
             and self.title == other.title
             and self.notes == other.notes
+            and self.class_names == other.class_names
             and np.array_equal(self.input, other.input)
-            and np.array_equal(self.kernels, other.kernels)
-            and np.array_equal(self.bias, other.bias)
+            and len(self.layers) == len(other.layers)
+            and all(_same_entry(a, b) for a, b in zip(self.layers, other.layers, strict=True))
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(n) for n in self.input.shape)
+        layers = ", ".join(f"{entry.class_name}({entry.config['name']})" for entry in self.layers)
+        return f"Session(title={self.title!r}, input={shape}, layers=[{layers}])"
+
+
+def _shows_one_conv(entries: tuple[StackEntry, ...], input_shape: tuple[int, ...]) -> bool:
+    return len(entries) == 1 and entries[0].class_name == "Conv2D" and input_shape[2] in (1, 3)
+
+
+def _same_entry(a: StackEntry, b: StackEntry) -> bool:
+    return (
+        a.class_name == b.class_name
+        and _plain(a.config) == _plain(b.config)
+        and len(a.weights) == len(b.weights)
+        and all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights, strict=True))
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Config values with tuples as lists, so (3, 3) and [3, 3] compare equal."""
+    if isinstance(value, Mapping):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def default_session() -> Session:

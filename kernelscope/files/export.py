@@ -1,4 +1,5 @@
-"""Files made from a session without a window: the feature maps as .npy, the stepping as an animated GIF."""
+"""Files made from a session without a window: the feature maps as .npy (one layer) or .npz (every
+layer of a stack), the stepping as an animated GIF."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kernelscope.core import engine
+from kernelscope.core.engine import stack
 from kernelscope.files.atomic_file import check_target, write_atomic, write_error
 from kernelscope.files.sessions import Session
 
@@ -60,16 +62,66 @@ def feature_maps(session: Session) -> np.ndarray:
     return np.ascontiguousarray(result.feature_maps())
 
 
-def export_npy(session: Session, out: Path) -> np.ndarray:
-    """Write the (H', W', F) maps as a NumPy .npy file and return them."""
+def layer_outputs(session: Session) -> list[np.ndarray]:
+    """Every layer's output (float32, no batch axis), first to last, as Keras computes them.
+
+    A one-Conv2D session's maps are :func:`feature_maps`' own (the window's numbers, bit for bit).
+    """
+    if session.is_single_conv:
+        return [feature_maps(session)]
+    return [np.ascontiguousarray(out, dtype=np.float32) for out in stack.forward(session.input, session.layers)]
+
+
+def layer_number(session: Session, text: str) -> int:
+    """The 0-based index of ``--layer N|NAME`` (N counts from 1), or an ExportError in one line
+    listing the layers."""
+    names = session.layer_names
+    cleaned = text.strip()
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(names):
+        return int(cleaned) - 1
+    if cleaned in names:
+        return names.index(cleaned)
+    listing = ", ".join(f"{i} {name}" for i, name in enumerate(names, start=1))
+    what = f"no layer {cleaned}" if cleaned.isdigit() else f"no layer named {cleaned!r}"
+    count = "1 layer" if len(names) == 1 else f"{len(names)} layers"
+    raise ExportError(f"{what}: this session has {count}: {listing}")
+
+
+def _npy_bytes(arr: np.ndarray) -> bytes:
     import io
 
-    check_export_target(out)
-    maps = feature_maps(session)
     buffer = io.BytesIO()
-    np.save(buffer, maps)
-    atomic_write_bytes(Path(out), buffer.getvalue())
+    np.save(buffer, arr)
+    return buffer.getvalue()
+
+
+def export_npy(session: Session, out: Path, layer: int | None = None) -> np.ndarray:
+    """Write one layer's output (``layer`` 0-based; default the last) as a NumPy .npy file and return it."""
+    check_export_target(out)
+    if layer is None and session.is_single_conv:
+        maps = feature_maps(session)
+    else:
+        outputs = layer_outputs(session)
+        maps = outputs[-1 if layer is None else layer]
+    atomic_write_bytes(Path(out), _npy_bytes(maps))
     return maps
+
+
+def export_npz(session: Session, out: Path) -> dict[str, np.ndarray]:
+    """Write every layer's output as a NumPy .npz file keyed by layer name, and return them."""
+    import io
+    import zipfile
+
+    check_export_target(out)
+    arrays = dict(zip(session.layer_names, layer_outputs(session), strict=True))
+    buffer = io.BytesIO()
+    # np.savez's own layout, written here so that any layer name is a key (even "file").
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, arr in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, arr, allow_pickle=False)
+    atomic_write_bytes(Path(out), buffer.getvalue())
+    return arrays
 
 
 # --------------------------------------------------------------------------- animated GIF

@@ -1,18 +1,22 @@
-"""A session as a Keras script: the same Conv2D layer with the same weights, bit for bit.
+"""A session as a Keras script: the same Conv2D layer (or Sequential model) with the same weights, bit for bit.
 
 ``keras_code(session)`` writes a complete, readable Python script that builds the layer with every
 argument spelled out, then ``set_weights`` with the kernel (Keras's ``(kh, kw, C, F)`` layout) and
 the bias written as exact float32 literals: each number is the shortest decimal that reads back as
 the same float32 through Python's float, so the script reproduces the weights bit for bit. Small
-inputs are included too, so the script can run the layer on the image kernelscope shows. This
-module never imports Qt (or Keras).
+inputs are included too, so the script can run the layer on the image kernelscope shows. A stack
+becomes ``keras.Sequential([keras.Input(...), layers....])`` with ``set_weights`` for every layer
+that has weights. This module never imports Qt (or Keras).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +25,7 @@ from kernelscope.core.engine import ConvSpec, count_params, output_shape
 from kernelscope.files.export import atomic_write_bytes
 from kernelscope.files.sessions import Session, format_float32
 
-__all__ = ["MAX_INLINE_INPUT_SIDE", "keras_code", "keras_layer_call", "write_keras_code"]
+__all__ = ["MAX_INLINE_INPUT_SIDE", "keras_code", "keras_layer_call", "keras_sequential_code", "write_keras_code"]
 
 MAX_INLINE_INPUT_SIDE = 64
 """Inputs up to this many pixels on a side (and 1 or 3 channels) are written into the script."""
@@ -107,7 +111,10 @@ def _comment_text(text: str, limit: int = 100) -> str:
 
 
 def keras_code(session: Session) -> str:
-    """A complete Python script that rebuilds this session's Conv2D layer with exactly its weights."""
+    """A complete Python script that rebuilds this session's Conv2D layer (a stack: its Sequential
+    model) with exactly its weights."""
+    if not session.is_single_conv:
+        return keras_sequential_code(session)
     spec = session.spec
     h, w, c = (int(n) for n in session.input.shape)
     kh, kw = spec.kernel_size
@@ -164,6 +171,89 @@ def keras_code(session: Session) -> str:
             f"# The {h}x{w}x{c} input is too large to write out here. To run the layer, load an image as",
             f"# a float32 array x of shape ({h}, {w}, {c}) and call: maps = layer(x[None])",
             f"# (expected output shape (1, {oh}, {ow}, {f})).",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def _python_value(value: Any) -> str:
+    """A config value as a Python literal: pairs as tuples, text quoted, true as True."""
+    if isinstance(value, (list, tuple)):
+        items = [_python_value(v) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_python_value(k)}: {_python_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a Python string literal, escapes included
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+def _array_literal(arr: np.ndarray, indent: str) -> str:
+    """A weights array as nested lists: a vector on one line, else one line per outermost row."""
+    strings = _strings(arr)
+    if arr.ndim == 1:
+        return _nested(strings)
+    rows = [f"{indent}    {_nested(row)}," for row in strings]
+    return "[\n" + "\n".join(rows) + f"\n{indent}]"
+
+
+def _shape_text(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def keras_sequential_code(session: Session) -> str:
+    """A complete Python script that rebuilds this session's stack as a ``keras.Sequential`` model
+    with exactly its weights (every config key as Keras's ``get_config`` spells it)."""
+    h, w, c = (int(n) for n in session.input.shape)
+    entries = session.layers
+    params = sum(entry.params for entry in entries)
+    title = _comment_text(session.title)
+    about = f' ("{title}")' if title else ""
+    out: list[str] = [
+        f"# Keras code written by kernelscope {__version__}: it rebuilds a keras.Sequential model of "
+        f"{len(entries)} layers",
+        f"# with exactly the weights shown in kernelscope{about}.",
+        f"# Input shape (height, width, channels): ({h}, {w}, {c}); output {_shape_text(entries[-1].output_shape)}; "
+        f"{params:,} parameters.",
+        "#",
+        "# Run it where Keras is installed (pip install keras and a backend such as tensorflow or jax).",
+        "# The weights are float32 numbers written exactly: set_weights receives them bit for bit.",
+        "",
+        "import keras",
+        "import numpy as np",
+        "from keras import layers",
+        "",
+        "model = keras.Sequential([",
+        f"    keras.Input(shape=({h}, {w}, {c})),",
+    ]
+    for entry in entries:
+        args = ", ".join(f"{key}={_python_value(value)}" for key, value in entry.config.items())
+        out.append(f"    layers.{entry.class_name}({args}),")
+    out += ["])", ""]
+    for i, entry in enumerate(entries):
+        if not entry.weights:
+            continue
+        shapes = ", ".join(_shape_text(tuple(int(n) for n in wt.shape)) for wt in entry.weights)
+        name = _comment_text(str(entry.config["name"]))
+        out.append(f"# {name} ({entry.class_name}): weights as Keras's get_weights() holds them: {shapes}")
+        out.append(f"model.layers[{i}].set_weights([")
+        for wt in entry.weights:
+            out.append(f"    np.array({_array_literal(wt, '    ')}, dtype=\"float32\"),")
+        out += ["])", ""]
+    if max(h, w) <= MAX_INLINE_INPUT_SIDE and c <= 3:
+        out += [
+            "# ---- Optional: run the model on kernelscope's input image ----",
+            "x = np.array(",
+            f"    {_image_literal(session.input)},",
+            '    dtype="float32",',
+            f")[None]  # add the batch axis: shape (1, {h}, {w}, {c})",
+            f"outputs = model(x)  # expected shape (1, {', '.join(str(n) for n in entries[-1].output_shape)})",
+        ]
+    else:
+        out += [
+            f"# The {h}x{w}x{c} input is too large to write out here. To run the model, load an image as",
+            f"# a float32 array x of shape ({h}, {w}, {c}) and call: outputs = model(x[None])",
         ]
     return "\n".join(out) + "\n"
 

@@ -1,6 +1,7 @@
 """Session files (``.kscope``): a scene as versioned, human-editable JSON, validated on the way in.
 
-A session is the input, the kernels, the bias, the layer and a little UI state. Reading is a pure
+A session is the input, a stack of Keras layers with their weights (version 2; version 1 files, one
+Conv2D, still open) and a little UI state. Reading is a pure
 function (``session_from_dict``) that either returns a complete, consistent :class:`Session` or
 raises one :class:`SessionError` naming the field, so a bad file never half-applies. Writing is
 exact: every float32 is written with its shortest decimal form (``0.1`` stays ``0.1``, ``-1`` is
@@ -24,11 +25,15 @@ from kernelscope.core.message_text import index_text, kind_of, plural, show_valu
 from kernelscope.core.numbers import FLOAT32_MAX, is_whole
 from kernelscope.core.paint_tools import VALUE_MODES
 from kernelscope.core.scene import (
+    MAX_CHANNELS,
+    MAX_CLASS_NAME,
+    MAX_CLASS_NAMES,
     MAX_DILATION,
     MAX_FILTERS,
     MAX_INPUT_SIDE,
     MAX_KERNEL_SIDE,
     MAX_KERNEL_SPAN,
+    MAX_LAYERS,
     MAX_NOTES,
     MAX_STRIDE,
     MAX_TITLE,
@@ -43,9 +48,14 @@ from kernelscope.core.scene import (
     check_keys,
     check_pair,
     check_spec,
+    check_stack_input_shape,
     check_text,
     check_whole,
+    conv_spec,
     default_session,
+    layer_label,
+    layer_labels,
+    stack_entries,
 )
 from kernelscope.files.atomic_file import write_atomic, write_error
 from kernelscope.files.regular_file import FileTooLargeError, read_bounded
@@ -53,6 +63,7 @@ from kernelscope.files.resources import lessons_dir, resources_dir
 
 __all__ = [
     "FORMAT",
+    "MAX_CHANNELS",
     "MAX_DEPTH",
     "MAX_ELEMENTS",
     "MAX_FILE_BYTES",
@@ -60,6 +71,7 @@ __all__ = [
     "MAX_INPUT_SIDE",
     "MAX_KERNEL_SIDE",
     "MAX_KERNEL_SPAN",
+    "MAX_LAYERS",
     "SUFFIX",
     "VALUE_MODES",
     "VERSION",
@@ -80,11 +92,15 @@ __all__ = [
 ]
 
 FORMAT = "kernelscope-session"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".kscope"
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
 _TOP_KEYS = ("format", "version", "title", "notes", "layer", "input", "kernels", "bias", "view")
+_TOP_KEYS_V2 = ("format", "version", "title", "notes", "input", "layers", "view", "class_names")
+_ENTRY_KEYS = ("class_name", "config", "weights", "kept_bias")
+_MAX_WEIGHT_DIMS = 4
+MAX_LAYER_NAME = 100
 _LAYER_KEYS = ("filters", "kernel_size", "strides", "padding", "dilation_rate", "activation", "use_bias")
 _NUMBER_TYPES = frozenset({int, float})
 _TOO_LARGE = "is too large for a 32-bit float (at most 3.4028235e+38)"
@@ -242,17 +258,24 @@ def session_from_dict(d: Any) -> Session:
     if d["format"] != FORMAT:
         raise SessionError(f'format: expected "{FORMAT}", got {show_value(d["format"])}')
     if "version" not in d:
-        raise SessionError(f"version: missing; this kernelscope reads version {VERSION}")
+        raise SessionError(f"version: missing; this kernelscope reads versions 1 to {VERSION}")
     version = d["version"]
     if not is_whole(version):
         raise SessionError(f"version: expected a whole number, got {show_value(version)}")
     if version > VERSION:
         raise SessionError(
             f"version: this file was written by a newer kernelscope (version {show_value(version)}); "
-            f"this one reads version {VERSION}"
+            f"this one reads versions 1 to {VERSION}"
         )
     if version < 1:
-        raise SessionError(f"version: expected {VERSION}, got {show_value(version)}")
+        raise SessionError(f"version: expected 1 to {VERSION}, got {show_value(version)}")
+    if version == 1:
+        return _session_from_v1(d)
+    return _session_from_v2(d)
+
+
+def _session_from_v1(d: Mapping[str, Any]) -> Session:
+    """A version 1 file: one Conv2D as ``layer``, ``kernels`` and ``bias``."""
     check_keys(d, _TOP_KEYS, "", "a version 1 session")
     for key in ("layer", "input", "kernels"):
         if key not in d:
@@ -284,6 +307,125 @@ def session_from_dict(d: Any) -> Session:
     return Session(input=x, kernels=k, bias=b, spec=spec, view=view, title=title, notes=notes)
 
 
+def _depth(value: Any) -> int:
+    """How many lists deep the first element goes (the array's number of dimensions)."""
+    depth = 0
+    while isinstance(value, (list, tuple)) and depth <= _MAX_WEIGHT_DIMS:
+        depth += 1
+        value = value[0] if value else None
+    return depth
+
+
+def _weight_array(value: Any, name: str) -> np.ndarray:
+    depth = _depth(value)
+    if not 1 <= depth <= _MAX_WEIGHT_DIMS:
+        raise SessionError(
+            f"{name}: expected an array of numbers (1 to {_MAX_WEIGHT_DIMS} levels of nested lists), "
+            f"got {kind_of(value)}"
+        )
+    return _number_array(value, name, depth, "an array of numbers")
+
+
+def _layer_entries(layers: Any) -> tuple[list[dict[str, Any]], list[np.ndarray | None]]:
+    """The layer dicts with their weights as float32 arrays (each array named by its layer), and each
+    layer's ``kept_bias`` (a one-Conv2D session's bias while use_bias is off)."""
+    if not isinstance(layers, (list, tuple)):
+        raise SessionError(f"layers: expected a list of layers, got {kind_of(layers)}")
+    if not layers:
+        raise SessionError("layers: empty; a session needs at least one layer")
+    if len(layers) > MAX_LAYERS:
+        raise SessionError(f"layers: {len(layers)} layers is more than kernelscope holds ({MAX_LAYERS})")
+    labels = layer_labels(layers)
+    out: list[dict[str, Any]] = []
+    kept: list[np.ndarray | None] = []
+    for entry, label in zip(layers, labels, strict=True):
+        if not isinstance(entry, Mapping):
+            raise SessionError(f"{label}: expected an object with class_name and config, got {kind_of(entry)}")
+        check_keys(entry, _ENTRY_KEYS, f"{label}: ", "a layer")
+        if "class_name" not in entry:
+            raise SessionError(f'{label}: class_name: missing (the Keras class, like "Conv2D")')
+        config = entry.get("config", {})
+        if not isinstance(config, Mapping):
+            raise SessionError(f"{label}: config: expected an object, got {kind_of(config)}")
+        name = config.get("name")
+        if name is not None and not (isinstance(name, str) and name.strip()):
+            raise SessionError(f"{label}: config.name: expected a name (text), got {show_value(name)}")
+        if name is not None:
+            check_text(name, f"{label}: config.name", MAX_LAYER_NAME)
+        layer: dict[str, Any] = {"class_name": entry["class_name"], "config": config}
+        weights = entry.get("weights")
+        if weights is not None:
+            if not isinstance(weights, (list, tuple)):
+                raise SessionError(f"{label}: weights: expected a list of arrays, got {kind_of(weights)}")
+            layer["weights"] = [_weight_array(w, f"{label}: weights[{i}]") for i, w in enumerate(weights)]
+        bias = entry.get("kept_bias")
+        kept.append(None if bias is None else _number_array(bias, f"{label}: kept_bias", 1, "one number per filter"))
+        out.append(layer)
+    return out, kept
+
+
+def _session_from_v2(d: Mapping[str, Any]) -> Session:
+    """A version 2 file: the input and a stack of layers in Keras's own vocabulary."""
+    check_keys(d, _TOP_KEYS_V2, "", "a version 2 session")
+    for key in ("input", "layers"):
+        if key not in d:
+            raise SessionError(f"{key}: missing (a session needs input and layers)")
+    title = check_text(d.get("title"), "title", MAX_TITLE)
+    notes = check_text(d.get("notes"), "notes", MAX_NOTES)
+    layers, kept = _layer_entries(d["layers"])
+    x = _number_array(d["input"], "input", 3, "H x W x C (rows of pixels)", check_stack_input_shape)
+    view = ViewState.from_dict(d.get("view"))
+    class_names: Any = d.get("class_names")
+    entries = stack_entries(layers, x.shape)
+    labels = [layer_label(i, e.config["name"]) for i, e in enumerate(entries)]
+    for label, entry, bias in zip(labels, entries, kept, strict=True):
+        if bias is not None and (entry.class_name != "Conv2D" or entry.config["use_bias"]):
+            raise SessionError(f"{label}: kept_bias: only a Conv2D with use_bias false keeps a bias aside")
+    if len(entries) == 1 and entries[0].class_name == "Conv2D" and x.shape[2] in (1, 3):
+        entry = entries[0]
+        spec = conv_spec(entry.config)
+        if kept[0] is not None:
+            check_bias_shape(kept[0].shape, spec.filters)
+            b = kept[0]
+        elif spec.use_bias:
+            b = entry.weights[1]
+        else:
+            b = np.zeros(spec.filters, np.float32)
+        return Session(
+            input=x, kernels=entry.weights[0], bias=b, spec=spec, view=view, title=title, notes=notes,
+            layers=entries, class_names=class_names,
+        )
+    return Session(input=x, view=view, title=title, notes=notes, layers=entries, class_names=class_names)
+
+
+def _plain(value: Any) -> Any:
+    """A config value as JSON data: tuples as lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _kept_bias(s: Session) -> np.ndarray | None:
+    """A one-Conv2D session's bias while use_bias is off, when it holds anything but zeros."""
+    if s.is_single_conv and not s.spec.use_bias and s.bias.any():
+        return s.bias
+    return None
+
+
+def _layer_dicts(s: Session) -> list[dict[str, Any]]:
+    out = []
+    for i, entry in enumerate(s.layers):
+        d: dict[str, Any] = {"class_name": entry.class_name, "config": _plain(entry.config)}
+        if entry.weights:
+            d["weights"] = [w.tolist() for w in entry.weights]
+        if i == 0 and (bias := _kept_bias(s)) is not None:
+            d["kept_bias"] = bias.tolist()
+        out.append(d)
+    return out
+
+
 def _layer_dict(spec: ConvSpec) -> dict[str, Any]:
     return {
         "filters": spec.filters,
@@ -296,19 +438,43 @@ def _layer_dict(spec: ConvSpec) -> dict[str, Any]:
     }
 
 
-def session_to_dict(s: Session) -> dict[str, Any]:
-    """Plain JSON-compatible data (Python floats hold the float32 values exactly)."""
-    return {
+def _check_version(s: Session, version: int) -> None:
+    if version not in (1, VERSION):
+        raise SessionError(f"version: kernelscope writes version 1 or {VERSION}, not {show_value(version)}")
+    if not isinstance(s, Session):
+        raise SessionError(f"session: expected a Session, got {kind_of(s)}")
+
+
+def session_to_dict(s: Session, version: int = VERSION) -> dict[str, Any]:
+    """Plain JSON-compatible data (Python floats hold the float32 values exactly).
+
+    ``version=1`` writes the one-Conv2D form older kernelscopes read (a stack raises SessionError).
+    """
+    _check_version(s, version)
+    if version == 1:
+        return {
+            "format": FORMAT,
+            "version": 1,
+            "title": s.title,
+            "notes": s.notes,
+            "layer": _layer_dict(s.spec),
+            "input": s.input.tolist(),
+            "kernels": s.kernels.tolist(),
+            "bias": s.bias.tolist(),
+            "view": s.view.to_dict(),
+        }
+    d: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "title": s.title,
         "notes": s.notes,
-        "layer": _layer_dict(s.spec),
         "input": s.input.tolist(),
-        "kernels": s.kernels.tolist(),
-        "bias": s.bias.tolist(),
+        "layers": _layer_dicts(s),
         "view": s.view.to_dict(),
     }
+    if s.class_names:
+        d["class_names"] = list(s.class_names)
+    return d
 
 
 # --------------------------------------------------------------------------- text
@@ -384,30 +550,87 @@ def _json_text(value: Any) -> str:
     return text
 
 
+def _json_value(value: Any) -> str:
+    """JSON for a scalar or a small nested list (a config's pair), on one line."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_json_value(v)}" for k, v in value.items()) + "}"
+    return _json_text(value)
+
+
 def _format_object(d: Mapping[str, Any], indent: str) -> str:
-    lines = [f"{indent}  {json.dumps(k)}: {_json_text(v)}" for k, v in d.items()]
+    lines = [f"{indent}  {json.dumps(k)}: {_json_value(v)}" for k, v in d.items()]
     return "{\n" + ",\n".join(lines) + "\n" + indent + "}"
 
 
-def dumps_session(s: Session) -> str:
-    """Pretty, exact JSON: one line per image row and kernel row, keys in a fixed order."""
-    return "".join(session_text_pieces(s))
+def dumps_session(s: Session, version: int = VERSION) -> str:
+    """Pretty, exact JSON: one line per image row and kernel row, keys in a fixed order.
+
+    ``version=1`` writes the one-Conv2D form (the bundled lessons; a stack raises SessionError).
+    """
+    return "".join(session_text_pieces(s, version))
 
 
-def session_text_pieces(s: Session) -> Iterator[str]:
+def _weights_text(weights: tuple[np.ndarray, ...], indent: str) -> Iterator[str]:
+    """A layer's weights: a vector on one line, a larger array one line per outermost row (a
+    kernel row, a Dense input's weights)."""
+    for i, w in enumerate(weights):
+        yield ("[\n" if i == 0 else ",\n") + indent + "  "
+        yield from _format_array(w, indent + "  ")
+    yield "\n" + indent + "]"
+
+
+def _layer_text(s: Session, i: int, indent: str) -> Iterator[str]:
+    entry = s.layers[i]
+    inner = indent + "  "
+    yield "{\n" + f'{inner}"class_name": {_json_text(entry.class_name)},\n'
+    yield f'{inner}"config": ' + _format_object(_plain(entry.config), inner)
+    if entry.weights:
+        yield f',\n{inner}"weights": '
+        yield from _weights_text(entry.weights, inner)
+    if i == 0 and (bias := _kept_bias(s)) is not None:
+        yield f',\n{inner}"kept_bias": '
+        yield from _format_array(bias, inner)
+    yield "\n" + indent + "}"
+
+
+def _layers_text(s: Session, indent: str) -> Iterator[str]:
+    for i in range(len(s.layers)):
+        yield ("[\n" if i == 0 else ",\n") + indent + "  "
+        yield from _layer_text(s, i, indent + "  ")
+    yield "\n" + indent + "]"
+
+
+def session_text_pieces(s: Session, version: int = VERSION) -> Iterator[str]:
     """``dumps_session``'s text in pieces of about one array row, for a writer that must not build
     (and hold the GIL over) one huge string: the autosave."""
-    parts: list[tuple[str, str | Iterator[str]]] = [
-        ("format", json.dumps(FORMAT)),
-        ("version", str(VERSION)),
-        ("title", _json_text(s.title)),
-        ("notes", _json_text(s.notes)),
-        ("layer", _format_object(_layer_dict(s.spec), "  ")),
-        ("input", _format_array(s.input, "  ")),
-        ("kernels", _format_array(s.kernels, "  ")),
-        ("bias", _format_array(s.bias, "  ")),
-        ("view", _format_object(s.view.to_dict(), "  ")),
-    ]
+    _check_version(s, version)
+    parts: list[tuple[str, str | Iterator[str]]]
+    if version == 1:
+        parts = [
+            ("format", json.dumps(FORMAT)),
+            ("version", "1"),
+            ("title", _json_text(s.title)),
+            ("notes", _json_text(s.notes)),
+            ("layer", _format_object(_layer_dict(s.spec), "  ")),
+            ("input", _format_array(s.input, "  ")),
+            ("kernels", _format_array(s.kernels, "  ")),
+            ("bias", _format_array(s.bias, "  ")),
+            ("view", _format_object(s.view.to_dict(), "  ")),
+        ]
+    else:
+        parts = [
+            ("format", json.dumps(FORMAT)),
+            ("version", str(VERSION)),
+            ("title", _json_text(s.title)),
+            ("notes", _json_text(s.notes)),
+            ("input", _format_array(s.input, "  ")),
+            ("layers", _layers_text(s, "  ")),
+            ("view", _format_object(s.view.to_dict(), "  ")),
+        ]
+    if version != 1 and s.class_names:
+        parts.append(("class_names", "[" + ", ".join(_json_text(name) for name in s.class_names) + "]"))
     for i, (key, value) in enumerate(parts):
         yield ("{\n" if i == 0 else ",\n") + f"  {json.dumps(key)}: "
         if isinstance(value, str):
@@ -435,8 +658,9 @@ MAX_ELEMENTS = (
     + MAX_FILTERS + 1
     + MAX_TITLE + MAX_NOTES + 1000
 )
-MAX_QUOTES = 2 * (MAX_TITLE + MAX_NOTES) + 1000
-"""Quote marks a session can hold: its keys and short strings, plus any escaped ones in title and notes."""
+MAX_QUOTES = 2 * (MAX_TITLE + MAX_NOTES) + 1000 + 300 * MAX_LAYERS + (2 + MAX_CLASS_NAME) * MAX_CLASS_NAMES
+"""Quote marks a session can hold: its keys and short strings (a layer's config with Keras's own
+extras), plus any escaped ones in title, notes and class names."""
 MAX_DEPTH = 64
 """Nesting a session never needs (it needs 5); deeper is refused before parsing."""
 _BRACKETS = np.zeros(256, np.int8)
@@ -533,18 +757,21 @@ def _reason(exc: OSError) -> str:
     return reason[:1].lower() + reason[1:]
 
 
-def save_session(s: Session, path: str | os.PathLike[str], *, private: bool = False) -> None:
+def save_session(
+    s: Session, path: str | os.PathLike[str], *, private: bool = False, version: int = VERSION
+) -> None:
     """Write atomically: a temporary file beside the target, flushed and fsynced, then os.replace.
 
     The target is either the old file or the complete new one, never half a file; on failure the
     temporary file is removed and a SessionError says which path could not be written and why.
     ``private`` (autosaves) makes the file readable by its owner only (0600), whatever was there.
+    ``version=1`` writes the one-Conv2D form older kernelscopes read.
     """
     if not isinstance(s, Session):
         raise SessionError(f"session: expected a Session, got {kind_of(s)}")
     target = Path(os.fspath(path))
     try:
-        data = dumps_session(s).encode("utf-8")
+        data = dumps_session(s, version).encode("utf-8")
         if private:
             write_atomic(target, data, mode=0o600, keep_mode=False)
         else:

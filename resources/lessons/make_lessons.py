@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, build in LESSONS.items():
         path = out / f"{name}{SUFFIX}"
-        save_session(build(), path)
+        save_session(build(), path, version=1)  # the lessons stay version 1 files for now
         sys.stdout.write(f"wrote {path}\n")
     return 0
 

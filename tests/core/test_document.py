@@ -269,3 +269,32 @@ def test_every_layer_path_keeps_the_scene_limits(spec: ConvSpec, message: str) -
         with pytest.raises(EditError, match=message):
             edit()
         assert doc.to_session() == before
+
+
+def test_a_version_2_scene_keeps_its_layer_name_and_class_names_through_edits() -> None:
+    import json
+
+    from kernelscope.files.sessions import dumps_session, loads_session, session_to_dict
+
+    d = session_to_dict(default_session())
+    d["layers"][0]["config"]["name"] = "line_detector"
+    d["class_names"] = ["an X"]
+    doc = Document(loads_session(json.dumps(d)))
+    doc.set_weight(0, 0, 0, 2.0)
+    saved = json.loads(dumps_session(doc.to_session()))
+    assert saved["layers"][0]["config"]["name"] == "line_detector"
+    assert saved["class_names"] == ["an X"]
+
+
+def test_a_stack_is_refused_by_the_document_in_one_line() -> None:
+    from kernelscope.core.scene import Session as Scene
+
+    stack = Scene(input=np.zeros((8, 8, 1), np.float32), layers=[
+        {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": [3, 3]}},
+        {"class_name": "MaxPooling2D", "config": {}},
+    ])
+    doc = Document()
+    before = doc.to_session()
+    with pytest.raises(EditError, match="stack of 2 layers"):
+        doc.load(stack)
+    assert doc.to_session() == before

@@ -326,3 +326,217 @@ def test_every_activation_stays_within_the_overflow_checks_margin(name: str) -> 
         out = engine.activate(z, name).astype(np.float64)
     assert np.isfinite(out).all()
     assert (np.abs(out) <= 2 * np.abs(z.astype(np.float64)) + 2).all()
+
+
+# --------------------------------------------------------------------------- stacks (issue 15)
+
+
+def next_chapter_session():  # type: ignore[no-untyped-def]
+    """The next chapter's model on a 150x150x3 picture: Conv2D(32) -> pool -> Conv2D(64) -> pool."""
+    from kernelscope.files.sessions import Session
+
+    layers = [
+        {"class_name": "Conv2D", "config": {"filters": 32, "kernel_size": [3, 3], "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}},
+        {"class_name": "Conv2D", "config": {"filters": 64, "kernel_size": [3, 3], "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}},
+    ]
+    x = np.random.default_rng(0).random((150, 150, 3)).astype(np.float32)
+    return Session(input=x, layers=layers, title="The next chapter")
+
+
+def digits_session():  # type: ignore[no-untyped-def]
+    from kernelscope.files.sessions import Session
+
+    layers = [
+        {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}},
+        {"class_name": "Flatten", "config": {}},
+        {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}},
+    ]
+    x = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28, 1)
+    return Session(input=x, layers=layers, title="Digits", class_names=tuple("0123456789"))
+
+
+def test_summary_prints_keras_s_table_for_the_next_chapter(tmp_path: Path) -> None:
+    path = tmp_path / "chapter.kscope"
+    save_session(next_chapter_session(), path)
+    proc = run("summary", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    rows = [line for line in proc.stdout.splitlines() if "(Conv2D)" in line or "(MaxPooling2D)" in line]
+    assert len(rows) == 4
+    assert "conv2d (Conv2D)" in rows[0]
+    assert "148, 148, 32" in rows[0]
+    assert rows[0].rstrip(" │").endswith("896")  # Keras draws the table in box characters
+    assert "max_pooling2d (MaxPooling2D)" in rows[1]
+    assert "74, 74, 32" in rows[1]
+    assert "conv2d_1 (Conv2D)" in rows[2]
+    assert "72, 72, 64" in rows[2]
+    assert rows[2].rstrip(" │").endswith("18,496")
+    assert "36, 36, 64" in rows[3]
+    assert "Total params: 19,392" in proc.stdout
+
+
+def test_summary_of_a_version_1_lesson_and_refusals(tmp_path: Path) -> None:
+    proc = run("summary", "article-x")
+    assert proc.returncode == 0, proc.stderr
+    assert "conv2d (Conv2D)" in proc.stdout
+    assert "Total params: 10" in proc.stdout
+    assert_one_line_error(run("summary", str(tmp_path / "nope.kscope")), "nope.kscope")
+    assert_one_line_error(run("summary"))
+
+
+def test_export_npz_writes_every_layer_keyed_by_name(tmp_path: Path) -> None:
+    from kernelscope.core.engine import stack
+
+    session = digits_session()
+    path = tmp_path / "digits.kscope"
+    save_session(session, path)
+    out = tmp_path / "layers.npz"
+    proc = run("export", str(path), "--npz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "conv2d, max_pooling2d, flatten, dense" in proc.stdout
+    expected = stack.forward(session.input, session.layers)
+    with np.load(out) as arrays:
+        assert list(arrays.keys()) == ["conv2d", "max_pooling2d", "flatten", "dense"]
+        for key, want in zip(arrays.keys(), expected, strict=True):
+            assert arrays[key].dtype == np.float32
+            np.testing.assert_array_equal(arrays[key], want)
+        assert arrays["dense"].shape == (10,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.kscope", "layers.npz"]
+
+
+def test_export_npz_of_one_conv2d_holds_the_engine_maps(tmp_path: Path) -> None:
+    out = tmp_path / "layers.npz"
+    proc = run("export", "article-x", "--npz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    s = default_session()
+    with np.load(out) as arrays:
+        assert list(arrays.keys()) == ["conv2d"]
+        np.testing.assert_array_equal(arrays["conv2d"][:, :, 0], [[1, 5, 1], [1, -3, 1], [1, 5, 1]])
+        np.testing.assert_array_equal(arrays["conv2d"], engine.conv2d(s.input, s.kernels, s.bias))
+
+
+@pytest.mark.parametrize(("layer", "shape"), [(None, (10,)), ("2", (13, 13, 4)), ("max_pooling2d", (13, 13, 4)),
+                                              ("1", (26, 26, 4)), ("flatten", (676,))])
+def test_export_npy_of_one_layer(tmp_path: Path, layer: str | None, shape: tuple[int, ...]) -> None:
+    from kernelscope.core.engine import stack
+
+    session = digits_session()
+    path = tmp_path / "digits.kscope"
+    save_session(session, path)
+    out = tmp_path / "one.npy"
+    proc = run("export", str(path), "--npy", str(out), *([] if layer is None else ["--layer", layer]))
+    assert proc.returncode == 0, proc.stderr
+    arr = np.load(out)
+    assert arr.shape == shape
+    assert arr.dtype == np.float32
+    outputs = stack.forward(session.input, session.layers)
+    index = {None: 3, "2": 1, "max_pooling2d": 1, "1": 0, "flatten": 2}[layer]
+    np.testing.assert_array_equal(arr, outputs[index])
+    assert f"layer {index + 1} ({session.layer_names[index]})" in proc.stdout
+
+
+@pytest.mark.parametrize("layer", ["0", "5", "pool", "-1"])
+def test_an_unknown_layer_lists_the_layers(tmp_path: Path, layer: str) -> None:
+    path = tmp_path / "digits.kscope"
+    save_session(digits_session(), path)
+    out = tmp_path / "one.npy"
+    proc = run("export", str(path), "--npy", str(out), "--layer", layer)
+    assert_one_line_error(proc, "--layer: no layer", "this session has 4 layers: 1 conv2d, 2 max_pooling2d, 3 flatten, "
+                          "4 dense")
+    assert not out.exists()
+
+
+def test_export_keras_writes_the_whole_sequential(tmp_path: Path) -> None:
+    path = tmp_path / "digits.kscope"
+    save_session(digits_session(), path)
+    out = tmp_path / "model.py"
+    proc = run("export", str(path), "--keras", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "this Sequential model (4 layers)" in proc.stdout
+    code = out.read_text("utf-8")
+    import ast
+
+    ast.parse(code)
+    assert "keras.Input(shape=(28, 28, 1))" in code
+    assert "model.layers[0].set_weights([" in code
+    assert "model.layers[3].set_weights([" in code
+    assert "model.layers[1].set_weights" not in code
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--npy", "maps.npy", "--gif", "steps.gif"],
+            "--gif: the stepping GIF shows a Conv2D layer: this session's layer 4 is a Dense (dense); "
+            "nothing was written",
+        ),
+        (
+            ["--npy", "maps.npy", "--gif", "steps.gif", "--layer", "max_pooling2d"],
+            "this session's layer 2 is a MaxPooling2D",
+        ),
+        (
+            ["--npz", "all.npz", "--gif", "steps.gif", "--layer", "1"],
+            "--gif: this session is a stack of 4 layers; the window shows one Conv2D for now; nothing was written",
+        ),
+        (["--keras", "model.py", "--png", "window.png"], "--png: this session is a stack of 4 layers"),
+        (
+            ["--npz", "all.npz", "--keras", "model.py", "--layer", "2"],
+            "--layer applies to --npy OUT.npy or --gif OUT.gif",
+        ),
+    ],
+)
+def test_drawing_a_stack_is_refused_and_nothing_is_written(tmp_path: Path, args: list[str], message: str) -> None:
+    path = tmp_path / "digits.kscope"
+    save_session(digits_session(), path)
+    proc = run("export", str(path), *args, cwd=tmp_path)
+    assert_one_line_error(proc, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.kscope"]
+
+
+@pytest.mark.parametrize("screenshot", [True, False])
+def test_the_window_refuses_a_stack_in_one_line(tmp_path: Path, screenshot: bool) -> None:
+    path = tmp_path / "digits.kscope"
+    save_session(digits_session(), path)
+    shot = tmp_path / "shot.png"
+    proc = run(str(path), *(["--screenshot", str(shot)] if screenshot else []))
+    assert_one_line_error(
+        proc, f"{path}: this session is a stack of 4 layers; the window shows one Conv2D for now", "summary"
+    )
+    assert not shot.exists()
+
+
+NEXT_CHAPTER = (
+    'model = keras.Sequential([keras.Input(shape=(150, 150, 3)), layers.Conv2D(32, (3, 3), activation="relu"), '
+    'layers.MaxPooling2D((2, 2)), layers.Conv2D(64, (3, 3), activation="relu"), layers.MaxPooling2D((2, 2))])'
+)
+
+
+def test_a_pasted_model_exports_every_layer_as_the_engine_computes_it(tmp_path: Path) -> None:
+    from kernelscope.core.engine import forward, normalize
+    from kernelscope.core.keras_syntax import parse_model
+    from kernelscope.files.images import load_image, sample_photo_path
+
+    out = tmp_path / "chapter.npz"
+    proc = run("export", "--conv", NEXT_CHAPTER, "--seed", "5", "--npz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    saved = np.load(out)
+    assert list(saved) == ["conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1"]
+    photo = load_image(sample_photo_path(), channels=3, size=(150, 150), fit="crop", value_mode="grey").pixels
+    expected = forward(photo, normalize(parse_model(NEXT_CHAPTER).layers, (150, 150, 3), 5))
+    for name, want in zip(saved, expected, strict=True):
+        np.testing.assert_array_equal(saved[name], want)
+    assert saved["max_pooling2d_1"].shape == (36, 36, 64)
+
+
+def test_a_pasted_model_that_does_not_fit_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "x.npz"
+    text = NEXT_CHAPTER.replace("(150, 150, 3)", "(8, 8, 3)")
+    proc = run("export", "--conv", text, "--npz", str(out))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("kernelscope: error: --conv: ")
+    assert proc.stderr.count("\n") == 1
+    assert not out.exists()

@@ -362,3 +362,121 @@ def test_importing_the_paste_parser_and_the_script_writer_loads_no_qt():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- a stack: keras.Sequential
+
+
+class FakeModel:
+    """Records keras.Sequential: its layers (after keras.Input, which Keras 3 does not list)."""
+
+    instances: ClassVar[list[FakeModel]] = []
+
+    def __init__(self, items):
+        self.input = items[0]
+        self.layers = items[1:]
+        self.called_with = None
+        FakeModel.instances.append(self)
+
+    def __call__(self, x):
+        self.called_with = x
+        return "outputs"
+
+
+class FakeInput:
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def _fake_layer(class_name: str) -> type:
+    def init(self, **kwargs):
+        self.class_name = class_name
+        self.kwargs = kwargs
+        self.weights = None
+
+    def set_weights(self, weights):
+        self.weights = weights
+
+    return type(class_name, (), {"__init__": init, "set_weights": set_weights})
+
+
+@pytest.fixture
+def fake_sequential(monkeypatch):
+    from kernelscope.core.engine import stack
+
+    keras = types.ModuleType("keras")
+    layers = types.ModuleType("keras.layers")
+    for class_name in stack.LAYER_CLASSES:
+        setattr(layers, class_name, _fake_layer(class_name))
+    keras.layers = layers
+    keras.Sequential = FakeModel
+    keras.Input = FakeInput
+    monkeypatch.setitem(sys.modules, "keras", keras)
+    monkeypatch.setitem(sys.modules, "keras.layers", layers)
+    FakeModel.instances = []
+    return FakeModel
+
+
+def stack_session(shape=(10, 10, 3)) -> Session:
+    layers = [
+        {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": [3, 3], "activation": "relu"}},
+        {"class_name": "MaxPooling2D", "config": {"pool_size": [2, 2]}},
+        {"class_name": "Conv2D", "config": {"name": "second", "filters": 2, "kernel_size": 1, "use_bias": False}},
+        {"class_name": "Flatten", "config": {}},
+        {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}},
+    ]
+    x = np.linspace(-1, 1, int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    return Session(input=x, layers=layers, title="a stack")
+
+
+def test_a_stack_becomes_a_sequential_with_every_layer_and_its_weights(fake_sequential):
+    session = stack_session()
+    code = keras_code(session)
+    ast.parse(code)
+    assert "keras.Sequential([" in code
+    assert "    keras.Input(shape=(10, 10, 3))," in code
+    namespace: dict = {"__name__": "kernelscope_keras_code"}
+    exec(compile(code, "<keras_code>", "exec"), namespace)
+    (model,) = FakeModel.instances
+    assert model.input.shape == (10, 10, 3)
+    assert [layer.class_name for layer in model.layers] == [e.class_name for e in session.layers]
+    for layer, entry in zip(model.layers, session.layers, strict=True):
+        # Every config key as get_config() spells it, pairs as tuples.
+        assert layer.kwargs == {k: tuple(v) if isinstance(v, list) else v for k, v in entry.config.items()}
+        if entry.weights:
+            assert len(layer.weights) == len(entry.weights)
+            for got, want in zip(layer.weights, entry.weights, strict=True):
+                assert got.dtype == np.float32
+                assert same_bits(got, want)
+        else:
+            assert layer.weights is None  # no set_weights for a layer without weights
+    assert model.layers[2].kwargs["name"] == "second"
+    assert len(model.layers[2].weights) == 1  # use_bias=False: the kernel only
+    assert model.called_with.shape == (1, 10, 10, 3)
+    assert same_bits(model.called_with[0], session.input)
+    params = sum(e.params for e in session.layers)
+    assert f"{params:,} parameters" in code
+
+
+def test_a_large_stack_input_is_not_written_out(fake_sequential):
+    session = stack_session(shape=(65, 65, 1))
+    code = keras_code(session)
+    namespace: dict = {"__name__": "kernelscope_keras_code"}
+    exec(compile(code, "<keras_code>", "exec"), namespace)
+    assert FakeModel.instances[0].called_with is None
+    assert "too large to write out" in code
+
+
+def test_a_stack_title_and_layer_names_cannot_break_out(fake_sequential):
+    from kernelscope.files.sessions import session_from_dict, session_to_dict
+
+    d = session_to_dict(stack_session())
+    d["title"] = "evil\nimport os"
+    d["layers"][0]["config"]["name"] = 'x"); import os; ("'
+    session = session_from_dict(d)
+    code = keras_code(session)
+    ast.parse(code)
+    assert "\nimport os" not in code
+    namespace: dict = {"__name__": "kernelscope_keras_code"}
+    exec(compile(code, "<keras_code>", "exec"), namespace)
+    assert FakeModel.instances[0].layers[0].kwargs["name"] == 'x"); import os; ("'

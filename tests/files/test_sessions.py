@@ -41,7 +41,8 @@ PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def article_dict() -> dict[str, Any]:
-    return json.loads(dumps_session(default_session()))
+    """The article's scene as a version 1 file: the refusals below are those of the version 1 reader."""
+    return json.loads(dumps_session(default_session(), version=1))
 
 
 def bits(a: np.ndarray) -> np.ndarray:
@@ -73,7 +74,7 @@ def test_default_session_is_the_articles_x():
 
 
 def test_default_session_text_is_readable_and_exact():
-    text = dumps_session(default_session())
+    text = dumps_session(default_session(), version=1)
     data = json.loads(text)
     assert list(data) == [
         "format", "version", "title", "notes", "layer", "input", "kernels", "bias", "view"
@@ -87,6 +88,30 @@ def test_default_session_text_is_readable_and_exact():
     assert '"bias": [0]' in text
     assert ".0" not in text.split('"layer"')[1]
     assert len(text.splitlines()) < 40
+    assert text.endswith("}\n")
+
+
+def test_default_session_text_is_version_2_readable_and_exact():
+    text = dumps_session(default_session())
+    data = json.loads(text)
+    assert list(data) == ["format", "version", "title", "notes", "input", "layers", "view"]
+    assert data["format"] == "kernelscope-session"
+    assert data["version"] == 2
+    (layer,) = data["layers"]
+    assert list(layer) == ["class_name", "config", "weights"]
+    assert layer["class_name"] == "Conv2D"
+    assert layer["config"] == {
+        "name": "conv2d", "filters": 1, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
+        "dilation_rate": [1, 1], "activation": "linear", "use_bias": True,
+    }
+    assert layer["weights"] == [[[[[1]], [[1]], [[1]]], [[[-1]], [[-1]], [[-1]]], [[[1]], [[1]], [[1]]]], [0]]
+    # One line per image row and kernel row; whole numbers without ".0"; one key per config line.
+    assert "    [[-1], [1], [1], [1], [-1]],\n" in text
+    assert "          [[[-1]], [[-1]], [[-1]]],\n" in text
+    assert '        "kernel_size": [3, 3],\n' in text
+    assert "        [0]\n" in text
+    assert ".0" not in text.split('"layers"')[1]
+    assert len(text.splitlines()) < 50
     assert text.endswith("}\n")
 
 
@@ -156,8 +181,12 @@ def test_session_construction_validates_consistency():
 )
 def test_numbers_are_written_short_and_exact(value, text):
     s = dataclasses.replace(default_session(), bias=np.array([value], np.float32))
-    out = dumps_session(s)
+    out = dumps_session(s, version=1)
     assert f'"bias": [{text}]' in out
+    again = loads_session(out)
+    assert bits(again.bias).tolist() == bits(np.array([value], np.float32)).tolist()
+    out = dumps_session(s)
+    assert f"\n        [{text}]\n      ]" in out  # the bias, the layer's last weights
     again = loads_session(out)
     assert bits(again.bias).tolist() == bits(np.array([value], np.float32)).tolist()
 
@@ -214,11 +243,24 @@ def test_random_sessions_round_trip_exactly(s):
     assert dumps_session(back) == text
     assert session_from_dict(session_to_dict(s)) == s
     # One line per image row: the file grows with height, not with the number of values.
+    kept_bias = not s.spec.use_bias and s.bias.any()  # written aside, on one line
+    assert len(text.split("\n")) == 37 + s.input.shape[0] + s.kernels.shape[0] - (not s.spec.use_bias) + kept_bias
+    text = dumps_session(s, version=1)
+    back = loads_session(text)
+    assert back == s
+    assert dumps_session(back, version=1) == text
+    assert session_from_dict(session_to_dict(s, version=1)) == s
     assert len(text.split("\n")) == 29 + s.input.shape[0] + s.kernels.shape[0]
 
 
 def test_session_to_dict_is_plain_json_data():
     d = session_to_dict(default_session())
+    assert json.loads(json.dumps(d)) == d
+    assert d["layers"][0]["config"] == {
+        "name": "conv2d", "filters": 1, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
+        "dilation_rate": [1, 1], "activation": "linear", "use_bias": True,
+    }
+    d = session_to_dict(default_session(), version=1)
     assert json.loads(json.dumps(d)) == d
     assert d["layer"] == {
         "filters": 1, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
@@ -254,6 +296,8 @@ def test_bias_is_kept_when_use_bias_is_false():
     s = session_from_dict(d)
     assert s.bias.tolist() == [0.25]
     assert loads_session(dumps_session(s)) == s
+    assert json.loads(dumps_session(s))["layers"][0]["kept_bias"] == [0.25]
+    assert len(json.loads(dumps_session(s))["layers"][0]["weights"]) == 1  # Keras's layout: no bias
 
 
 def test_utf8_bom_and_unicode_titles_are_read():
@@ -300,13 +344,13 @@ BROKEN_DICTS = [
         id="no format",
     ),
     pytest.param(
-        _set("version", 2),
-        r"^version: this file was written by a newer kernelscope \(version 2\); this one reads version 1$",
+        _set("version", 3),
+        r"^version: this file was written by a newer kernelscope \(version 3\); this one reads versions 1 to 2$",
         id="newer version",
     ),
     pytest.param(
         _set("version", 0),
-        r"^version: expected 1, got 0$",
+        r"^version: expected 1 to 2, got 0$",
         id="version zero",
     ),
     pytest.param(
@@ -590,6 +634,7 @@ def test_newer_version_wins_over_unknown_keys():
 
 
 ARTICLE_TEXT = dumps_session(default_session())
+ARTICLE_TEXT_V1 = dumps_session(default_session(), version=1)
 BROKEN_TEXTS = [
     pytest.param(
         ARTICLE_TEXT[: len(ARTICLE_TEXT) // 2],
@@ -622,7 +667,7 @@ BROKEN_TEXTS = [
         id="not JSON",
     ),
     pytest.param(
-        ARTICLE_TEXT.replace('"bias": [0]', '"bias": [NaN]'),
+        ARTICLE_TEXT_V1.replace('"bias": [0]', '"bias": [NaN]'),
         r"^bias\[0\]: NaN is not a finite number",
         id="NaN token",
     ),
@@ -632,7 +677,7 @@ BROKEN_TEXTS = [
         id="Infinity token",
     ),
     pytest.param(
-        ARTICLE_TEXT.replace('"version": 1,', '"version": 1, "version": 1,'),
+        ARTICLE_TEXT_V1.replace('"version": 1,', '"version": 1, "version": 1,'),
         r"^version: appears twice in the same object",
         id="duplicate key",
     ),
@@ -683,12 +728,12 @@ BROKEN_FILES = [
         id="list",
     ),
     pytest.param(
-        ARTICLE_TEXT.replace('"version": 1', '"version": 2').encode(),
+        ARTICLE_TEXT.replace('"version": 2', '"version": 3').encode(),
         r"version: .*newer kernelscope",
         id="newer",
     ),
     pytest.param(
-        ARTICLE_TEXT.replace('"kernel_size": [3, 3]', '"kernel_size": [3]').encode(),
+        ARTICLE_TEXT_V1.replace('"kernel_size": [3, 3]', '"kernel_size": [3]').encode(),
         r"layer\.kernel_size: expected two whole numbers from 1 to 11, got \[3\]$",
         id="bad kernel",
     ),

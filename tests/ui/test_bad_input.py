@@ -274,7 +274,7 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def bad_sessions() -> list[tuple[str, Callable[[], str | bytes], str]]:
     """(id, content, a fragment the message must hold)."""
-    good = session_to_dict(default_session())
+    good = session_to_dict(default_session(), version=1)
     kernels_5x5 = dict(good, kernels=np.zeros((5, 5, 1, 1)).tolist())
     bias_2 = dict(good, bias=[0, 0])
     rgb_input = dict(good, input=np.zeros((5, 5, 3)).tolist())

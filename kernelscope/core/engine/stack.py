@@ -456,7 +456,7 @@ def normalize(layers: Sequence[LayerDict], input_shape: Sequence[int], seed: int
         if not isinstance(entry, Mapping):
             raise LayerError("a layer entry is {\"class_name\": ..., \"config\": {...}}", i)
         class_name = entry.get("class_name")
-        if class_name not in _CONFIGS:
+        if not isinstance(class_name, str) or class_name not in _CONFIGS:
             what = class_name if isinstance(class_name, str) else repr(class_name)
             raise LayerError(f"kernelscope cannot compute {what} layers (it computes {', '.join(LAYER_CLASSES)})",
                              i, name)
