@@ -17,11 +17,13 @@ from typing import Literal
 import numpy as np
 
 __all__ = [
+    "BRUSH_SIZES",
     "MAX_SIDE",
     "MIN_SIDE",
     "VALUE_MODES",
     "add_noise",
     "apply_cells",
+    "brush_cells",
     "check_grid_size",
     "clear",
     "convert_mode",
@@ -111,6 +113,29 @@ def check_grid_size(rows: int, cols: int) -> None:
 
 
 # ---------------------------------------------------------------------------- shapes -> cells
+BRUSH_SIZES = (1, 3, 5)
+"""Brush sides in cells: one cell for a drawing, 3 or 5 to paint a big grid (a photo) in fewer strokes."""
+
+
+def brush_cells(cells: Iterable[Cell], size: int, shape: tuple[int, int]) -> list[Cell]:
+    """Every cell a brush of ``size`` x ``size`` cells paints when centred on each of ``cells``.
+
+    The brush is a square, not a disc: at sides 3 and 5 a disc is a plus or a blunt square, and a
+    square is the shape of the kernel window a student compares it with. ``shape`` is the grid's
+    (rows, cols): cells past its edges are dropped. Cells come in stroke order, each once.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size not in BRUSH_SIZES:
+        raise ValueError(f"the brush is {', '.join(map(str, BRUSH_SIZES))} cells wide, not {size!r}")
+    rows, cols = int(shape[0]), int(shape[1])
+    half = size // 2
+    seen: dict[Cell, None] = {}
+    for r, c in cells:
+        for rr in range(max(0, r - half), min(rows, r + half + 1)):
+            for cc in range(max(0, c - half), min(cols, c + half + 1)):
+                seen.setdefault((rr, cc))
+    return list(seen)
+
+
 def line_cells(a: Cell, b: Cell) -> list[Cell]:
     """Every cell on the segment a-b (Bresenham), both ends included, in order from a to b."""
     (r0, c0), (r1, c1) = (int(a[0]), int(a[1])), (int(b[0]), int(b[1]))

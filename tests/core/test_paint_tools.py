@@ -632,3 +632,46 @@ def test_read_only_inputs_are_never_mutated(name, channels) -> None:
         assert not np.shares_memory(result, image)
         result[...] = 0  # the caller owns the result
         assert np.array_equal(image, before)
+
+
+# ---------------------------------------------------------------------------- brush size
+def _square(r: int, c: int, half: int) -> set[tuple[int, int]]:
+    return {(rr, cc) for rr in range(r - half, r + half + 1) for cc in range(c - half, c + half + 1)}
+
+
+def test_a_one_cell_brush_paints_the_cells_themselves() -> None:
+    assert pt.brush_cells([(0, 0), (2, 3)], 1, (5, 5)) == [(0, 0), (2, 3)]
+
+
+@pytest.mark.parametrize("size", [3, 5])
+def test_a_brush_paints_the_square_centred_on_the_cell(size: int) -> None:
+    cells = pt.brush_cells([(5, 6)], size, (12, 12))
+    assert len(cells) == size * size
+    assert set(cells) == _square(5, 6, size // 2)
+
+
+def test_a_brush_is_clipped_at_the_edges() -> None:
+    assert set(pt.brush_cells([(0, 0)], 3, (4, 6))) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert set(pt.brush_cells([(3, 5)], 5, (4, 6))) == {(r, c) for r in (1, 2, 3) for c in (3, 4, 5)}
+    assert pt.brush_cells([(9, 9)], 1, (4, 6)) == []
+
+
+def test_a_brush_along_a_stroke_lists_each_cell_once_in_stroke_order() -> None:
+    stroke = line_cells((2, 2), (2, 5))
+    cells = pt.brush_cells(stroke, 3, (8, 8))
+    assert len(cells) == len(set(cells))
+    assert set(cells) == {(r, c) for r in (1, 2, 3) for c in range(1, 7)}
+    assert cells[:9] == sorted(_square(2, 2, 1))  # the first cell's square comes first, row by row
+
+
+def test_brush_cells_never_touch_an_image() -> None:
+    image = np.zeros((6, 6, 1), np.float32)
+    painted = apply_cells(image, pt.brush_cells([(0, 5)], 5, image.shape[:2]), 1.0)
+    assert painted[:, :, 0].sum() == 9  # rows 0..2, columns 3..5
+    assert image.sum() == 0
+
+
+@pytest.mark.parametrize("size", [0, 2, 4, 7, True, 3.0])
+def test_a_brush_size_other_than_1_3_5_is_refused(size: object) -> None:
+    with pytest.raises(ValueError, match="brush is 1, 3, 5 cells wide"):
+        pt.brush_cells([(0, 0)], size, (5, 5))  # type: ignore[arg-type]

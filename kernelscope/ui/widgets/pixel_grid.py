@@ -40,6 +40,7 @@ class PixelGrid(QWidget):
         self._last_cell: tuple[int, int] | None = None
         self._background_stroke = False
         self._tool = "pen"
+        self._brush = 1
         self._anchor: tuple[int, int] | None = None
         self._stroke_open = False
         self._preview: list[tuple[int, int]] = []
@@ -92,6 +93,20 @@ class PixelGrid(QWidget):
 
     def tool(self) -> str:
         return self._tool
+
+    def set_brush_size(self, size: int) -> None:
+        """The pen's and the line's width in cells (1, 3 or 5): a square centred on the pointer."""
+        paint_tools.brush_cells([], size, (1, 1))  # refuses a size outside BRUSH_SIZES, in words
+        self._brush = size
+
+    def brush_size(self) -> int:
+        return self._brush
+
+    def _brushed(self, cells: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The cells a brush wider than one cell paints along ``cells``, clipped at the grid's edges."""
+        if self._brush == 1:
+            return cells
+        return paint_tools.brush_cells(cells, self._brush, self._image.shape[:2])
 
     # ------------------------------------------------------------------ geometry
     def _grid_shape(self) -> tuple[int, int]:
@@ -322,7 +337,7 @@ class PixelGrid(QWidget):
 
     def _shape_cells(self, a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
         if self._tool == "line":
-            return paint_tools.line_cells(a, b)
+            return self._brushed(paint_tools.line_cells(a, b))
         return paint_tools.rect_cells(a, b)
 
     def _paint_to(self, pos: QPoint) -> None:
@@ -331,7 +346,7 @@ class PixelGrid(QWidget):
             return
         cells = [cell] if self._last_cell is None else paint_tools.line_cells(self._last_cell, cell)
         self._last_cell = cell
-        self.cells_painted.emit(cells, self._background_stroke)
+        self.cells_painted.emit(self._brushed(cells), self._background_stroke)
 
     def leaveEvent(self, event: object) -> None:
         QToolTip.hideText()

@@ -211,3 +211,54 @@ def test_set_calls_emit_nothing(grid: PixelGrid, emitted) -> None:  # type: igno
     grid.grab()
     assert emitted == []
     assert grid.image().shape == (4, 6, 1)
+
+
+def square(r: int, c: int, rows: int = 5, cols: int = 5) -> set[tuple[int, int]]:
+    """The 3x3 neighbourhood of (r, c), clipped to the grid."""
+    return {(rr, cc) for rr in range(max(0, r - 1), min(rows, r + 2)) for cc in range(max(0, c - 1), min(cols, c + 2))}
+
+
+def test_a_brush_of_three_paints_the_3x3_neighbourhoods_clipped_at_the_edges(grid: PixelGrid, emitted) -> None:  # type: ignore[no-untyped-def]
+    assert grid.brush_size() == 1
+    grid.set_brush_size(3)
+    assert grid.brush_size() == 3
+    drag(grid, [centre(grid, 0, 0), centre(grid, 0, 2), centre(grid, 2, 2)])
+    names = [name for name, _ in emitted]
+    assert names == ["stroke_started", "cells_painted", "cells_painted", "cells_painted", "stroke_finished"]
+    painted = [args[0] for name, args in emitted if name == "cells_painted"]
+    assert all(args[1] is False for name, args in emitted if name == "cells_painted")
+    assert painted[0] == [(0, 0), (0, 1), (1, 0), (1, 1)]  # the corner's square, clipped to four cells
+    assert set(painted[1]) == square(0, 0) | square(0, 1) | square(0, 2)
+    assert set(painted[2]) == square(0, 2) | square(1, 2) | square(2, 2)
+    assert all(len(cells) == len(set(cells)) for cells in painted)
+    np.testing.assert_array_equal(grid.image(), ARTICLE_X)  # it only asks
+
+
+def test_a_brush_of_five_widens_the_line_tool_and_its_preview(grid: PixelGrid, emitted, qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid.set_tool("line")
+    grid.set_brush_size(5)
+    before = seen(grid, corner(grid, 4, 4))  # a black cell of the X, two cells off the line
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=centre(grid, 0, 0))
+    move_holding(grid, centre(grid, 0, 2), Qt.MouseButton.LeftButton)
+    assert seen(grid, corner(grid, 2, 4)) != seen(grid, corner(grid, 3, 4))  # the preview reaches row 2 only
+    qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=centre(grid, 0, 2))
+    assert emitted[1:] == [
+        ("cells_painted", (paint_tools.brush_cells(paint_tools.line_cells((0, 0), (0, 2)), 5, (5, 5)), False)),
+        ("stroke_finished", ()),
+    ]
+    assert set(emitted[1][1][0]) == {(r, c) for r in range(3) for c in range(5)}
+    assert seen(grid, corner(grid, 4, 4)) == before
+
+
+def test_the_fill_and_rectangle_tools_ignore_the_brush(grid: PixelGrid, emitted) -> None:  # type: ignore[no-untyped-def]
+    grid.set_brush_size(3)
+    grid.set_tool("rect")
+    drag(grid, [centre(grid, 1, 1), centre(grid, 2, 3)])
+    assert emitted[1] == ("cells_painted", (paint_tools.rect_cells((1, 1), (2, 3)), False))
+
+
+@pytest.mark.parametrize("size", [0, 2, 4, 9])
+def test_a_brush_size_other_than_1_3_5_is_refused(grid: PixelGrid, size: int) -> None:
+    with pytest.raises(ValueError, match="1, 3, 5"):
+        grid.set_brush_size(size)
+    assert grid.brush_size() == 1
