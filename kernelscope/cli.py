@@ -126,6 +126,35 @@ def _filter_number(text: str) -> int:
     return int(text)
 
 
+def _step_number(flag: str) -> Callable[[str], int]:
+    """--from/--to: a whole number as typed; the scene's own range is checked once it is loaded."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\s*[+-]?\d{1,9}\s*", text):
+            raise CliError(f"{flag}: a step counted from 1, like 1, not {_shown(text)}")
+        return int(text)
+
+    return parse
+
+
+def _gif_steps(session, first: int | None, last: int | None) -> tuple[int, int | None]:  # type: ignore[no-untyped-def]
+    """--from A --to B (counted from 1, both included) as export_gif's 0-based first and last step,
+    each refused in one line naming the scene's steps."""
+    from kernelscope.core import engine
+
+    try:
+        oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
+    except engine.ConvError as exc:
+        raise CliError(str(exc)) from None
+    steps = oh * ow
+    start = 1 if first is None else first
+    if not 1 <= start <= steps:
+        raise CliError(f"--from: a step from 1 to {steps}, like 1, not {start}")
+    if last is not None and not start <= last <= steps:
+        raise CliError(f"--to: a step from {start} (--from) to {steps}, like {steps}, not {last}")
+    return start - 1, None if last is None else last - 1
+
+
 def _check_filter(session, number: int) -> None:  # type: ignore[no-untyped-def]
     f = session.spec.filters
     if not 1 <= number <= f:
@@ -170,6 +199,14 @@ def _export_parser() -> _Parser:
     )
     p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
     p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
+    p.add_argument(
+        "--from", dest="from_step", type=_step_number("--from"), metavar="A",
+        help="the GIF's first step, counted from 1 (default 1)",
+    )
+    p.add_argument(
+        "--to", dest="to_step", type=_step_number("--to"), metavar="B",
+        help="the GIF's last step, included (default the last step)",
+    )
     return p
 
 
@@ -392,6 +429,8 @@ def _export(argv: Sequence[str]) -> int:
         raise CliError("export needs a session FILE (or a Conv2D line with --conv)")
     if args.gif is None and (args.fps is not None or args.filter is not None):
         raise CliError("--fps and --filter apply to --gif OUT.gif, which is missing")
+    if args.gif is None and (args.from_step is not None or args.to_step is not None):
+        raise CliError("--from and --to apply to --gif OUT.gif, which is missing")
     fps = 2.0 if args.fps is None else args.fps
     filter_index = (1 if args.filter is None else args.filter) - 1
     session = _load(_resolve(args.file)) if args.file is not None else None
@@ -412,11 +451,12 @@ def _export(argv: Sequence[str]) -> int:
         _refuse_stack_drawing(session, "--png", None)
     if args.filter is not None:
         _check_filter(session, args.filter)
+    first, last = _gif_steps(session, args.from_step, args.to_step) if args.gif is not None else (0, None)
     _refuse_overflow(session, "nothing was written")
 
     try:
         if args.gif is not None:  # refuse bad GIF options before writing anything
-            check_gif_options(session, fps, filter_index)
+            check_gif_options(session, fps, filter_index, first=first, last=last)
         if args.npy is not None:
             maps = export_npy(session, args.npy, layer)
             if session.is_single_conv:
@@ -449,8 +489,12 @@ def _export(argv: Sequence[str]) -> int:
             sys.stdout.write(f"wrote {args.png}\n")
         if args.gif is not None:
             _gui_application()
-            frames = export_gif(session, args.gif, fps=fps, filter_index=filter_index)
-            sys.stdout.write(f"wrote {args.gif}: {frames} frames at {fps:g} per second (filter {filter_index + 1})\n")
+            frames = export_gif(session, args.gif, fps=fps, filter_index=filter_index, first=first, last=last)
+            ranged = args.from_step is not None or args.to_step is not None
+            steps = f", steps {first + 1} to {first + frames}" if ranged else ""
+            sys.stdout.write(
+                f"wrote {args.gif}: {frames} frames at {fps:g} per second (filter {filter_index + 1}{steps})\n"
+            )
     except (ConvError, ExportError, OSError) as exc:
         raise CliError(str(exc)) from None
     return 0

@@ -140,11 +140,19 @@ class ExportCancelled(Exception):  # noqa: N818 - it is not an error: the user a
     """The user stopped an export through its progress callback; nothing was written."""
 
 
-def check_gif_options(session: Session, fps: float, filter_index: int, size: tuple[int, int] = (960, 540)) -> int:
+def check_gif_options(
+    session: Session,
+    fps: float,
+    filter_index: int,
+    size: tuple[int, int] = (960, 540),
+    first: int = 0,
+    last: int | None = None,
+) -> int:
     """Refuse a GIF that cannot or should not be made, before any work; returns its frame count.
 
     ``filter_index`` is 0-based, as everywhere in the code; messages count filters from 1, as the
-    window and the command line (``--filter K``) do.
+    window and the command line (``--filter K``) do. ``first`` and ``last`` are the 0-based steps
+    the GIF starts and ends at, both included (default: every step); messages count steps from 1.
     """
     lo, hi = GIF_FPS_RANGE
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not lo <= fps <= hi:
@@ -162,13 +170,28 @@ def check_gif_options(session: Session, fps: float, filter_index: int, size: tup
         oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
     except engine.ConvError as exc:
         raise ExportError(str(exc)) from None
-    frames = oh * ow
+    first, last = gif_step_range(oh * ow, first, last)
+    frames = last - first + 1
     if frames > MAX_GIF_FRAMES:
         raise ExportError(
-            f"this scene has {frames} steps ({oh}x{ow} outputs); a GIF is limited to {MAX_GIF_FRAMES} "
-            "frames: use a larger stride or a smaller input"
+            f"a GIF is limited to {MAX_GIF_FRAMES} frames: this range has {frames} steps (steps {first + 1} "
+            f"to {last + 1} of {oh}x{ow} outputs); choose --from/--to or a larger stride"
         )
     return frames
+
+
+def gif_step_range(steps: int, first: int = 0, last: int | None = None) -> tuple[int, int]:
+    """The 0-based (first, last) steps of a GIF over ``steps`` steps, ``last`` None meaning the final
+    step; an ExportError counting steps from 1 when the range is empty or runs past the scene."""
+    end = steps - 1 if last is None else last
+    for value in (first, end):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ExportError(f"a GIF's steps are whole numbers, not {value!r}")
+    if not 0 <= first <= end < steps:
+        raise ExportError(
+            f"a GIF runs from step 1 to {steps}, first step before last, not steps {first + 1} to {end + 1}"
+        )
+    return first, end
 
 
 def export_gif(
@@ -179,10 +202,13 @@ def export_gif(
     filter_index: int = 0,
     progress: Callable[[int, int], bool | None] | None = None,
     size: tuple[int, int] = (960, 540),
+    first: int = 0,
+    last: int | None = None,
 ) -> int:
     """Write the stepping of one filter as a looping GIF, one frame per step (the article's stride1.gif).
 
-    ``filter_index`` is 0-based. Frames are drawn in reveal mode with the session's value mode,
+    ``filter_index`` is 0-based; ``first`` and ``last`` are the 0-based steps of the first and the
+    last frame, both included (default: every step). Frames are drawn in reveal mode with the session's value mode,
     colour map, scale and activation toggle. ``progress(done, total)`` is called after each frame;
     returning False cancels: :class:`ExportCancelled` is raised and nothing is written. Needs a
     ``QGuiApplication`` (the command line makes one). Returns the number of frames.
@@ -190,7 +216,7 @@ def export_gif(
     Frames are encoded one at a time into memory (only what changed, a few kB each), so a long GIF
     never holds thousands of full-size images; the file is written atomically at the end.
     """
-    total = check_gif_options(session, fps, filter_index, tuple(size))  # type: ignore[arg-type]
+    total = check_gif_options(session, fps, filter_index, tuple(size), first, last)  # type: ignore[arg-type]
     check_export_target(out)
     from kernelscope.core.colour_scale import map_levels
     from kernelscope.files.frame_renderer import render_step_frame
@@ -216,13 +242,13 @@ def export_gif(
         )
         return qimage_to_pil(image)
 
-    # The first and last frames hold every colour the animation uses (the last has the whole map).
-    first, last = frame(0), frame(total - 1)
-    writer = _GifWriter(round(100.0 / fps) * 10, (first, last))  # GIF delays are in 1/100 s
-    for step in range(total):
-        writer.add(first if step == 0 else last if step == total - 1 else frame(step))
-        if progress is not None and progress(step + 1, total) is False:
-            raise ExportCancelled(f"GIF export cancelled after {step + 1} of {total} frames; nothing written")
+    # The range's first and last frames hold every colour the animation uses (the last has every map cell revealed).
+    opening, closing = frame(first), frame(first + total - 1)
+    writer = _GifWriter(round(100.0 / fps) * 10, (opening, closing))  # GIF delays are in 1/100 s
+    for done in range(total):
+        writer.add(opening if done == 0 else closing if done == total - 1 else frame(first + done))
+        if progress is not None and progress(done + 1, total) is False:
+            raise ExportCancelled(f"GIF export cancelled after {done + 1} of {total} frames; nothing written")
     atomic_write_bytes(Path(out), writer.finish())
     return total
 

@@ -540,3 +540,69 @@ def test_a_pasted_model_that_does_not_fit_is_one_line_and_writes_nothing(tmp_pat
     assert proc.stderr.startswith("kernelscope: error: --conv: ")
     assert proc.stderr.count("\n") == 1
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- issue 13: a GIF's step range
+
+
+def gif_frame_count(path: Path) -> int:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return int(im.n_frames)
+
+
+@pytest.mark.parametrize(
+    ("flags", "frames", "said"),
+    [
+        (["--from", "3", "--to", "7"], 5, "5 frames at 2 per second (filter 1, steps 3 to 7)"),
+        (["--from", "9"], 1, "1 frames at 2 per second (filter 1, steps 9 to 9)"),
+        (["--to", "2"], 2, "2 frames at 2 per second (filter 1, steps 1 to 2)"),
+        ([], 9, "9 frames at 2 per second (filter 1)\n"),
+    ],
+)
+def test_a_gif_of_a_step_range_has_one_frame_per_step(
+    tmp_path: Path, flags: list[str], frames: int, said: str
+) -> None:
+    proc = run("export", "01", "--gif", "o.gif", *flags, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"wrote o.gif: {said}" + ("" if said.endswith("\n") else "\n")
+    assert gif_frame_count(tmp_path / "o.gif") == frames
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--from", "0"], "--from: a step from 1 to 9, like 1, not 0"),
+        (["--from", "10"], "--from: a step from 1 to 9, like 1, not 10"),
+        (["--from", "x"], "--from: a step counted from 1, like 1, not x"),
+        (["--to", "10"], "--to: a step from 1 (--from) to 9, like 9, not 10"),
+        (["--from", "5", "--to", "4"], "--to: a step from 5 (--from) to 9, like 9, not 4"),
+        (["--to", "-2"], "--to: a step from 1 (--from) to 9, like 9, not -2"),
+    ],
+)
+def test_a_step_range_outside_the_scene_is_refused_in_one_line(
+    tmp_path: Path, flags: list[str], message: str
+) -> None:
+    proc = run("export", "01", "--gif", "o.gif", "--npy", "o.npy", *flags, cwd=tmp_path)
+    assert_one_line_error(proc)
+    assert proc.stderr == f"kernelscope: error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_from_and_to_need_a_gif(tmp_path: Path) -> None:
+    proc = run("export", "01", "--npy", "o.npy", "--from", "2", cwd=tmp_path)
+    assert proc.stderr == "kernelscope: error: --from and --to apply to --gif OUT.gif, which is missing\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_range_over_the_frame_cap_says_the_cap_and_a_way_out(tmp_path: Path) -> None:
+    s = default_session()
+    big = tmp_path / "big.kscope"
+    save_session(type(s)(np.ones((60, 60, 1), np.float32), s.kernels, s.bias, s.spec), big)  # 3364 steps
+    proc = run("export", str(big), "--gif", "o.gif", "--from", "2", cwd=tmp_path)
+    assert proc.stderr == (
+        "kernelscope: error: a GIF is limited to 2500 frames: this range has 3363 steps "
+        "(steps 2 to 3364 of 58x58 outputs); choose --from/--to or a larger stride\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.kscope"]

@@ -452,3 +452,43 @@ def test_gif_frames_are_the_rendered_frames(tmp_path: Path) -> None:
     assert (PAPER.red(), PAPER.green(), PAPER.blue()) in colours
     assert (RED.red(), RED.green(), RED.blue()) in colours
     assert (0, 0, 0) in colours  # the X's black cells
+
+
+# --------------------------------------------------------------------------- a range of steps
+
+
+def test_a_step_range_gif_holds_exactly_those_steps(tmp_path: Path) -> None:
+    session = default_session()
+    full, part = tmp_path / "full.gif", tmp_path / "part.gif"
+    export_gif(session, full)
+    seen: list[tuple[int, int]] = []
+    assert export_gif(session, part, first=2, last=5, progress=lambda d, t: seen.append((d, t))) == 4
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    whole, ranged = gif_frames(full), gif_frames(part)
+    assert len(ranged) == 4
+    for k, frame in enumerate(ranged):
+        assert (frame == whole[2 + k]).mean() > 0.99, k  # step 3 to 6 of the full GIF, in order
+    assert (ranged[0] != whole[0]).any()
+    assert check_gif_options(session, 2.0, 0, first=8) == 1
+    assert check_gif_options(session, 2.0, 0, last=0) == 1
+
+
+@pytest.mark.parametrize(("first", "last", "shown"), [(-1, None, "not steps 0 to 9"), (9, None, "not steps 10 to 9"),
+                                                      (4, 3, "not steps 5 to 4"), (0, 9, "not steps 1 to 10")])
+def test_a_range_outside_the_steps_is_refused(tmp_path: Path, first: int, last: int | None, shown: str) -> None:
+    out = tmp_path / "a.gif"
+    with pytest.raises(ExportError, match=f"a GIF runs from step 1 to 9, first step before last, {shown}$"):
+        export_gif(default_session(), out, first=first, last=last)
+    assert not out.exists()
+
+
+def test_the_cap_counts_the_range_not_the_scene() -> None:
+    s = default_session()
+    session = Session(np.ones((60, 60, 1), np.float32), s.kernels, s.bias, s.spec)  # 58x58 = 3364 steps
+    assert check_gif_options(session, 2.0, 0, first=100, last=100 + MAX_GIF_FRAMES - 1) == MAX_GIF_FRAMES
+    with pytest.raises(ExportError) as info:
+        check_gif_options(session, 2.0, 0, first=100, last=100 + MAX_GIF_FRAMES)
+    assert str(info.value) == (
+        f"a GIF is limited to {MAX_GIF_FRAMES} frames: this range has {MAX_GIF_FRAMES + 1} steps "
+        f"(steps 101 to {101 + MAX_GIF_FRAMES} of 58x58 outputs); choose --from/--to or a larger stride"
+    )
