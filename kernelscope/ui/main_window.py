@@ -23,6 +23,7 @@ from kernelscope.ui.menus import Menus, fill_colour_maps, fill_lessons, fill_rec
 from kernelscope.ui.projector import Projector, ProjectorParts
 from kernelscope.ui.settings import Settings
 from kernelscope.ui.stepping import Stepping
+from kernelscope.ui.widgets.brush_size import BrushSizePicker
 from kernelscope.ui.widgets.channel_picker import InputChannelPicker, KernelChannelTabs
 from kernelscope.ui.widgets.conv_controls import ConvControls
 from kernelscope.ui.widgets.feature_maps import FeatureMaps
@@ -58,15 +59,15 @@ class MainWindow(QMainWindow):
                                  self.step_panel)
         self.files = FileController(self.ports, self.settings)
         self.controller = Controller(self.document, self.ports, sample_photo)
-        self.apply_line = self.controller.paste_line
         self.menus = Menus(self, self._handlers())
         self.actions_by_name, self.shortcut_table = self.menus.actions, self.menus.shortcut_table
         self.stepping = Stepping(self.document, self.pixel_grid, self.feature_maps, self.step_panel,
                                  self.kernel_channel.channel, self.actions_by_name, self)
         self.projector = Projector(ProjectorParts(
             self, self.splitter, self._panes.central_layout, self._panes.maps_layout,
-            (self.input_tools, self.conv_controls, self.layer_heading, self.filter_list, self.kernel_actions,
-             self.map_options), (self.input_heading, self.layer_heading, self.kernel_heading, self.maps_heading),
+            (self.input_tools, self.brush_size, self.conv_controls, self.layer_heading, self.filter_list,
+             self.kernel_actions, self.map_options),
+            (self.input_heading, self.layer_heading, self.kernel_heading, self.maps_heading),
             self.status_strip, self.step_panel, self.pixel_grid, self.kernel_grid, self.feature_maps,
             self.actions_by_name), self.settings, self._on_projector_changed)
         pr = self.projector
@@ -78,11 +79,10 @@ class MainWindow(QMainWindow):
             refresh()
         self.resize(1280, 800)
 
-    # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:  # the window's own attributes: tests and the controllers reach them
         self.input_tools, self.pixel_grid, self.channel_picker = InputTools(), PixelGrid(), InputChannelPicker()
         self.conv_controls, self.filter_list = ConvControls(ConvSpec, ACTIVATIONS), FilterList()
-        self.kernel_channel, self.kernel_grid = KernelChannelTabs(), KernelGrid()
+        self.kernel_channel, self.kernel_grid, self.brush_size = KernelChannelTabs(), KernelGrid(), BrushSizePicker()
         self.kernel_actions = KernelActions([(p.name, p.description) for p in kernel_tools.PRESETS.values()])
         self.kernel_actions.set_seed(kernel_tools.new_seed())
         self.map_options, self.feature_maps, self.step_panel = MapOptions(), FeatureMaps(), StepPanel()
@@ -95,7 +95,8 @@ class MainWindow(QMainWindow):
         self.filter_list.setMaximumHeight(130)
         self.kernel_grid.setMinimumHeight(150)
         panes = three_panes(
-            [(self.input_heading, 0), (self.input_tools, 0), (self.channel_picker, 0), (self.pixel_grid, 1)],
+            [(self.input_heading, 0), (self.input_tools, 0), (self.brush_size, 0), (self.channel_picker, 0),
+             (self.pixel_grid, 1)],
             [(self.layer_heading, 0), (self.conv_controls, 0), (self.kernel_heading, 0), (self.filter_list, 0),
              (self.kernel_channel, 0), (self.kernel_grid, 1), (self.kernel_actions, 0)],
             [(self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (self.step_panel, 0)],
@@ -108,25 +109,26 @@ class MainWindow(QMainWindow):
         s = lambda: self.stepping  # noqa: E731 (built after the menus)
         p = lambda: self.projector  # noqa: E731
         return {
-            "new": files.new, "open": files.open, "save": files.save, "save_as": files.save_as,
-            "open_image": files.open_image, "export_png": files.export_window_png,
-            "export_maps_png": files.export_maps_png, "export_gif": files.export_gif,
-            "export_npy": files.export_npy, "export_keras": files.export_keras, "quit": self.close,
-            "undo": lambda: (s().stop(), doc.undo()), "redo": lambda: (s().stop(), doc.redo()),
-            "paste_line": self.line_paste.focus_field,
-            "reveal": lambda: s().toggle_reveal(), "overlay": lambda: s().toggle_overlay(),
-            "full_screen": lambda: p().toggle_full_screen(), "projector": lambda: p().toggle(),
-            "bigger": lambda: p().change_scale(0.25), "smaller": lambda: p().change_scale(-0.25),
-            "theme_light": lambda: p().set_theme("light"), "theme_dark": lambda: p().set_theme("dark"),
-            "play": lambda: s().toggle_play(), "back": lambda: s().step_by(-1), "forward": lambda: s().step_by(1),
-            "first": lambda: s().go_to(0), "last": lambda: s().last(),
-            "faster": lambda: s().change_speed(1.5), "slower": lambda: s().change_speed(1 / 1.5),
-            "shortcuts": lambda: show_shortcuts(self, self.shortcut_table()), "about": lambda: show_about(self),
+            "new": files.new, "open": files.open, "save": files.save, "save_as": files.save_as, "quit": self.close,
+            "open_image": files.open_image, "export_png": files.export_window_png, "export_gif": files.export_gif,
+            "export_maps_png": files.export_maps_png, "export_npy": files.export_npy,
+            "export_keras": files.export_keras, "undo": lambda: (s().stop(), doc.undo()),
+            "redo": lambda: (s().stop(), doc.redo()), "paste_line": self.line_paste.focus_field,
+            "reveal": lambda: s().toggle_reveal(),
+            "overlay": lambda: s().toggle_overlay(), "full_screen": lambda: p().toggle_full_screen(),
+            "projector": lambda: p().toggle(), "bigger": lambda: p().change_scale(0.25),
+            "smaller": lambda: p().change_scale(-0.25), "theme_light": lambda: p().set_theme("light"),
+            "theme_dark": lambda: p().set_theme("dark"), "play": lambda: s().toggle_play(),
+            "back": lambda: s().step_by(-1), "forward": lambda: s().step_by(1), "first": lambda: s().go_to(0),
+            "last": lambda: s().last(), "faster": lambda: s().change_speed(1.5),
+            "slower": lambda: s().change_speed(1 / 1.5), "about": lambda: show_about(self),
+            "shortcuts": lambda: show_shortcuts(self, self.shortcut_table()),
         }
 
     def _fill_menus(self) -> None:
         self.lessons_menu, self.recent_menu = self.menus.menus["lessons"], self.menus.menus["recent"]
-        self.colormap_actions = fill_colour_maps(self.menus.menus["colour_map"], self._choose_colormap)
+        self.colormap_actions = fill_colour_maps(self.menus.menus["colour_map"], lambda n: (
+            self.controller.set_view(colormap=n), self.settings.set_colormap(n)))  # and the next start's default
         fill_lessons(self.lessons_menu, self.files.open_lesson)
         self._fill_recent = lambda: fill_recent(self.recent_menu, self.settings.recent_files(), self.files.open)
         self._fill_recent()
@@ -138,6 +140,7 @@ class MainWindow(QMainWindow):
             (self.pixel_grid.cells_painted, c.paint), (self.pixel_grid.fill_requested, c.fill),
             (self.pixel_grid.stroke_started, c.stroke_started), (self.pixel_grid.stroke_finished, c.stroke_finished),
             (self.input_tools.tool_changed, self.pixel_grid.set_tool),
+            (self.brush_size.size_chosen, self.pixel_grid.set_brush_size),
             (self.input_tools.action_requested, c.input_action), (self.input_tools.shift_requested, c.shift),
             (self.input_tools.resize_requested, c.resize), (self.input_tools.value_mode_changed, c.change_value_mode),
             (self.conv_controls.spec_edited, self._on_conv_controls_spec_edited),
@@ -261,10 +264,6 @@ class MainWindow(QMainWindow):
     def _on_kernel_grid_weight_hovered(self, row: int, col: int) -> None:
         cells = set(self.document.result.cells_touched_by(row, col)) if row >= 0 else set()
         self.pixel_grid.set_highlight(cells)
-
-    def _choose_colormap(self, name: str) -> None:
-        self.controller.set_view(colormap=name)
-        self.settings.set_colormap(name)
 
     def _on_projector_changed(self) -> None:
         self.stepping.columns_follow_kernel = self.projector.on

@@ -1,7 +1,7 @@
 """The command line and the window build scenes through the same Document edits: the same pasted line
 and the same picture give the same arrays on both paths (issue 12, "one home per idea").
 
-The window's path is driven as the window drives it: ``MainWindow.apply_line`` calls
+The window's path is driven as the window drives it: ``Controller.paste_line`` calls
 ``pasted_layer.paste_line`` with the bundled-photo loader, and Open picture loads the file in
 ``picture_value_mode`` and hands it to ``Document.replace_input``.
 """

@@ -218,7 +218,7 @@ def test_pasting_the_articles_line_shows_32_maps_of_148(window: MainWindow, qtbo
 )
 def test_a_bad_line_changes_nothing(window: MainWindow, line: str, fragment: str) -> None:
     before = window.document.to_session()
-    assert not window.apply_line(line)
+    assert not window.controller.paste_line(line)
     assert fragment in window.line_paste.message.text()
     assert window.line_paste.message.isVisible()
     assert window.document.to_session() == before

@@ -85,7 +85,7 @@ def test_a_line_beyond_a_limit_is_shown_in_the_line_field(
 
     monkeypatch.setattr(pasted_layer, "glorot_uniform", refuse)
     before = window.document.to_session()
-    assert not window.apply_line(line)
+    assert not window.controller.paste_line(line)
     assert window.line_paste.message.text() == message
     assert window.line_paste.message.isVisible()
     assert window.document.to_session() == before

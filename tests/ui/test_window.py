@@ -71,3 +71,17 @@ def test_clicking_a_map_cell_moves_the_window(window: MainWindow, qtbot) -> None
     assert window.document.step == 7
     rows, cols = window.pixel_grid._window  # type: ignore[misc]
     assert (rows.min(), cols.min()) == (2, 1)
+
+
+def test_a_wider_brush_paints_the_cells_around_the_pointer_as_one_undo(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    buttons = {b.text(): b for b in window.brush_size.findChildren(type(window.input_tools.clear_button))}
+    qtbot.mouseClick(buttons["3"], Qt.MouseButton.LeftButton)
+    assert window.pixel_grid.brush_size() == 3
+    window.input_tools.set_state((5, 5), "binary", -1.0)  # the black brush
+    drag(window.pixel_grid, [centre(window, 2, 2)])
+    painted = window.document.input[:, :, 0]
+    np.testing.assert_array_equal(painted[1:4, 1:4], -np.ones((3, 3)))  # the 3x3 around (2, 2), black
+    assert painted[0, 2] == 1  # nothing beyond it
+    assert painted[2, 4] == 1
+    window.document.undo()
+    assert window.document.input[1, 2, 0] == 1  # the whole dab was one step

@@ -18,7 +18,7 @@ class BrushSizePicker(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Brush"))
+        layout.addWidget(QLabel("Brush width"))
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         for size in BRUSH_SIZES:
