@@ -72,8 +72,7 @@ class KernelGrid(QTableWidget):
                 self.setVerticalHeaderLabels([str(r) for r in range(kh)])
             self._fit_cells()
             limit = float(np.abs(self._kernel).max()) or 1.0
-            texts = [[format_value(float(v), 80) for v in row] for row in self._kernel]
-            font = self._fitting_font([t for row in texts for t in row])
+            texts, font = self._texts_and_font()
             for r in range(kh):
                 for c in range(kw):
                     item = self.item(r, c)
@@ -111,17 +110,29 @@ class KernelGrid(QTableWidget):
             return int(max(11, min(44, self.cell_side() * 0.38)))
         return int(max(11, min(34, self.cell_side() * 0.3)))
 
-    def _fitting_font(self, texts: list[str]) -> QFont:
-        """The cells' font: as large as the mode asks, smaller only if the widest number would
-        not fit its cell (a projector's "-0.04" was drawn as "-0.…")."""
+    def _texts_and_font(self) -> tuple[list[list[str]], QFont]:
+        """Every weight with as many digits as fit its cell at a legible size: a Gaussian's 0.0039 is
+        "0.0039" in a wide cell, "0.004" or "4e-3" in a narrow one, never cut to "3.9…"."""
+        for width in _FORMAT_WIDTHS:
+            texts = [[format_value(float(v), width) for v in row] for row in self._kernel]
+            font, fits = self._fitting_font([t for row in texts for t in row], _MIN_FONT_PX)
+            if fits:
+                return texts, font
+        return texts, self._fitting_font([t for row in texts for t in row], 1)[0]  # smaller, but whole
+
+    def _fitting_font(self, texts: list[str], floor_px: int) -> tuple[QFont, bool]:
+        """The cells' font: as large as the mode asks, smaller (not below ``floor_px``) only if the
+        widest number would not fit its cell (a projector's "-0.04" was drawn as "-0.…"); and whether
+        the numbers fit at that size."""
         font = QFont(self.font())
         px = self._font_px()
         font.setPixelSize(px)
         room = self.cell_side() - 8
         widest = max((QFontMetrics(font).horizontalAdvance(t) for t in texts), default=0)
         if widest > room > 0:
-            font.setPixelSize(max(9, int(px * room / widest)))
-        return font
+            font.setPixelSize(max(floor_px, int(px * room / widest)))
+            widest = max(QFontMetrics(font).horizontalAdvance(t) for t in texts)
+        return font, widest <= room
 
     def _fit_cells(self) -> None:
         side = self.cell_side()
@@ -196,6 +207,10 @@ class KernelGrid(QTableWidget):
 
     def leaveEvent(self, event: object) -> None:
         self.weight_hovered.emit(-1, -1)
+
+
+_MIN_FONT_PX = 9  # smaller digits are not legible; fewer digits first
+_FORMAT_WIDTHS = (80, 40, 0)  # format_value's widths: most digits first, then shorter forms
 
 
 _GRID_KEYS = {

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtGui import QColor, QFontMetrics, QWheelEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QStyle
 
 from kernelscope.core.colour_scale import weight_colour
+from kernelscope.core.kernel_tools import PRESETS
 from kernelscope.ui.widgets.kernel_grid import KernelGrid, parse_weight
 from tests.ui.gui import editor_of, hover, type_into
 
@@ -163,3 +164,30 @@ def test_cells_stay_square_and_fill_the_pane(grid: KernelGrid, qtbot) -> None:  
     grid.resize(500, 500)
     qtbot.waitUntil(lambda: grid.cell_side() > side)
     assert grid.columnWidth(2) == grid.rowHeight(2) == grid.cell_side()
+
+
+def _shown_whole(grid: KernelGrid, row: int, col: int) -> str:
+    """The cell's text as the view paints it: the delegate elides what does not fit between its margins."""
+    item = grid.item(row, col)
+    margin = grid.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, grid) + 1
+    room = grid.visualItemRect(item).width() - 2 * margin
+    shown = QFontMetrics(item.font()).elidedText(item.text(), Qt.TextElideMode.ElideRight, room)
+    assert shown == item.text(), f"{item.text()!r} is drawn as {shown!r}"
+    assert item.font().pixelSize() >= 9
+    return shown
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(("size", "corner"), [((287, 192), {"0.004", "4e-3"}), ((520, 520), {"0.0039"})])
+def test_a_gaussian_s_tiny_corner_weights_are_drawn_whole(grid: KernelGrid, qtbot, large: bool,  # type: ignore[no-untyped-def]
+                                                          size: tuple[int, int], corner: set[str]) -> None:
+    """Issue 13: 1/256 was drawn as "3.9…" (an elided "3.9e-03"); narrow cells give fewer digits instead."""
+    grid.resize(*size)
+    grid.set_large(large)
+    grid.set_kernel(PRESETS["Gaussian 5x5"].weights)
+    for r, c in ((0, 0), (0, 4), (4, 0), (4, 4)):
+        text = _shown_whole(grid, r, c)
+        assert text in corner
+        assert float(text) == pytest.approx(1 / 256, abs=0.0006)
+    assert float(_shown_whole(grid, 2, 2)) == pytest.approx(36 / 256, abs=0.006)
+    assert grid.item(0, 0).toolTip() == "weight (0, 0) = 0.00390625"
