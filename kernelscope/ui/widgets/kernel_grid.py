@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QWheel
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QTableWidget,
     QTableWidgetItem,
@@ -35,7 +36,7 @@ def parse_weight(text: str) -> float:
 
 
 class KernelGrid(QTableWidget):
-    """Type a number, move with arrows/Tab/Enter, nudge with the wheel. Emits edits, never applies them."""
+    """Type a number, move with arrows/Tab/Enter, nudge with the wheel once focused. Emits edits, never applies them."""
 
     weight_edited = Signal(int, int, float)  # row, col, value
     entry_refused = Signal(str)
@@ -58,6 +59,11 @@ class KernelGrid(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.cellEntered.connect(lambda r, c: self.weight_hovered.emit(r, c))
         self.setAccessibleName("Kernel weights")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a passing wheel must not take the focus (and edit)
+        self.setToolTip(
+            "Type a weight, or click a weight and turn the mouse wheel to nudge it by 1 (Shift: by 0.1); "
+            "the wheel edits only after a click in the grid, otherwise it scrolls the panel"
+        )
 
     def set_kernel(self, kernel: np.ndarray) -> None:
         """Show a (kh, kw) kernel; signals stay quiet while the cells are filled."""
@@ -193,9 +199,11 @@ class KernelGrid(QTableWidget):
                 self.setCurrentCell(0, (c + 1) % max(1, self.columnCount()))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        """Nudge the weight under the pointer, but only once the grid has the focus: a wheel that
+        scrolls the pane and crosses the grid on its way must scroll on, not change weights."""
         item = self.itemAt(event.position().toPoint())
-        if item is None:
-            super().wheelEvent(event)
+        if item is None or not self._has_focus_within():
+            super().wheelEvent(event)  # the table's own scroll bar, else up to the scrolling pane
             return
         steps = event.angleDelta().y() / 120
         fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
@@ -204,6 +212,10 @@ class KernelGrid(QTableWidget):
             r, c = item.row(), item.column()
             self.weight_edited.emit(r, c, float(np.float32(self._kernel[r, c] + delta)))
         event.accept()
+
+    def _has_focus_within(self) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is not None and (focused is self or self.isAncestorOf(focused))
 
     def leaveEvent(self, event: object) -> None:
         self.weight_hovered.emit(-1, -1)
