@@ -586,7 +586,7 @@ class Document:
     @settles
     @undoable("change the layer")
     def set_spec(self, spec: ConvSpec) -> None:
-        """Change the layer; kernels are kept where they overlap; new weights start at zero."""
+        """Change the layer; kernels stay centred where they overlap; new weights start at zero."""
         if spec == self._conv.spec:
             return
         self._check_limits(spec)
@@ -597,13 +597,29 @@ class Document:
         self.kernels_changed.emit()
 
     def _reshape_layer(self, spec: ConvSpec) -> None:
-        """Crop or zero-pad kernels and bias to a new spec (no recompute, no signal)."""
+        """Crop or zero-pad kernels and bias to a new spec (no recompute, no signal).
+
+        The weights stay centred: the kernel's centre cell, index (k - 1) // 2 on each axis (the cell
+        that padding="same" lines up with the output cell), stays the centre cell. So an even change
+        pads or crops both sides equally, an odd one puts the extra row or column at the side that
+        keeps that anchor, and growing then shrinking back gives the same kernel.
+        """
+
+        def centred_span(old_side: int, new_side: int) -> tuple[slice, slice]:
+            """Where the kept weights go in the new kernel, and where they come from in the old one."""
+            shift = (new_side - 1) // 2 - (old_side - 1) // 2
+            start_new, start_old = max(shift, 0), max(-shift, 0)
+            kept = min(new_side - start_new, old_side - start_old)
+            return slice(start_new, start_new + kept), slice(start_old, start_old + kept)
+
         kh, kw = spec.kernel_size
         conv = self._conv
         old = conv.kernels
         new = np.zeros((kh, kw, old.shape[2], spec.filters), dtype=np.float32)
-        h, w, f = min(kh, old.shape[0]), min(kw, old.shape[1]), min(spec.filters, old.shape[3])
-        new[:h, :w, :, :f] = old[:h, :w, :, :f]
+        f = min(spec.filters, old.shape[3])
+        rows_new, rows_old = centred_span(old.shape[0], kh)
+        cols_new, cols_old = centred_span(old.shape[1], kw)
+        new[rows_new, cols_new, :, :f] = old[rows_old, cols_old, :, :f]
         bias = np.zeros(spec.filters, dtype=np.float32)
         bias[:f] = conv.bias[:f]
         self._set_conv(Conv2DLayer(spec, _frozen(new), _frozen(bias)))

@@ -174,14 +174,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ Document -> widgets, one refresh a signal
     def _refresh_input(self) -> None:
-        doc = self.document
-        h, w, c = doc.input.shape
+        doc, (h, w, c) = self.document, self.document.input.shape
         self.input_heading.setText(f"Input  {h}x{w}x{c}")
         self.channel_picker.setVisible(c == 3 and not self.projector.on)
         ch = self.ports.input_channel()
         self.pixel_grid.set_image(doc.input if ch is None else doc.input[:, :, ch : ch + 1], doc.value_range)
-        self.input_tools.set_state((h, w), doc.view.value_mode, self.input_tools.brush())
-        self._stale.add("layer")
+        self._stale |= {"layer", "tools"}
 
     def _refresh_kernels(self) -> None:
         self._stale.add("kernels")
@@ -199,7 +197,7 @@ class MainWindow(QMainWindow):
             self._map_style = (v.colormap, v.shared_scale, v.show_activation)
             self.feature_maps.set_style(v.colormap, v.shared_scale)
             self._stale.add("maps")
-        self._stale |= {"kernels", "frame"}
+        self._stale |= {"kernels", "frame", "tools"}
 
     def _refresh_maps(self) -> None:
         self.pixel_grid.set_padding(self.document.result.pads)
@@ -237,6 +235,8 @@ class MainWindow(QMainWindow):
             self._show_kernel_panel()
         if "frame" in stale:
             self.stepping.draw()
+        if "tools" in stale:  # once input and mode agree: set_value_mode sends input_changed before view_changed
+            self.input_tools.set_state(doc.input.shape[:2], doc.view.value_mode)
 
     def _show_kernel_panel(self) -> None:
         doc, f = self.document, self.document.view.selected_filter

@@ -90,6 +90,70 @@ def test_spec_change_keeps_overlapping_weights_and_adds_filters() -> None:
     assert doc.result.out_shape == (2, 2, 3)
 
 
+def _numbered_kernel(doc: Document, kh: int, kw: int) -> np.ndarray:
+    """Give filter 1 the weights 1..kh*kw (each weight says where it was) and return them."""
+    doc.set_spec(ConvSpec(1, (kh, kw), padding="same"))
+    weights = np.arange(1, kh * kw + 1, dtype=np.float32).reshape(kh, kw)
+    doc.set_filter_kernel(0, weights)
+    return weights
+
+
+def test_growing_the_kernel_keeps_the_weights_centred() -> None:
+    doc = Document()
+    old = _numbered_kernel(doc, 3, 3)
+    doc.set_spec(ConvSpec(1, (5, 5), padding="same"))
+    grown = doc.kernels[:, :, 0, 0]
+    expected = np.zeros((5, 5), np.float32)
+    expected[1:4, 1:4] = old  # the old 3x3 in the middle, a ring of zeros around it
+    np.testing.assert_array_equal(grown, expected)
+    assert grown[2, 2] == old[1, 1]  # the centre weight is still the centre
+
+
+def test_shrinking_the_kernel_keeps_the_centre() -> None:
+    doc = Document()
+    old = _numbered_kernel(doc, 5, 5)
+    doc.set_spec(ConvSpec(1, (3, 3), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], old[1:4, 1:4])
+
+
+def test_an_odd_change_keeps_the_centre_cell_and_grows_back_the_same() -> None:
+    """The centre cell is (k - 1) // 2: 3 -> 4 adds the row and column after it, 4 -> 5 the ones before."""
+    doc = Document()
+    old = _numbered_kernel(doc, 3, 3)
+    doc.set_spec(ConvSpec(1, (4, 4), padding="same"))
+    four = doc.kernels[:, :, 0, 0]
+    expected = np.zeros((4, 4), np.float32)
+    expected[:3, :3] = old
+    np.testing.assert_array_equal(four, expected)
+    doc.set_spec(ConvSpec(1, (5, 5), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[1:4, 1:4, 0, 0], old)  # 3 -> 4 -> 5 is 3 -> 5
+    doc.set_spec(ConvSpec(1, (3, 3), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], old)  # and back again
+
+
+def test_a_non_square_kernel_is_centred_on_each_axis() -> None:
+    doc = Document()
+    old = _numbered_kernel(doc, 3, 3)
+    doc.set_spec(ConvSpec(1, (1, 5), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], [[0, *old[1], 0]])  # the middle row, centred
+    doc.set_spec(ConvSpec(1, (3, 3), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], [[0, 0, 0], old[1], [0, 0, 0]])
+    doc.set_spec(ConvSpec(1, (2, 5), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[:, :, 0, 0], [[0, *old[1], 0], [0] * 5])  # a 2-row centre is row 0
+
+
+def test_every_filter_and_channel_stays_centred() -> None:
+    doc = Document()
+    doc.replace_input(np.zeros((7, 7, 3), np.float32), "grey")
+    doc.set_spec(ConvSpec(2, (3, 3), padding="same"))
+    kernels = np.arange(1, 3 * 3 * 3 * 2 + 1, dtype=np.float32).reshape(3, 3, 3, 2)
+    doc.load(Session(input=doc.input, kernels=kernels, bias=np.zeros(2, np.float32), spec=doc.spec,
+                     view=ViewState(value_mode="grey")))
+    doc.set_spec(ConvSpec(3, (5, 5), padding="same"))
+    np.testing.assert_array_equal(doc.kernels[1:4, 1:4, :, :2], kernels)
+    assert not doc.kernels[..., 2].any()  # the new filter starts at zero
+
+
 def test_load_is_one_batch_with_one_recompute(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = Document()
     calls = []

@@ -214,6 +214,7 @@ def test_wheel_nudges_a_weight(window: MainWindow, qtbot) -> None:  # type: igno
 
     grid = window.kernel_grid
     pos = QPointF(grid.visualItemRect(grid.item(1, 1)).center())
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=pos.toPoint())  # the wheel edits once focused
     ev = QWheelEvent(pos, grid.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
                      Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     QApplication.sendEvent(grid.viewport(), ev)

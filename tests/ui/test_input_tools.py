@@ -331,3 +331,20 @@ def test_after_set_state_user_edits_emit_again(qtbot, tools, emitted) -> None:
     assert blocker.args == ["binary"]
     assert tools.brush() == 1.0  # 0.5 is at the midpoint: white
     assert emitted == [("value_mode_changed", ("binary",)), ("brush_changed", (1.0,))]
+
+
+def test_set_state_without_a_brush_converts_the_one_shown(tools, emitted) -> None:
+    """The document's mode changed (chosen, undone, a picture opened): the brush follows it, darkest stays darkest."""
+    assert tools.brush() == -1.0
+    tools.set_state((5, 5), "grey")
+    assert (tools.value_mode.currentText(), tools.brush()) == ("grey 0..1", 0.0)
+    tools.set_state((5, 5), "byte")
+    assert (tools.value_mode.currentText(), tools.brush()) == ("0..255", 0.0)
+    tools.set_state((5, 5), "byte", 51.0)
+    tools.set_state((5, 5), "grey")
+    assert tools.brush() == pytest.approx(0.2)
+    tools.set_state((5, 5), "binary")
+    assert tools.brush_black.isChecked()
+    tools.set_state((5, 5), "binary")  # the same mode again keeps the brush
+    assert tools.brush() == -1.0
+    assert emitted == []

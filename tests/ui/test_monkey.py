@@ -691,7 +691,7 @@ def test_the_layer_shrinks_while_a_weight_is_typed(qtbot) -> None:  # type: igno
     assert window.document.spec.kernel_size == (5, 5)
     assert (grid.rowCount(), grid.columnCount()) == (5, 5)
     expected = np.zeros((5, 5), np.float32)
-    expected[:3, :3] = [[1, 1, 1], [-1, -1, -1], [1, 1, 1]]  # kernels are kept where they overlap
+    expected[1:4, 1:4] = [[1, 1, 1], [-1, -1, -1], [1, 1, 1]]  # kernels stay centred (issue 13: not top-left)
     np.testing.assert_array_equal(window.document.kernels[:, :, 0, 0], expected)
     np.testing.assert_array_equal(grid.kernel(), expected)
 

@@ -185,10 +185,16 @@ class InputTools(QWidget):
         self.set_state(self._shape, self._mode, -1.0)
 
     # ------------------------------------------------------------------ state in
-    def set_state(self, shape_hw: tuple[int, int], value_mode: str, brush: float) -> None:
-        """Show the document's grid size, value mode and the brush; emits nothing."""
+    def set_state(self, shape_hw: tuple[int, int], value_mode: str, brush: float | None = None) -> None:
+        """Show the document's grid size, value mode and the brush; emits nothing.
+
+        Without ``brush`` the current brush is kept, converted into ``value_mode`` like the cells are
+        (binary's black -1 becomes grey 0 and byte 0), so the brush always belongs to the mode shown.
+        """
         if value_mode not in VALUE_MODES:
             raise ValueError(f"unknown value mode {value_mode!r}; expected one of {', '.join(VALUE_MODES)}")
+        if brush is None:
+            brush = self._brush_in(value_mode)
         self._shape = (int(shape_hw[0]), int(shape_hw[1]))
         self._mode = value_mode
         with ExitStack() as stack:
@@ -228,7 +234,7 @@ class InputTools(QWidget):
         if new == self._mode:
             return
         old_brush = self.brush()
-        converted = float(convert_mode(np.array([[old_brush]], np.float32), self._mode, new)[0, 0])
+        converted = self._brush_in(new)
         self._mode = new
         with _Blocked(self.brush_value):
             self._show_brush(new, converted)
@@ -255,6 +261,10 @@ class InputTools(QWidget):
         return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------ helpers
+    def _brush_in(self, mode: str) -> float:
+        """The brush shown now (in the mode shown now), converted into ``mode``."""
+        return float(convert_mode(np.array([[self.brush()]], np.float32), self._mode, mode)[0, 0])
+
     def _show_brush(self, mode: str, brush: float) -> None:
         lo, hi = VALUE_MODES[mode]
         decimals, step = _BRUSH_FORMAT[mode]

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QWheel
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QTableWidget,
     QTableWidgetItem,
@@ -35,7 +36,7 @@ def parse_weight(text: str) -> float:
 
 
 class KernelGrid(QTableWidget):
-    """Type a number, move with arrows/Tab/Enter, nudge with the wheel. Emits edits, never applies them."""
+    """Type a number, move with arrows/Tab/Enter, nudge with the wheel once focused. Emits edits, never applies them."""
 
     weight_edited = Signal(int, int, float)  # row, col, value
     entry_refused = Signal(str)
@@ -58,6 +59,11 @@ class KernelGrid(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.cellEntered.connect(lambda r, c: self.weight_hovered.emit(r, c))
         self.setAccessibleName("Kernel weights")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a passing wheel must not take the focus (and edit)
+        self.setToolTip(
+            "Type a weight, or click a weight and turn the mouse wheel to nudge it by 1 (Shift: by 0.1); "
+            "the wheel edits only after a click in the grid, otherwise it scrolls the panel"
+        )
 
     def set_kernel(self, kernel: np.ndarray) -> None:
         """Show a (kh, kw) kernel; signals stay quiet while the cells are filled."""
@@ -72,8 +78,7 @@ class KernelGrid(QTableWidget):
                 self.setVerticalHeaderLabels([str(r) for r in range(kh)])
             self._fit_cells()
             limit = float(np.abs(self._kernel).max()) or 1.0
-            texts = [[format_value(float(v), 80) for v in row] for row in self._kernel]
-            font = self._fitting_font([t for row in texts for t in row])
+            texts, font = self._texts_and_font()
             for r in range(kh):
                 for c in range(kw):
                     item = self.item(r, c)
@@ -111,17 +116,29 @@ class KernelGrid(QTableWidget):
             return int(max(11, min(44, self.cell_side() * 0.38)))
         return int(max(11, min(34, self.cell_side() * 0.3)))
 
-    def _fitting_font(self, texts: list[str]) -> QFont:
-        """The cells' font: as large as the mode asks, smaller only if the widest number would
-        not fit its cell (a projector's "-0.04" was drawn as "-0.…")."""
+    def _texts_and_font(self) -> tuple[list[list[str]], QFont]:
+        """Every weight with as many digits as fit its cell at a legible size: a Gaussian's 0.0039 is
+        "0.0039" in a wide cell, "0.004" or "4e-3" in a narrow one, never cut to "3.9…"."""
+        for width in _FORMAT_WIDTHS:
+            texts = [[format_value(float(v), width) for v in row] for row in self._kernel]
+            font, fits = self._fitting_font([t for row in texts for t in row], _MIN_FONT_PX)
+            if fits:
+                return texts, font
+        return texts, self._fitting_font([t for row in texts for t in row], 1)[0]  # smaller, but whole
+
+    def _fitting_font(self, texts: list[str], floor_px: int) -> tuple[QFont, bool]:
+        """The cells' font: as large as the mode asks, smaller (not below ``floor_px``) only if the
+        widest number would not fit its cell (a projector's "-0.04" was drawn as "-0.…"); and whether
+        the numbers fit at that size."""
         font = QFont(self.font())
         px = self._font_px()
         font.setPixelSize(px)
         room = self.cell_side() - 8
         widest = max((QFontMetrics(font).horizontalAdvance(t) for t in texts), default=0)
         if widest > room > 0:
-            font.setPixelSize(max(9, int(px * room / widest)))
-        return font
+            font.setPixelSize(max(floor_px, int(px * room / widest)))
+            widest = max(QFontMetrics(font).horizontalAdvance(t) for t in texts)
+        return font, widest <= room
 
     def _fit_cells(self) -> None:
         side = self.cell_side()
@@ -182,9 +199,11 @@ class KernelGrid(QTableWidget):
                 self.setCurrentCell(0, (c + 1) % max(1, self.columnCount()))
 
     def wheelEvent(self, event: QWheelEvent) -> None:
+        """Nudge the weight under the pointer, but only once the grid has the focus: a wheel that
+        scrolls the pane and crosses the grid on its way must scroll on, not change weights."""
         item = self.itemAt(event.position().toPoint())
-        if item is None:
-            super().wheelEvent(event)
+        if item is None or not self._has_focus_within():
+            super().wheelEvent(event)  # the table's own scroll bar, else up to the scrolling pane
             return
         steps = event.angleDelta().y() / 120
         fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
@@ -194,8 +213,16 @@ class KernelGrid(QTableWidget):
             self.weight_edited.emit(r, c, float(np.float32(self._kernel[r, c] + delta)))
         event.accept()
 
+    def _has_focus_within(self) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is not None and (focused is self or self.isAncestorOf(focused))
+
     def leaveEvent(self, event: object) -> None:
         self.weight_hovered.emit(-1, -1)
+
+
+_MIN_FONT_PX = 9  # smaller digits are not legible; fewer digits first
+_FORMAT_WIDTHS = (80, 40, 0)  # format_value's widths: most digits first, then shorter forms
 
 
 _GRID_KEYS = {

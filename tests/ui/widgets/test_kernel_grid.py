@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QWheelEvent
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtGui import QColor, QFontMetrics, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QLineEdit,
+    QScrollArea,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kernelscope.core.colour_scale import weight_colour
+from kernelscope.core.kernel_tools import PRESETS
 from kernelscope.ui.widgets.kernel_grid import KernelGrid, parse_weight
 from tests.ui.gui import editor_of, hover, type_into
 
@@ -128,7 +138,9 @@ def test_arrow_keys_move_between_weights(grid: KernelGrid, qtbot) -> None:  # ty
     assert (grid.currentRow(), grid.currentColumn()) == (1, 1)
 
 
-def test_the_wheel_nudges_by_one_and_shift_by_a_tenth(grid: KernelGrid, emitted) -> None:  # type: ignore[no-untyped-def]
+def test_the_wheel_nudges_by_one_and_shift_by_a_tenth(grid: KernelGrid, emitted, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=cell_centre(grid, 1, 1))  # focus: wheel edits
+    assert grid.hasFocus()
     wheel(grid, 1, 1, 1)
     wheel(grid, 0, 2, -2)
     wheel(grid, 2, 0, 1, Qt.KeyboardModifier.ShiftModifier)
@@ -163,3 +175,83 @@ def test_cells_stay_square_and_fill_the_pane(grid: KernelGrid, qtbot) -> None:  
     grid.resize(500, 500)
     qtbot.waitUntil(lambda: grid.cell_side() > side)
     assert grid.columnWidth(2) == grid.rowHeight(2) == grid.cell_side()
+
+
+def _shown_whole(grid: KernelGrid, row: int, col: int) -> str:
+    """The cell's text as the view paints it: the delegate elides what does not fit between its margins."""
+    item = grid.item(row, col)
+    margin = grid.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, grid) + 1
+    room = grid.visualItemRect(item).width() - 2 * margin
+    shown = QFontMetrics(item.font()).elidedText(item.text(), Qt.TextElideMode.ElideRight, room)
+    assert shown == item.text(), f"{item.text()!r} is drawn as {shown!r}"
+    assert item.font().pixelSize() >= 9
+    return shown
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(("size", "corner"), [((287, 192), {"0.004", "4e-3"}), ((520, 520), {"0.0039"})])
+def test_a_gaussian_s_tiny_corner_weights_are_drawn_whole(grid: KernelGrid, qtbot, large: bool,  # type: ignore[no-untyped-def]
+                                                          size: tuple[int, int], corner: set[str]) -> None:
+    """Issue 13: 1/256 was drawn as "3.9…" (an elided "3.9e-03"); narrow cells give fewer digits instead."""
+    grid.resize(*size)
+    grid.set_large(large)
+    grid.set_kernel(PRESETS["Gaussian 5x5"].weights)
+    for r, c in ((0, 0), (0, 4), (4, 0), (4, 4)):
+        text = _shown_whole(grid, r, c)
+        assert text in corner
+        assert float(text) == pytest.approx(1 / 256, abs=0.0006)
+    assert float(_shown_whole(grid, 2, 2)) == pytest.approx(36 / 256, abs=0.006)
+    assert grid.item(0, 0).toolTip() == "weight (0, 0) = 0.00390625"
+
+
+def real_wheel(grid: KernelGrid, row: int, col: int, notches: int) -> None:
+    """A wheel turn as the platform delivers it (spontaneous), so Qt passes an ignored one to the parents."""
+    top = grid.window()
+    QTest.wheelEvent(top.windowHandle(), QPointF(grid.viewport().mapTo(top, cell_centre(grid, row, col))),
+                     QPoint(0, 120 * notches))
+    QApplication.processEvents()
+
+
+def test_a_wheel_passing_over_the_grid_scrolls_the_pane_and_edits_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: scrolling the middle panel changed weights when the pointer crossed the grid."""
+    pane = QScrollArea()
+    qtbot.addWidget(pane)
+    content = QWidget()
+    column = QVBoxLayout(content)
+    other = QLineEdit()
+    grid = KernelGrid()
+    grid.setFixedSize(240, 240)
+    grid.set_kernel(LINE)
+    column.addWidget(other)
+    column.addWidget(grid)
+    column.addSpacing(900)  # taller than the pane: it scrolls
+    pane.setWidget(content)
+    pane.resize(300, 400)
+    pane.show()
+    qtbot.waitExposed(pane)
+    other.setFocus()  # the person was typing elsewhere, then scrolls the panel
+    edits: list[tuple[int, int, float]] = []
+    grid.weight_edited.connect(lambda r, c, v: edits.append((r, c, v)))
+    bar = pane.verticalScrollBar()
+    assert bar.value() == 0
+    real_wheel(grid, 1, 1, -1)  # scroll down with the pointer over a weight
+    assert edits == []
+    assert not grid.hasFocus()  # passing over does not take the focus either
+    assert bar.value() > 0  # the event went on to the pane, which scrolled
+    scrolled = bar.value()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=cell_centre(grid, 1, 1))
+    assert grid.hasFocus()
+    real_wheel(grid, 1, 1, 1)  # now it is an edit, and the pane stays put
+    assert edits == [(1, 1, 0.0)]
+    assert bar.value() == scrolled
+
+
+def test_without_focus_the_wheel_event_is_left_for_the_parents(grid: KernelGrid, emitted) -> None:  # type: ignore[no-untyped-def]
+    grid.clearFocus()
+    pos = QPointF(cell_centre(grid, 1, 1))
+    event = QWheelEvent(pos, grid.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(grid.viewport(), event)
+    assert not event.isAccepted()  # ignored: Qt hands a real wheel on to the scrolling pane
+    assert emitted == []
+    np.testing.assert_array_equal(grid.kernel(), LINE)
