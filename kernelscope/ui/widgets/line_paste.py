@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 _RED = QColor(170, 0, 20)
+
+
+class PasteField(QLineEdit):
+    """A line edit that, while it still holds the line just applied, leaves undo and redo to the window:
+    after Enter, Ctrl+Z means "undo the paste", not "empty the box"."""
+
+    applied = ""
+
+    def event(self, e: QEvent) -> bool:
+        if (e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) and self.applied
+                and self.text() == self.applied
+                and (e.matches(QKeySequence.StandardKey.Undo) or e.matches(QKeySequence.StandardKey.Redo))):
+            e.ignore()
+            return False
+        return super().event(e)
 
 
 class LinePaste(QWidget):
@@ -14,7 +29,7 @@ class LinePaste(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.field = QLineEdit()
+        self.field = PasteField()
         self.field.setPlaceholderText(
             'paste a layer: Conv2D(32, (3, 3), activation="relu", input_shape=(150, 150, 3))'
         )
@@ -60,4 +75,5 @@ class LinePaste(QWidget):
         self.message.setPalette(palette)
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.field.applied = self.field.text() if ok else ""
 
