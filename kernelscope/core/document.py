@@ -318,11 +318,13 @@ class Document:
 
     def _snapshot(self) -> Snapshot:
         return Snapshot(
-            self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter
+            self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter,
+            (self._title, self._notes),
         )
 
     def _restore(self, s: Snapshot) -> None:
         self._input, self._layers, self._selected_layer = s.input, s.layers, s.selected_layer
+        self._title, self._notes = s.lesson
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
 
@@ -656,6 +658,7 @@ class Document:
             self._set_conv(replace(conv, kernels=_frozen(kernels)))
         self._input = _frozen(arr)
         self._view = replace(self._view, value_mode=value_mode)
+        self._title = self._notes = ""  # the lesson's words were about its own scene
         self._emit_everything()
 
     @settles
@@ -683,6 +686,7 @@ class Document:
             selected_filter=min(self._view.selected_filter, spec.filters - 1),
             value_mode=value_mode or self._view.value_mode,
         )
+        self._title = self._notes = ""  # the lesson's words were about its own layer
         self._emit_everything()
 
     @settles
