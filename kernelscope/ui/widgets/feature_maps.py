@@ -16,7 +16,17 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QLinearGradient,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QHBoxLayout,
@@ -368,11 +378,13 @@ class FeatureMaps(QWidget):
         self._lut = lookup_table(DEFAULT_COLORMAP)
         self._shared = True
         self._maps = np.zeros((1, 1, 1), np.float32)
+        self._hovered: tuple[int, int, int] | None = None  # (filter, row, col) under the pointer
         self._levels = np.array([[-1.0, 1.0]])
         self._mosaic: Mosaic | None = None
         self._cell: tuple[int, int] | None = None
         self._reveal = False
         self._background = BACKGROUND
+        self.view_widget.installEventFilter(self)
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setAccessibleName("Feature maps")
@@ -409,7 +421,10 @@ class FeatureMaps(QWidget):
 
     def set_maps(self, maps: np.ndarray, ranges: np.ndarray | None = None) -> None:
         """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes.
-        ``ranges``: each map's (min, max) when already known."""
+        ``ranges``: each map's (min, max) when already known. A hovered cell's readout follows the new
+        values, and goes when the maps change shape (another scene: that cell may not exist)."""
+        if maps.shape != self._maps.shape:
+            self._hovered = None
         self._maps = maps
         self._ranges = ranges
         self._redraw()
@@ -473,6 +488,7 @@ class FeatureMaps(QWidget):
         self.marks.set_drawn_step(s)
         self.numbers.set_data(self._maps, colours, mosaic)
         self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
+        self._show_hover()
         if rebuilt:
             self.view.setRange(QRectF(0, 0, mw, mh), padding=0.01)
             self._place_frames()
@@ -530,8 +546,28 @@ class FeatureMaps(QWidget):
         return f"filter {filter_index + 1}, row {row}, column {col}: {float(self._maps[filter_index, row, col]):.6g}"
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        hit = self._locate_scene(scene_pos)
+        self._hovered = self._locate_scene(scene_pos)
+        self._show_hover()
+
+    def _show_hover(self) -> None:
+        hit = self._hovered
         self.hover.setText(self.describe(*hit) + "   (click to step there)" if hit else " ")
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:
+        if watched is self.view_widget and event.type() == QEvent.Type.Leave:
+            self._hovered = None  # the pointer left the maps: no cell is under it any more
+            self._show_hover()
+        return False
+
+    def picture(self) -> QImage:
+        """The maps and their colour bar as Export > Feature maps writes them: without the hover line,
+        which tells where the pointer was, not what the maps are."""
+        text = self.hover.text()
+        self.hover.setText(" ")
+        try:
+            return self.grab().toImage()
+        finally:
+            self.hover.setText(text)
 
     def _on_mouse_clicked(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.button() != Qt.MouseButton.LeftButton:

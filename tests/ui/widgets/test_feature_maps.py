@@ -143,3 +143,37 @@ def test_set_calls_emit_nothing(maps: FeatureMaps, clicked) -> None:  # type: ig
     maps.view_widget.grab()
     assert clicked == []
     assert maps.map_count() == 4
+
+
+def leave(maps: FeatureMaps) -> None:
+    """The pointer goes off the maps (to the colour bar, another pane, out of the window)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for widget in (maps.view_widget.viewport(), maps.view_widget):
+        QApplication.sendEvent(widget, QEvent(QEvent.Type.Leave))
+
+
+def test_the_readout_goes_when_the_pointer_leaves_the_maps(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    leave(maps)
+    assert maps.hover.text().strip() == ""
+
+
+def test_the_readout_follows_new_values_and_goes_with_another_scene(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    maps.set_maps(np.stack([2 * ARTICLE_MAP, -ARTICLE_MAP]))  # an edit: same cells, new values
+    assert maps.hover.text().startswith("filter 1, row 1, column 1: -6")
+    maps.set_maps(np.zeros((4, 6, 6), np.float32))  # another scene
+    assert maps.hover.text().strip() == ""
+
+
+def test_the_exported_picture_has_no_readout(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    shown = maps.hover.text()
+    picture = maps.picture()
+    assert maps.hover.text() == shown  # the person still reads it on screen
+    leave(maps)
+    assert picture == maps.grab().toImage()  # the same as with no cell hovered
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    assert picture != maps.grab().toImage()
