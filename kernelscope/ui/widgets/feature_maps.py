@@ -315,13 +315,39 @@ class ColourBar(QWidget):
         return QSize(max(76, width), 300)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self.sizeHint().width(), 100)
+        """Tall enough that the end labels, the bar between them and "per map" never overlap."""
+        return QSize(self.sizeHint().width(), max(100, 4 * self.fontMetrics().height() + 8))
+
+    def _bar_rect(self) -> QRectF:
+        """The gradient: half a line of type above and below it for the end labels (centred on its
+        ends), and under that a line for "per map" when each map has its own scale."""
+        fm = self.fontMetrics()
+        top = fm.height() / 2 + 1
+        bottom = self.height() - fm.height() / 2 - 1 - (0 if self._shared else fm.height() + 2)
+        return QRectF(6, top, 18, max(10, bottom - top))
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Every label and where it is drawn, none overlapping another: the middle value is left out
+        when the bar is too short to hold it between the ends."""
+        fm = self.fontMetrics()
+        bar = self._bar_rect()
+        lo, hi = self._levels
+        x = bar.right() + 6
+        placed: list[tuple[str, QRectF]] = []
+        for frac, value in ((0.0, hi), (1.0, lo), (0.5, (lo + hi) / 2)):
+            text = format_value(value, 60)
+            y = bar.top() + frac * bar.height()
+            rect = QRectF(x, y - fm.height() / 2, fm.horizontalAdvance(text) + 1, fm.height())
+            if all(not rect.intersects(other) for _, other in placed):
+                placed.append((text, rect))
+        if not self._shared:
+            placed.append(("per map", QRectF(2, self.height() - fm.height() - 1, fm.horizontalAdvance("per map") + 1,
+                                             fm.height())))
+        return placed
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        fm = p.fontMetrics()
-        top, bottom = fm.height(), self.height() - fm.height()
-        bar = QRectF(6, top, 18, max(10, bottom - top))
+        bar = self._bar_rect()
         grad = QLinearGradient(bar.topLeft(), bar.bottomLeft())
         for i in range(0, 256, 15):
             r, g, b = (int(v) for v in self._lut[255 - i])
@@ -329,14 +355,11 @@ class ColourBar(QWidget):
         p.fillRect(bar, grad)
         p.setPen(QPen(QColor(90, 90, 90), 1))
         p.drawRect(bar)
-        lo, hi = self._levels
         p.setPen(self.palette().windowText().color())
-        for frac, value in ((0.0, hi), (0.5, (lo + hi) / 2), (1.0, lo)):
-            y = bar.top() + frac * bar.height()
+        for y in (bar.top(), bar.center().y(), bar.bottom()):
             p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y))
-            p.drawText(QPointF(bar.right() + 6, y + fm.ascent() / 2 - 1), format_value(value, 60))
-        if not self._shared:
-            p.drawText(QPointF(2, self.height() - 2), "per map")
+        for text, rect in self.label_rects():
+            p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()
 
 
