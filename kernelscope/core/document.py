@@ -658,7 +658,6 @@ class Document:
             self._set_conv(replace(conv, kernels=_frozen(kernels)))
         self._input = _frozen(arr)
         self._view = replace(self._view, value_mode=value_mode)
-        self._title = self._notes = ""  # the lesson's words were about its own scene
         self._emit_everything()
 
     @settles
@@ -686,8 +685,14 @@ class Document:
             selected_filter=min(self._view.selected_filter, spec.filters - 1),
             value_mode=value_mode or self._view.value_mode,
         )
-        self._title = self._notes = ""  # the lesson's words were about its own layer
         self._emit_everything()
+
+    @settles
+    @undoable("retitle")
+    def set_lesson(self, title: str, notes: str) -> None:
+        """The scene's title and notes. Not a data edit of its own: call it inside the group of the
+        edit that made the old words wrong (a pasted layer, an opened picture), which undo reverts."""
+        self._title, self._notes = title, notes
 
     @settles
     @undoable("change the value mode")

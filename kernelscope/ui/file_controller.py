@@ -265,7 +265,9 @@ class FileController(QObject):
         mode = picture_value_mode(doc.view.value_mode)
         try:
             loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
-            doc.replace_input(loaded.pixels, mode)
+            with doc.undo_group("open a picture"):
+                doc.replace_input(loaded.pixels, mode)
+                doc.set_lesson("", "")  # a lesson's words were about its own input
         except (ImageError, ValueError) as exc:
             self.host.report(str(exc))
             return False
