@@ -188,7 +188,9 @@ class Controller:
         """Configure the layer from a pasted Conv2D line; on refusal the message names the argument."""
         seed = self.view.seed() if seed is None else seed
         try:
-            summary = paste_line(self.document, text, seed, self._load_photo)
+            with self.document.undo_group("paste a layer"):
+                summary = paste_line(self.document, text, seed, self._load_photo)
+                self.document.set_lesson("", "")  # a lesson's words were about its own layer
         except ValueError as exc:  # LineError, EditError and the loader's ImageError alike
             self.view.show_paste_result(str(exc), ok=False)
             return False

@@ -318,11 +318,13 @@ class Document:
 
     def _snapshot(self) -> Snapshot:
         return Snapshot(
-            self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter
+            self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter,
+            (self._title, self._notes),
         )
 
     def _restore(self, s: Snapshot) -> None:
         self._input, self._layers, self._selected_layer = s.input, s.layers, s.selected_layer
+        self._title, self._notes = s.lesson
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
 
@@ -700,6 +702,13 @@ class Document:
             value_mode=value_mode or self._view.value_mode,
         )
         self._emit_everything()
+
+    @settles
+    @undoable("retitle")
+    def set_lesson(self, title: str, notes: str) -> None:
+        """The scene's title and notes. Not a data edit of its own: call it inside the group of the
+        edit that made the old words wrong (a pasted layer, an opened picture), which undo reverts."""
+        self._title, self._notes = title, notes
 
     @settles
     @undoable("change the value mode")

@@ -34,6 +34,7 @@ class Snapshot:
     value_mode: str
     selected_layer: int
     selected_filter: int
+    lesson: tuple[str, str] = ("", "")  # title and notes: a paste or a picture clears them, undo brings them back
 
     def arrays(self) -> Iterator[np.ndarray]:
         """The arrays this snapshot keeps alive: the input and every layer's weights."""

@@ -25,6 +25,10 @@ from kernelscope.ui.settings import Settings
 
 SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
 
+NOTE_MS, LONG_NOTE_MS = 5000, 8000
+"""How long a passing note (saved, exported, opened; longer when it says more) stays in the status
+bar: it clears by itself. Only a refusal on the message line stays, until the next action answers it."""
+
 
 class FileHost(Protocol):
     """What the file controller needs from the window it serves."""
@@ -176,7 +180,7 @@ class FileController(QObject):
         if not self.may_discard():
             return False
         self._replace(session, None)
-        self.host.status(f"opened {label}", 5000)
+        self.host.status(f"opened {label}", NOTE_MS)
         return True
 
     def save(self) -> bool:
@@ -204,7 +208,8 @@ class FileController(QObject):
         self.settings.set_last_directory(path.parent)
         self.recent_changed.emit()
         self.path_changed.emit()
-        self.host.status(f"saved {path}", 5000)
+        self.host.report("")  # a refusal from before is answered
+        self.host.status(f"saved {path}", NOTE_MS)
         return True
 
     def _replace(self, session: Session, path: Path | None) -> None:
@@ -234,7 +239,8 @@ class FileController(QObject):
             self.host.report(str(exc))
             return None
         self.settings.set_last_directory(p.parent)
-        self.host.status(f"exported {p}", 5000)
+        self.host.report("")
+        self.host.status(f"exported {p}", NOTE_MS)
         return p
 
     def export_npy(self) -> Path | None:
@@ -259,7 +265,9 @@ class FileController(QObject):
         mode = picture_value_mode(doc.view.value_mode)
         try:
             loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
-            doc.replace_input(loaded.pixels, mode)
+            with doc.undo_group("open a picture"):
+                doc.replace_input(loaded.pixels, mode)
+                doc.set_lesson("", "")  # a lesson's words were about its own input
         except (ImageError, ValueError) as exc:
             self.host.report(str(exc))
             return False
@@ -267,7 +275,7 @@ class FileController(QObject):
         h, w, c = loaded.pixels.shape
         note = f" ({loaded.notice})" if loaded.notice else ""
         self.host.report("")
-        self.host.status(f"opened {Path(path).name} as {h}x{w}x{c}{note}", 8000)
+        self.host.status(f"opened {Path(path).name} as {h}x{w}x{c}{note}", LONG_NOTE_MS)
         return True
 
     def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
@@ -335,6 +343,6 @@ class FileController(QObject):
         try:
             return self.export("Export the stepping as a GIF", "GIF animations (*.gif)", ".gif", write)
         except ExportCancelled:
-            self.host.status("GIF export cancelled: nothing was written", 5000)
+            self.host.status("GIF export cancelled: nothing was written", NOTE_MS)
             return None
 

@@ -62,7 +62,8 @@ TABLE: tuple[Item | Separator | Submenu, ...] = (
     Separator("&File"),
     Item("&File", "quit", "&Quit", (SK.Quit,)),
     Item("&Edit", "undo", "&Undo", (SK.Undo,)),
-    Item("&Edit", "redo", "&Redo", (SK.Redo, "Ctrl+Shift+Z")),
+    # Not SK.Redo: on X11 it already holds Ctrl+Shift+Z, and a key bound twice is ignored as ambiguous.
+    Item("&Edit", "redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
     Separator("&Edit"),
     Item("&Edit", "paste_line", "Paste a Conv2D &line", ("Ctrl+L",)),
     Item("&View", "reveal", "&Reveal maps step by step", ("R",),
@@ -91,6 +92,17 @@ TABLE: tuple[Item | Separator | Submenu, ...] = (
 )
 
 
+def key_sequences(keys: Keys) -> list[QKeySequence]:
+    """Each distinct, non-empty sequence once: a platform's standard key may already hold an explicit
+    one (Qt ignores a key bound twice as ambiguous) or hold an empty one (Help showed ", F11")."""
+    found: dict[str, QKeySequence] = {}
+    for seq in map(QKeySequence, keys):
+        text = seq.toString(QKeySequence.SequenceFormat.PortableText)
+        if text:
+            found.setdefault(text, seq)
+    return list(found.values())
+
+
 class Menus:
     """The window's menu bar and its actions; each action also works from the keyboard anywhere."""
 
@@ -117,7 +129,7 @@ class Menus:
     def _action(window: QMainWindow, menu: QMenu, item: Item, slot: Callable[[], object]) -> QAction:
         action = QAction(item.text, window)
         if item.keys:
-            action.setShortcuts([QKeySequence(k) for k in item.keys])
+            action.setShortcuts(key_sequences(item.keys))
         if item.tip:
             action.setStatusTip(item.tip)
             action.setToolTip(item.tip)
@@ -131,7 +143,8 @@ class Menus:
         """(keys, what they do) for every action that has a key, in menu order."""
         rows = []
         for action in self.actions.values():
-            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            texts = (k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            keys = ", ".join(dict.fromkeys(t for t in texts if t))
             if keys:
                 rows.append((keys, action.text().replace("&", "")))
         return rows

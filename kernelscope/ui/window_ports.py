@@ -57,7 +57,7 @@ class WindowPorts:
         return self.window
 
     def picture(self, part: Literal["window", "maps"]) -> QImage:
-        return (self.window if part == "window" else self._feature_maps).grab().toImage()
+        return self.window.grab().toImage() if part == "window" else self._feature_maps.picture()
 
     def gif_speed(self) -> float:
         return self._step_panel.speed()

@@ -553,3 +553,18 @@ def test_zz_these_tests_ran_without_qt() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert " failed" not in proc.stdout
+
+
+def test_a_pasted_line_clears_the_lesson_words_and_undo_brings_them_back() -> None:
+    import dataclasses
+
+    doc = Document(dataclasses.replace(default_session(), title="The article's X", notes="Look at the diagonal."))
+    controller = Controller(doc, FakeView(), FakePhoto())
+    assert controller.paste_line("Conv2D(2, (2, 2))")
+    assert (doc.title, doc.notes) == ("", "")
+    assert doc.undo_label() == "paste a layer"
+    doc.undo()
+    assert (doc.title, doc.notes) == ("The article's X", "Look at the diagonal.")
+    assert doc.spec.filters == 1
+    assert not controller.paste_line("Conv2D(0, 3)")  # refused: the words stay
+    assert doc.title == "The article's X"

@@ -16,7 +16,17 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QLinearGradient, QPainter, QPaintEvent, QPen, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QLinearGradient,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QHBoxLayout,
@@ -305,13 +315,39 @@ class ColourBar(QWidget):
         return QSize(max(76, width), 300)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self.sizeHint().width(), 100)
+        """Tall enough that the end labels, the bar between them and "per map" never overlap."""
+        return QSize(self.sizeHint().width(), max(100, 4 * self.fontMetrics().height() + 8))
+
+    def _bar_rect(self) -> QRectF:
+        """The gradient: half a line of type above and below it for the end labels (centred on its
+        ends), and under that a line for "per map" when each map has its own scale."""
+        fm = self.fontMetrics()
+        top = fm.height() / 2 + 1
+        bottom = self.height() - fm.height() / 2 - 1 - (0 if self._shared else fm.height() + 2)
+        return QRectF(6, top, 18, max(10, bottom - top))
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Every label and where it is drawn, none overlapping another: the middle value is left out
+        when the bar is too short to hold it between the ends."""
+        fm = self.fontMetrics()
+        bar = self._bar_rect()
+        lo, hi = self._levels
+        x = bar.right() + 6
+        placed: list[tuple[str, QRectF]] = []
+        for frac, value in ((0.0, hi), (1.0, lo), (0.5, (lo + hi) / 2)):
+            text = format_value(value, 60)
+            y = bar.top() + frac * bar.height()
+            rect = QRectF(x, y - fm.height() / 2, fm.horizontalAdvance(text) + 1, fm.height())
+            if all(not rect.intersects(other) for _, other in placed):
+                placed.append((text, rect))
+        if not self._shared:
+            placed.append(("per map", QRectF(2, self.height() - fm.height() - 1, fm.horizontalAdvance("per map") + 1,
+                                             fm.height())))
+        return placed
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        fm = p.fontMetrics()
-        top, bottom = fm.height(), self.height() - fm.height()
-        bar = QRectF(6, top, 18, max(10, bottom - top))
+        bar = self._bar_rect()
         grad = QLinearGradient(bar.topLeft(), bar.bottomLeft())
         for i in range(0, 256, 15):
             r, g, b = (int(v) for v in self._lut[255 - i])
@@ -319,14 +355,11 @@ class ColourBar(QWidget):
         p.fillRect(bar, grad)
         p.setPen(QPen(QColor(90, 90, 90), 1))
         p.drawRect(bar)
-        lo, hi = self._levels
         p.setPen(self.palette().windowText().color())
-        for frac, value in ((0.0, hi), (0.5, (lo + hi) / 2), (1.0, lo)):
-            y = bar.top() + frac * bar.height()
+        for y in (bar.top(), bar.center().y(), bar.bottom()):
             p.drawLine(QPointF(bar.right(), y), QPointF(bar.right() + 4, y))
-            p.drawText(QPointF(bar.right() + 6, y + fm.ascent() / 2 - 1), format_value(value, 60))
-        if not self._shared:
-            p.drawText(QPointF(2, self.height() - 2), "per map")
+        for text, rect in self.label_rects():
+            p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()
 
 
@@ -368,11 +401,13 @@ class FeatureMaps(QWidget):
         self._lut = lookup_table(DEFAULT_COLORMAP)
         self._shared = True
         self._maps = np.zeros((1, 1, 1), np.float32)
+        self._hovered: tuple[int, int, int] | None = None  # (filter, row, col) under the pointer
         self._levels = np.array([[-1.0, 1.0]])
         self._mosaic: Mosaic | None = None
         self._cell: tuple[int, int] | None = None
         self._reveal = False
         self._background = BACKGROUND
+        self.view_widget.installEventFilter(self)
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setAccessibleName("Feature maps")
@@ -409,7 +444,10 @@ class FeatureMaps(QWidget):
 
     def set_maps(self, maps: np.ndarray, ranges: np.ndarray | None = None) -> None:
         """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes.
-        ``ranges``: each map's (min, max) when already known."""
+        ``ranges``: each map's (min, max) when already known. A hovered cell's readout follows the new
+        values, and goes when the maps change shape (another scene: that cell may not exist)."""
+        if maps.shape != self._maps.shape:
+            self._hovered = None
         self._maps = maps
         self._ranges = ranges
         self._redraw()
@@ -473,6 +511,7 @@ class FeatureMaps(QWidget):
         self.marks.set_drawn_step(s)
         self.numbers.set_data(self._maps, colours, mosaic)
         self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
+        self._show_hover()
         if rebuilt:
             self.view.setRange(QRectF(0, 0, mw, mh), padding=0.01)
             self._place_frames()
@@ -530,8 +569,28 @@ class FeatureMaps(QWidget):
         return f"filter {filter_index + 1}, row {row}, column {col}: {float(self._maps[filter_index, row, col]):.6g}"
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        hit = self._locate_scene(scene_pos)
+        self._hovered = self._locate_scene(scene_pos)
+        self._show_hover()
+
+    def _show_hover(self) -> None:
+        hit = self._hovered
         self.hover.setText(self.describe(*hit) + "   (click to step there)" if hit else " ")
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:
+        if watched is self.view_widget and event.type() == QEvent.Type.Leave:
+            self._hovered = None  # the pointer left the maps: no cell is under it any more
+            self._show_hover()
+        return False
+
+    def picture(self) -> QImage:
+        """The maps and their colour bar as Export > Feature maps writes them: without the hover line,
+        which tells where the pointer was, not what the maps are."""
+        text = self.hover.text()
+        self.hover.setText(" ")
+        try:
+            return self.grab().toImage()
+        finally:
+            self.hover.setText(text)
 
     def _on_mouse_clicked(self, event) -> None:  # type: ignore[no-untyped-def]
         if event.button() != Qt.MouseButton.LeftButton:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-_RED = QColor(170, 0, 20)
+from kernelscope.ui.theme import problem_red
+
+
+class PasteField(QLineEdit):
+    """A line edit that, while it still holds the line just applied, leaves undo and redo to the window:
+    after Enter, Ctrl+Z means "undo the paste", not "empty the box"."""
+
+    applied = ""
+
+    def event(self, e: QEvent) -> bool:
+        if (e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) and self.applied
+                and self.text() == self.applied
+                and (e.matches(QKeySequence.StandardKey.Undo) or e.matches(QKeySequence.StandardKey.Redo))):
+            e.ignore()
+            return False
+        return super().event(e)
 
 
 class LinePaste(QWidget):
@@ -14,7 +29,7 @@ class LinePaste(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.field = QLineEdit()
+        self.field = PasteField()
         self.field.setPlaceholderText(
             'paste a layer: Conv2D(32, (3, 3), activation="relu", input_shape=(150, 150, 3))'
         )
@@ -55,9 +70,22 @@ class LinePaste(QWidget):
 
     def show_result(self, text: str, ok: bool) -> None:
         """A refusal in red (the text stays for fixing) or what was applied and ignored."""
-        palette = self.message.palette()
-        palette.setColor(QPalette.ColorRole.WindowText, self.palette().windowText().color() if ok else _RED)
-        self.message.setPalette(palette)
+        self._ok = ok
+        self._colour_message()
         self.message.setText(text)
         self.message.setVisible(bool(text))
+        self.field.applied = self.field.text() if ok else ""
 
+    _ok = True
+
+    def _colour_message(self) -> None:
+        """The usual ink, or a red readable on the theme's window colour."""
+        palette = QPalette()  # only the ink set: every other role keeps following the theme
+        ink = self.palette().windowText().color() if self._ok else problem_red(self.palette().window().color())
+        palette.setColor(QPalette.ColorRole.WindowText, ink)
+        self.message.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_message()  # a theme change: the red follows the new window colour

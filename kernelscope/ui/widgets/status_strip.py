@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from kernelscope.ui.theme import problem_red
 
 
 def monospace(point_size: float | None = None) -> QFont:
@@ -33,9 +35,7 @@ class StatusStrip(QWidget):
         self.shape_label.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
-        palette = self.message.palette()
-        palette.setColor(self.message.foregroundRole(), Qt.GlobalColor.darkRed)
-        self.message.setPalette(palette)
+        self._colour_message()
         self._advanced = (self.lesson_label, self.keras_line, line_paste, self.shape_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
@@ -56,6 +56,17 @@ class StatusStrip(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+
+    def _colour_message(self) -> None:
+        """Red on whatever the theme's window colour is now (dark red on black was unreadable)."""
+        palette = QPalette()  # only the ink set: every other role keeps following the theme
+        palette.setColor(self.message.foregroundRole(), problem_red(self.palette().color(QPalette.ColorRole.Window)))
+        self.message.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_message()
 
     _projector = False
 

@@ -143,3 +143,67 @@ def test_set_calls_emit_nothing(maps: FeatureMaps, clicked) -> None:  # type: ig
     maps.view_widget.grab()
     assert clicked == []
     assert maps.map_count() == 4
+
+
+def leave(maps: FeatureMaps) -> None:
+    """The pointer goes off the maps (to the colour bar, another pane, out of the window)."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for widget in (maps.view_widget.viewport(), maps.view_widget):
+        QApplication.sendEvent(widget, QEvent(QEvent.Type.Leave))
+
+
+def test_the_readout_goes_when_the_pointer_leaves_the_maps(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    leave(maps)
+    assert maps.hover.text().strip() == ""
+
+
+def test_the_readout_follows_new_values_and_goes_with_another_scene(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    maps.set_maps(np.stack([2 * ARTICLE_MAP, -ARTICLE_MAP]))  # an edit: same cells, new values
+    assert maps.hover.text().startswith("filter 1, row 1, column 1: -6")
+    maps.set_maps(np.zeros((4, 6, 6), np.float32))  # another scene
+    assert maps.hover.text().strip() == ""
+
+
+def test_the_exported_picture_has_no_readout(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    shown = maps.hover.text()
+    picture = maps.picture()
+    assert maps.hover.text() == shown  # the person still reads it on screen
+    leave(maps)
+    assert picture == maps.grab().toImage()  # the same as with no cell hovered
+    hover_until(qtbot, maps, cell_point(maps, 0, 1, 1), "filter 1, row 1, column 1: -3")
+    assert picture != maps.grab().toImage()
+
+
+@pytest.mark.parametrize("point_size", [9.0, 22.0], ids=["normal", "projector"])
+@pytest.mark.parametrize("height", [100, 160, 420])
+def test_colour_bar_labels_never_overlap(qtbot, point_size: float, height: int) -> None:  # type: ignore[no-untyped-def]
+    """ "one scale" off: the bottom value and "per map" once drew over each other."""
+    from PySide6.QtCore import QRectF
+
+    from kernelscope.ui.widgets.feature_maps import ColourBar
+
+    bar = ColourBar()
+    qtbot.addWidget(bar)
+    font = bar.font()
+    font.setPointSizeF(point_size)
+    bar.setFont(font)
+    for shared in (True, False):
+        bar.set_scale(lookup_table("viridis"), (0.0, 0.67), shared)
+        bar.resize(bar.sizeHint().width(), max(height, bar.minimumSizeHint().height()))  # as a layout does
+        bar.show()
+        qtbot.waitExposed(bar)
+        assert not bar.grab().toImage().isNull()  # it paints from the same rectangles
+        labels = bar.label_rects()
+        texts = [text for text, _ in labels]
+        assert texts[:2] == ["0.67", "0"]  # both ends always written
+        assert ("per map" in texts) is not shared
+        inside = QRectF(bar.rect())
+        for i, (text, rect) in enumerate(labels):
+            assert inside.contains(rect), (text, rect, inside)
+            for other_text, other in labels[i + 1 :]:
+                assert not rect.intersects(other), (text, other_text)
