@@ -10,7 +10,15 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from kernelscope.core.engine import ACTIVATIONS, ConvError, ConvSpec, output_shape, output_size, padding_amounts
+from kernelscope.core.engine import (
+    ACTIVATIONS,
+    LAYER_CLASSES,
+    ConvError,
+    ConvSpec,
+    output_shape,
+    output_size,
+    padding_amounts,
+)
 from kernelscope.core.numbers import FLOAT32_MAX, is_whole, whole_pair
 from kernelscope.core.scene import (
     MAX_DILATION,
@@ -748,22 +756,8 @@ MAX_POOL_SIDE = 1024
 MAX_ZERO_PADDING = MAX_INPUT_SIDE
 """ZeroPadding2D adds at most this many rows or columns on one side."""
 
-MODEL_CLASSES = (
-    "Conv2D",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalMaxPooling2D",
-    "GlobalAveragePooling2D",
-    "Flatten",
-    "Dense",
-    "Dropout",
-    "Activation",
-    "ReLU",
-    "BatchNormalization",
-    "ZeroPadding2D",
-    "Rescaling",
-)
-"""The layer classes a pasted model may hold (Keras's aliases are read as these)."""
+MODEL_CLASSES = LAYER_CLASSES
+"""The layer classes a pasted model may hold: those the engine computes (Keras's aliases read as these)."""
 
 CLASS_ALIASES = {
     "Convolution2D": "Conv2D",
