@@ -156,6 +156,7 @@ def screenshot(
     """Render the window at ``size`` into a PNG without a display (offscreen works)."""
     app = application()
     window = _window(session)
+    window.geometry_keeper.remembering = False  # a rendering is not where the person left the window
     window.resize(*size)
     window.show()
     try:

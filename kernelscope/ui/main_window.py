@@ -37,6 +37,7 @@ from kernelscope.ui.widgets.map_options import MapOptions
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
 from kernelscope.ui.widgets.status_strip import StatusStrip
 from kernelscope.ui.widgets.step_panel import StepPanel
+from kernelscope.ui.window_geometry import GeometryKeeper
 from kernelscope.ui.window_ports import WindowPorts
 
 
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         for refresh in (self._refresh_input, self._refresh_layer, self._refresh_kernels, self._refresh_view,
                         self._refresh_maps, self._refresh_step, self._refresh_history, self._on_settled):
             refresh()
-        self.resize(1280, 800)
+        self.geometry_keeper = GeometryKeeper(self, self.settings, self.projector.geometry_to_remember)
 
     def _build_widgets(self) -> None:  # the window's own attributes: tests and the controllers reach them
         self.input_tools, self.pixel_grid, self.channel_picker = InputTools(), PixelGrid(), InputChannelPicker()

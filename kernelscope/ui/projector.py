@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from PySide6.QtCore import QByteArray, QRect, Qt
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication, QBoxLayout, QMainWindow, QSplitter, QWidget
 
@@ -47,6 +48,11 @@ class Projector:
         self.on = False
         self._hidden: list[QWidget] = []
         self._normal_sizes: list[int] | None = None
+        # What leaving projector mode gives back: the rectangle itself (restoreGeometry would fit it to
+        # the screen first), whether it was maximized, and the bytes a next start opens with.
+        self._normal_rect: QRect | None = None
+        self._normal_maximized = False
+        self._normal_geometry: QByteArray | None = None
 
     def is_on(self) -> bool:
         return self.on
@@ -60,6 +66,7 @@ class Projector:
         self.on = on
         p = self.parts
         if on:
+            self._remember_window()
             self._hidden = [w for w in p.advanced if not w.isHidden()]
             for w in self._hidden:
                 w.hide()
@@ -78,9 +85,10 @@ class Projector:
             self._apply_theme()
             p.maps_layout.addWidget(p.step_panel)
             p.step_panel.show()
-            p.splitter.setSizes(self._normal_sizes or p.splitter.sizes())
             if p.window.isFullScreen():
                 p.window.showNormal()
+            self._restore_window()
+            p.splitter.setSizes(self._normal_sizes or p.splitter.sizes())
         p.strip.set_projector(on)
         p.step_panel.set_projector(on)
         p.step_panel.set_columns(1)
@@ -91,6 +99,26 @@ class Projector:
         p.actions["projector"].setChecked(on)
         p.actions["full_screen"].setChecked(p.window.isFullScreen())
         self._changed()
+
+    def _remember_window(self) -> None:
+        window = self.parts.window
+        self._normal_geometry = window.saveGeometry()
+        self._normal_maximized = window.isMaximized()
+        self._normal_rect = window.normalGeometry() if self._normal_maximized else window.geometry()
+
+    def _restore_window(self) -> None:
+        window = self.parts.window
+        if self._normal_rect is not None:
+            window.setGeometry(self._normal_rect)
+        if self._normal_maximized:
+            window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+        self._normal_rect, self._normal_geometry = None, None
+
+    def geometry_to_remember(self) -> QByteArray:
+        """The window's geometry outside projector mode: the one a next start should open with."""
+        if self.on and self._normal_geometry is not None:
+            return self._normal_geometry
+        return self.parts.window.saveGeometry()
 
     def change_scale(self, delta: float) -> None:
         scale = min(MAX_SCALE, max(MIN_SCALE, self.settings.projector_scale() + delta))

@@ -1,10 +1,11 @@
-"""What kernelscope remembers between runs (QSettings): theme, UI scale, recent files, last folder."""
+"""What kernelscope remembers between runs (QSettings): theme, UI scale, recent files, last folder,
+the window's geometry."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 RECENT_LIMIT = 10
 THEMES = ("light", "dark")
@@ -64,6 +65,14 @@ class Settings:
 
     def set_last_directory(self, path: str | Path) -> None:
         self._s.setValue("files/last_directory", str(Path(path)))
+
+    # window ------------------------------------------------------------------------------------
+    def window_geometry(self) -> QByteArray | None:
+        value = self._s.value("window/geometry", None)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_geometry(self, geometry: QByteArray) -> None:
+        self._s.setValue("window/geometry", geometry)
 
     def sync(self) -> None:
         self._s.sync()
