@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QRect, Qt
+from PySide6.QtCore import QByteArray, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QApplication, QBoxLayout, QMainWindow, QSplitter, QWidget
 
@@ -87,8 +87,7 @@ class Projector:
             p.step_panel.show()
             if p.window.isFullScreen():
                 p.window.showNormal()
-            self._restore_window()
-            p.splitter.setSizes(self._normal_sizes or p.splitter.sizes())
+            self._restore_window(self._normal_sizes or p.splitter.sizes())
         p.strip.set_projector(on)
         p.step_panel.set_projector(on)
         p.step_panel.set_columns(1)
@@ -106,10 +105,21 @@ class Projector:
         self._normal_maximized = window.isMaximized()
         self._normal_rect = window.normalGeometry() if self._normal_maximized else window.geometry()
 
-    def _restore_window(self) -> None:
-        window = self.parts.window
-        if self._normal_rect is not None:
-            window.setGeometry(self._normal_rect)
+    def _restore_window(self, sizes: list[int]) -> None:
+        """Back to the remembered frame and splitter. Set again on the next turn, once the normal type
+        and widgets are laid out (the projector's larger minimum size would hold the window at its
+        own size until then) and the window manager has applied leaving full screen."""
+        window, rect, splitter = self.parts.window, self._normal_rect, self.parts.splitter
+
+        def put_back() -> None:
+            if self.on:
+                return
+            if rect is not None and not window.isMaximized():
+                window.setGeometry(rect)
+            splitter.setSizes(sizes)
+
+        put_back()
+        QTimer.singleShot(0, put_back)
         if self._normal_maximized:
             window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
         self._normal_rect, self._normal_geometry = None, None
