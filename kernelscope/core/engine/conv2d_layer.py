@@ -12,24 +12,9 @@ import numpy as np
 
 from kernelscope.core.engine.convolution import ConvError, ConvResult, ConvSpec, compute, count_params, output_shape
 from kernelscope.core.engine.layer import Shape
+from kernelscope.core.engine.results import frozen  # no copy of read-only float32: states compare by identity
 
 __all__ = ["Conv2DLayer"]
-
-
-def _read_only_float32(value: object, what: str) -> np.ndarray:
-    """``value`` itself when it is already read-only float32 (the document's arrays: no copy, and
-    the undo history can keep telling states apart by identity); otherwise a frozen float32 copy."""
-    if isinstance(value, np.ndarray) and value.dtype == np.float32 and not value.flags.writeable:
-        return value
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            arr = np.array(value, dtype=np.float32, copy=True, order="C")
-    except (TypeError, ValueError):
-        raise ConvError(f"the {what} must hold real numbers") from None
-    if not np.isfinite(arr).all():
-        raise ConvError(f"a value in the {what} is not a finite number (nan, inf or too large)")
-    arr.flags.writeable = False
-    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,7 +33,7 @@ class Conv2DLayer:
         spec = self.spec
         if not isinstance(spec, ConvSpec):
             raise ConvError(f"a Conv2D layer needs a ConvSpec, not {type(spec).__name__}")
-        kernels = _read_only_float32(self.kernels, "kernels")
+        kernels = frozen(self.kernels, "kernels")
         if kernels.ndim != 4 or min(kernels.shape) < 1:
             raise ConvError(f"kernels must be (kh, kw, channels, filters) as in Keras, not shape {kernels.shape}")
         if kernels.shape[:2] != spec.kernel_size or kernels.shape[3] != spec.filters:
@@ -56,7 +41,7 @@ class Conv2DLayer:
                 f"the kernels have shape {kernels.shape} but the layer asks for "
                 f"{spec.kernel_size[0]}x{spec.kernel_size[1]} kernels and {spec.filters} filter(s)"
             )
-        bias = _read_only_float32(self.bias, "bias")
+        bias = frozen(self.bias, "bias")
         if bias.shape != (spec.filters,):
             raise ConvError(f"bias must hold one number per filter ({spec.filters}), not shape {bias.shape}")
         object.__setattr__(self, "kernels", kernels)
