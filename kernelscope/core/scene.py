@@ -292,6 +292,19 @@ def check_class_names(names: Any, outputs: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+def conv_config(spec: ConvSpec) -> dict[str, Any]:
+    """A ConvSpec in Keras's get_config() words (pairs as lists): the inverse of :func:`conv_spec`."""
+    return {
+        "filters": spec.filters,
+        "kernel_size": list(spec.kernel_size),
+        "strides": list(spec.strides),
+        "padding": spec.padding,
+        "dilation_rate": list(spec.dilation_rate),
+        "activation": spec.activation,
+        "use_bias": spec.use_bias,
+    }
+
+
 def conv_spec(config: Mapping[str, Any]) -> ConvSpec:
     """The ConvSpec of a checked Conv2D entry's config."""
     return ConvSpec(
@@ -409,16 +422,7 @@ def stack_entries(layers: Any, input_shape: tuple[int, ...], seed: int = 0) -> t
 def _conv_entry(input_shape: tuple[int, ...], spec: ConvSpec, kernels: np.ndarray, bias: np.ndarray, name: str) -> (
     StackEntry
 ):
-    config = {
-        "name": name,
-        "filters": spec.filters,
-        "kernel_size": list(spec.kernel_size),
-        "strides": list(spec.strides),
-        "padding": spec.padding,
-        "dilation_rate": list(spec.dilation_rate),
-        "activation": spec.activation,
-        "use_bias": spec.use_bias,
-    }
+    config = {"name": name, **conv_config(spec)}
     weights = [kernels, bias] if spec.use_bias else [kernels]
     try:
         h, w, c = input_shape

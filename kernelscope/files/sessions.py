@@ -51,6 +51,7 @@ from kernelscope.core.scene import (
     check_stack_input_shape,
     check_text,
     check_whole,
+    conv_config,
     conv_spec,
     default_session,
     layer_label,
@@ -426,18 +427,6 @@ def _layer_dicts(s: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _layer_dict(spec: ConvSpec) -> dict[str, Any]:
-    return {
-        "filters": spec.filters,
-        "kernel_size": list(spec.kernel_size),
-        "strides": list(spec.strides),
-        "padding": spec.padding,
-        "dilation_rate": list(spec.dilation_rate),
-        "activation": spec.activation,
-        "use_bias": spec.use_bias,
-    }
-
-
 def _check_version(s: Session, version: int) -> None:
     if version not in (1, VERSION):
         raise SessionError(f"version: kernelscope writes version 1 or {VERSION}, not {show_value(version)}")
@@ -457,7 +446,7 @@ def session_to_dict(s: Session, version: int = VERSION) -> dict[str, Any]:
             "version": 1,
             "title": s.title,
             "notes": s.notes,
-            "layer": _layer_dict(s.spec),
+            "layer": conv_config(s.spec),
             "input": s.input.tolist(),
             "kernels": s.kernels.tolist(),
             "bias": s.bias.tolist(),
@@ -613,7 +602,7 @@ def session_text_pieces(s: Session, version: int = VERSION) -> Iterator[str]:
             ("version", "1"),
             ("title", _json_text(s.title)),
             ("notes", _json_text(s.notes)),
-            ("layer", _format_object(_layer_dict(s.spec), "  ")),
+            ("layer", _format_object(conv_config(s.spec), "  ")),
             ("input", _format_array(s.input, "  ")),
             ("kernels", _format_array(s.kernels, "  ")),
             ("bias", _format_array(s.bias, "  ")),
