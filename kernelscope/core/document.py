@@ -18,23 +18,42 @@ from typing import Any, TypeVar
 import numpy as np
 from psygnal import Signal
 
-from kernelscope.core import engine
-from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer
+from kernelscope.core import engine, stack_ops
+from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer, LayerOutput
 from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.core.paint_tools import VALUE_MODES
-from kernelscope.core.scene import MAX_FILTERS, Session, SessionError, ViewState, check_spec, default_session
+from kernelscope.core.scene import (
+    MAX_CLASS_NAMES,
+    MAX_FILTERS,
+    MAX_LAYERS,
+    MAX_UNITS,
+    Session,
+    SessionError,
+    ViewState,
+    check_class_names,
+    check_spec,
+    default_session,
+    layer_label,
+)
+from kernelscope.core.stack_compute import (
+    ComputeFailure,
+    Deliver,
+    Scheduler,
+    StackJob,
+    may_overflow,
+)
 
 __all__ = [
     "SYNC_WORK_LIMIT",
     "UNDO_BYTES_LIMIT",
     "UNDO_LIMIT",
-    "ComputeArgs",
     "ComputeFailure",
     "Deliver",
     "Document",
     "EditError",
     "Scheduler",
+    "StackJob",
     "work_of",
 ]
 
@@ -43,32 +62,8 @@ class EditError(ValueError):
     """An edit the document refused; the message is for the person who made it."""
 
 
-@dataclass(frozen=True)
-class ComputeFailure:
-    """What a scheduler delivers instead of a result when the computation raised: one line, and no
-    exception kept (its traceback would keep the failed computation's arrays alive)."""
-
-    message: str
-
-    @classmethod
-    def of(cls, exc: BaseException) -> ComputeFailure:
-        if isinstance(exc, MemoryError):
-            return cls("not enough memory to compute the feature maps: the maps show the last result")
-        if isinstance(exc, ConvError):
-            return cls(str(exc))
-        return cls(f"the feature maps could not be computed ({type(exc).__name__}: {exc}): "
-                   "the maps show the last result")
-
-
-ComputeArgs = tuple[np.ndarray, np.ndarray, np.ndarray, ConvSpec]
-Deliver = Callable[[int, ConvResult | ComputeFailure], None]
-Scheduler = Callable[[int, ComputeArgs, Deliver], None]
-"""Runs ``engine.compute(*args)`` somewhere else and calls ``deliver(generation, result)`` on the
-thread that owns the document, ``deliver(generation, ComputeFailure.of(exc))`` if it raised.
-Without one, the document computes synchronously (tests, CLI)."""
-
-# Scenes cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
-# a thread hop and a second repaint would cost more than the convolution.
+# Jobs cheaper than this many multiply-adds compute synchronously even when a scheduler is set:
+# a thread hop and a second repaint would cost more than the computation.
 SYNC_WORK_LIMIT = 25_000_000
 
 # What an edit may raise when it refuses; each reaches the caller as an EditError.
@@ -79,8 +74,6 @@ def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
     """Multiply-adds of a convolution: H' * W' * F * kh * kw * C."""
     oh, ow, f = engine.output_shape(tuple(shape), spec)
     return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
-
-
 
 
 @dataclass(frozen=True)
@@ -97,30 +90,21 @@ class _Scene:
 
     @classmethod
     def of(cls, s: Session) -> _Scene:
-        """The session's one Conv2D becomes the layer list (the window shows one Conv2D for now: a
-        stack of other layers is refused here, in the session's own words)."""
+        """The session's layers as engine layers. A one-Conv2D session keeps the bias it stores
+        while use_bias is off (so turning it back on restores it), which its entry does not hold."""
         try:
-            layer = Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias))
+            if s.is_single_conv:
+                layers: tuple[Layer, ...] = (Conv2DLayer(s.spec, _frozen(s.kernels), _frozen(s.bias)),)
+            else:
+                layers = tuple(entry.layer for entry in s.layers)
         except _ENGINE_REFUSALS as exc:
             raise EditError(str(exc)) from None
-        return cls(_frozen(s.input), (layer,), s.view, s.title, s.notes, s.layer_names, s.class_names)
+        return cls(_frozen(s.input), layers, s.view, s.title, s.notes, s.layer_names, s.class_names)
 
-    def args(self) -> ComputeArgs:
-        layer = self.layers[0]
-        assert isinstance(layer, Conv2DLayer)
-        return self.input, layer.kernels, layer.bias, layer.spec
-
-
-def _may_overflow(args: ComputeArgs) -> bool:
-    """Whether a pre-activation value could pass float32's range: |x| * sum|w| + |b| bounds every
-    one (with room for rounding and the activations' slopes), and costs one pass over the input."""
-    x, kernels, bias, _ = args
-    with np.errstate(over="ignore"):
-        reach = float(np.abs(x).max()) * float(np.abs(kernels).sum(axis=(0, 1, 2), dtype=np.float64).max())
-        return not reach + float(np.abs(bias).max()) < FLOAT32_MAX / 4
-
-
-_OVERFLOW = "these weights make the maps overflow 32-bit numbers: use smaller values"
+    def job(self) -> StackJob:
+        """Every layer that fits, from the first."""
+        links = stack_ops.chain(self.layers, self.input.shape)
+        return StackJob(self.input, self.layers[: links.fits], 0, links.inputs[: links.fits], len(self.layers) > 1)
 
 
 def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
@@ -157,9 +141,13 @@ def settles(method: M) -> M:
 
 
 class Document:
-    """An input, its layers and which one is selected, the view state and the step cursor, plus
-    the selected layer's current result. ``spec``, ``kernels``, ``bias`` and ``result`` are the
-    selected Conv2D's."""
+    """An input, its stack of layers and which one is selected, the view state and the step
+    cursor, plus every layer's current result. ``spec``, ``kernels`` and ``bias`` are the selected
+    layer's when it is a Conv2D; ``result`` is the selected layer's result.
+
+    A stack whose shapes stop chaining after an edit upstream is held as it is: ``problem`` names
+    the first layer that does not fit and why, and nothing from it down is computed until it fits.
+    """
 
     _view: ViewState
     _layers: tuple[Layer, ...]
@@ -167,6 +155,7 @@ class Document:
     input_changed = Signal()
     kernels_changed = Signal()
     spec_changed = Signal()
+    layers_changed = Signal()  # the stack: its layers, their names, settings or selection, or what fits
     view_changed = Signal()
     result_changed = Signal()
     step_changed = Signal(int)
@@ -183,6 +172,10 @@ class Document:
         self._pending = False
         self._loading: int | None = None  # the generation of a load waiting for its maps
         self._load_unsaved = False  # mark_modified came while it waited
+        # What the cached results were computed from: the input and each layer (layers are
+        # immutable, so identity says whether a result still holds).
+        self._results: tuple[LayerOutput, ...] = ()
+        self._computed: tuple[np.ndarray | None, tuple[Layer, ...]] = (None, ())
         self._apply(_Scene.of(s))
         # Read at construction, so a test may lift the module's limits before it builds one.
         self._history = History(
@@ -198,7 +191,7 @@ class Document:
 
     @property
     def computing(self) -> bool:
-        """True while a newer result than ``result`` is being computed off the UI thread."""
+        """True while newer results than ``results`` are being computed off the UI thread."""
         return self._pending
 
     # ------------------------------------------------------------------ reading
@@ -209,13 +202,56 @@ class Document:
 
     @property
     def layers(self) -> tuple[Layer, ...]:
-        """The layers in order, first on the input (today a single Conv2D)."""
+        """The layers in order, first on the input."""
         return self._layers
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Each layer's Keras name, unique in the stack."""
+        return self._names
 
     @property
     def selected_layer(self) -> int:
         """Index into ``layers`` of the layer the views show and the edits change."""
         return self._selected_layer
+
+    @property
+    def selected_class(self) -> str:
+        """The selected layer's Keras class ("Conv2D", "MaxPooling2D", ...)."""
+        return self._layers[self._selected_layer].keras_class
+
+    @property
+    def links(self) -> stack_ops.Chain:
+        """The shapes through the stack, each layer's parameters, and the first layer that does not fit."""
+        return self._links
+
+    @property
+    def problem(self) -> tuple[int, str] | None:
+        """(index, why) of the first layer that does not fit what it receives; None when all fit."""
+        return self._links.problem
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Labels of the last layer's outputs (a softmax's classes); may be fewer than the outputs."""
+        return self._class_names
+
+    @property
+    def results(self) -> tuple[LayerOutput, ...]:
+        """The current result of every layer that fits, first to last (older ones while ``computing``)."""
+        return self._results
+
+    def layer_input(self, index: int) -> np.ndarray | None:
+        """What layer ``index`` receives: the input, or the previous layer's output (None when
+        that is not computed)."""
+        if index == 0:
+            return self._input
+        return self._results[index - 1].output if index - 1 < len(self._results) else None
+
+    @property
+    def selected_result(self) -> LayerOutput | None:
+        """The selected layer's result, or None while it does not fit (or one above it does not)."""
+        i = self._selected_layer
+        return self._results[i] if i < len(self._results) else None
 
     @property
     def kernels(self) -> np.ndarray:
@@ -244,35 +280,76 @@ class Document:
 
     @property
     def result(self) -> ConvResult:
-        return self._result
+        """The selected Conv2D's result; EditError when the selected layer is another or not computed."""
+        result = self.selected_result
+        if not isinstance(result, ConvResult):
+            if result is None:
+                raise EditError(self._not_computed(self._selected_layer))
+            raise EditError(f"layer {self._selected_layer + 1} is a {self.selected_class}, not a Conv2D")
+        return result
 
     @property
     def step(self) -> int:
         return self._step
 
     @property
+    def steps(self) -> int:
+        """Steps of the selected layer: its output positions row by row (maps) or its units (vectors)."""
+        result = self.selected_result
+        return 0 if result is None else stack_ops.steps_of(result.output.shape)
+
+    @property
     def value_range(self) -> tuple[float, float]:
         """The painting range of the current value mode (binary -1..1, grey 0..1, byte 0..255)."""
         return VALUE_MODES[self._view.value_mode]
 
+    def _not_computed(self, index: int) -> str:
+        problem = self._links.problem
+        if problem is None:
+            return f"layer {index + 1} is being computed"
+        where, why = problem
+        label = layer_label(where, self._names[where])
+        if where == index:
+            return f"{label} does not fit its input: {why}"
+        return f"not computed: {label} above it does not fit ({why})"
+
     def to_session(self) -> Session:
-        conv = self._conv
+        """The session to save. A stack with a layer that does not fit cannot be saved (its file
+        would not open): SessionError names the layer."""
+        layers = self._layers
+        if len(layers) == 1 and isinstance(layers[0], Conv2DLayer) and self._input.shape[2] in (1, 3):
+            conv = layers[0]
+            return Session(
+                input=self._input,
+                kernels=conv.kernels,
+                bias=conv.bias,
+                spec=conv.spec,
+                view=replace(self._view, step=self._step),
+                title=self._title,
+                notes=self._notes,
+                # A layer dict only to carry the name: Session normalizes it beside spec, kernels and bias.
+                layers=({"class_name": "Conv2D", "config": {"name": self._names[0]}},),  # type: ignore[arg-type]
+                class_names=self._class_names[: conv.spec.filters],  # a name per map while filters remain
+            )
+        problem = self._links.problem
+        if problem is not None:
+            where, why = problem
+            raise SessionError(f"{layer_label(where, self._names[where])} does not fit its input ({why}): "
+                               "fix it (or undo) before saving")
+        outputs = int(self._links.outputs[-1][-1]) if self._links.outputs else 0
         return Session(
             input=self._input,
-            kernels=conv.kernels,
-            bias=conv.bias,
-            spec=conv.spec,
             view=replace(self._view, step=self._step),
             title=self._title,
             notes=self._notes,
-            # A layer dict only to carry the name: Session normalizes it beside spec, kernels and bias.
-            layers=({"class_name": "Conv2D", "config": {"name": self._names[0]}},),  # type: ignore[arg-type]
-            class_names=self._class_names[: conv.spec.filters],  # a name per map while filters remain
+            layers=tuple(stack_ops.layer_entry(layer, name)  # type: ignore[misc]
+                         for layer, name in zip(layers, self._names, strict=True)),
+            class_names=self._class_names[:outputs],
         )
 
     @property
     def _conv(self) -> Conv2DLayer:
-        """The selected layer, which every edit of today's kernels and spec expects to be a Conv2D."""
+        """The selected layer, which every edit of kernels and spec expects to be a Conv2D."""
         layer = self._layers[self._selected_layer]
         if not isinstance(layer, Conv2DLayer):
             raise EditError(f"layer {self._selected_layer + 1} is a {layer.keras_class}, not a Conv2D")
@@ -280,9 +357,17 @@ class Document:
 
     def _set_conv(self, layer: Conv2DLayer) -> None:
         """Put ``layer`` in the selected layer's place (no recompute, no signal)."""
+        self._set_layer(self._selected_layer, layer)
+
+    def _set_layer(self, index: int, layer: Layer) -> None:
         layers = list(self._layers)
-        layers[self._selected_layer] = layer
+        layers[index] = layer
         self._layers = tuple(layers)
+
+    def _selected_input_shape(self) -> tuple[int, ...] | None:
+        """The shape the selected layer receives, when everything above it fits."""
+        i = self._selected_layer
+        return self._links.inputs[i] if i < len(self._links.inputs) else None
 
     # ------------------------------------------------------------------ history
     @contextlib.contextmanager
@@ -319,12 +404,13 @@ class Document:
     def _snapshot(self) -> Snapshot:
         return Snapshot(
             self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter,
-            (self._title, self._notes),
+            (self._title, self._notes), self._names, self._class_names,
         )
 
     def _restore(self, s: Snapshot) -> None:
         self._input, self._layers, self._selected_layer = s.input, s.layers, s.selected_layer
         self._title, self._notes = s.lesson
+        self._names, self._class_names = s.names, s.class_names
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
 
@@ -358,21 +444,18 @@ class Document:
         for it.
         """
         scene = _Scene.of(session)
-        args = scene.args()
+        job = scene.job()
         self._generation += 1
         self._loading, self._load_unsaved = None, False
-        if self._computes_here(args) or _may_overflow(args):
-            try:
-                result = self._computed(args)
-            except _ENGINE_REFUSALS as exc:
-                raise EditError(str(exc)) from None
-            self._swap_in(scene, result)
+        if self._computes_here(job):
+            results = self._run(job)
+            self._swap_in(scene, results)
             if on_loaded is not None:
                 on_loaded()
         else:
             assert self._scheduler is not None
             self._pending, self._loading = True, self._generation
-            self._scheduler(self._generation, args, functools.partial(self._deliver_load, scene, on_loaded))
+            self._scheduler(self._generation, job, functools.partial(self._deliver_load, scene, on_loaded))
             self.result_changed.emit()  # the views say "computing" over the scene they still show
 
     @settles
@@ -381,25 +464,23 @@ class Document:
         scene: _Scene,
         on_loaded: Callable[[], object] | None,
         generation: int,
-        outcome: ConvResult | ComputeFailure,
+        outcome: tuple[LayerOutput, ...] | ComputeFailure,
     ) -> None:
         if generation != self._generation:
             return  # superseded by a newer edit or load
         self._loading = None
         if isinstance(outcome, ComputeFailure):
             self._fail(outcome.message)
-        elif not np.isfinite(outcome.value_range(activated=False)).all():
-            self._fail(_OVERFLOW)
         else:
             self._swap_in(scene, outcome, unsaved=self._load_unsaved)
             if on_loaded is not None:
                 on_loaded()
 
-    def _swap_in(self, scene: _Scene, result: ConvResult, unsaved: bool = False) -> None:
+    def _swap_in(self, scene: _Scene, results: tuple[LayerOutput, ...], unsaved: bool = False) -> None:
         """The loaded scene and its maps become the document's, announced as one batch."""
         self._apply(scene)
         self._history.clear()
-        self._deliver(self._generation, result)
+        self._take(0, scene.input, scene.layers[: len(results)], self._generation, results)
         self._announce_data()
         if unsaved:
             self.mark_modified()
@@ -412,6 +493,7 @@ class Document:
 
     def _announce_data(self) -> None:
         self.input_changed.emit()
+        self.layers_changed.emit()
         self.kernels_changed.emit()
         self.spec_changed.emit()
         self.view_changed.emit()
@@ -421,6 +503,8 @@ class Document:
         self._input, self._layers, self._selected_layer = scene.input, scene.layers, 0
         self._view, self._title, self._notes, self._step = scene.view, scene.title, scene.notes, scene.view.step
         self._names, self._class_names = scene.names, scene.class_names
+        self._links = stack_ops.chain(self._layers, self._input.shape)
+        self._results, self._computed = (), (None, ())
 
     # ------------------------------------------------------------------ input edits
     @settles
@@ -444,14 +528,15 @@ class Document:
     @settles
     @undoable("edit the input")
     def set_input(self, image: np.ndarray) -> None:
-        """Replace the input; refused (nothing changes) if the layer cannot run on it."""
+        """Replace the input; refused (nothing changes) if the first layer cannot run on it. Layers
+        further down that no longer fit are marked (``problem``), not refused."""
         arr = _frozen(image, "the input")
         if arr.ndim == 2:
             arr = _frozen(arr[:, :, None])
-        conv = self._conv
-        if arr.ndim != 3 or arr.shape[2] != conv.channels:
-            raise EditError(f"the input must have {conv.channels} channel(s)")
-        self._check_fits(arr.shape, conv.spec)
+        channels = self._input.shape[2]
+        if arr.ndim != 3 or arr.shape[2] != channels:
+            raise EditError(f"the input must have {channels} channel(s)")
+        self._check_first_fits(arr.shape)
         self._input = arr
         self.recompute()
         self.input_changed.emit()
@@ -526,7 +611,7 @@ class Document:
         spec = self._conv.spec
         if arr.shape[:2] != spec.kernel_size:
             spec = replace(spec, kernel_size=(int(arr.shape[0]), int(arr.shape[1])))
-            self._check_fits(self._input.shape, spec)
+            self._check_fits(self._selected_input_shape(), spec)
             self._reshape_layer(spec)
             self.spec_changed.emit()
         self.set_filter_kernel(filter_index, arr)
@@ -592,7 +677,7 @@ class Document:
         if spec == self._conv.spec:
             return
         self._check_limits(spec)
-        self._check_fits(self._input.shape, spec)
+        self._check_fits(self._selected_input_shape(), spec)
         self._reshape_layer(spec)
         self.recompute()
         self.spec_changed.emit()
@@ -627,6 +712,191 @@ class Document:
         self._set_conv(Conv2DLayer(spec, _frozen(new), _frozen(bias)))
         if self._view.selected_filter >= spec.filters:
             self._view = replace(self._view, selected_filter=spec.filters - 1)
+
+    # ------------------------------------------------------------------ stack edits
+    @settles
+    def select_layer(self, index: int) -> None:
+        """The layer the views show, the edits change and the window steps."""
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
+        if index != self._selected_layer:
+            self._selected_layer = index
+            self._after_selection()
+
+    def _after_selection(self) -> None:
+        """The channel shown and the step clamped to the selected layer; every view told."""
+        i = self._selected_layer
+        if i < len(self._links.outputs):
+            shape = self._links.outputs[i]
+            channels = int(shape[-1]) if len(shape) == 3 else 1
+            if self._view.selected_filter >= channels:
+                self._view = replace(self._view, selected_filter=channels - 1)
+        self._step = max(0, min(self._step, self.steps - 1))
+        self._announce_data()
+        self.result_changed.emit()
+
+    def _shape_before(self, at: int) -> tuple[int, ...]:
+        """What a layer put at position ``at`` would receive; refused while a layer above does not fit."""
+        if at == 0:
+            return tuple(self._input.shape)
+        if at - 1 < self._links.fits:
+            return self._links.outputs[at - 1]
+        raise EditError(self._not_computed(at - 1).replace("not computed: ", "first fix: "))
+
+    @settles
+    @undoable("add a layer")
+    def add_layer(self, class_name: str, at: int | None = None, config: dict[str, Any] | None = None,
+                  seed: int = 0) -> None:
+        """A new layer at ``at`` (default: the end) with Keras's defaults and initializers, selected.
+        Refused when it does not fit what it would receive; layers below that stop fitting are marked."""
+        n = len(self._layers)
+        at = n if at is None else at
+        if not 0 <= at <= n:
+            raise EditError(f"a layer can go at positions 1 to {n + 1}, not {at + 1}")
+        if n >= MAX_LAYERS:
+            raise EditError(f"a stack here has at most {MAX_LAYERS} layers")
+        shape = self._shape_before(at)
+        cfg = stack_ops.default_config(class_name, shape, last=at == n) if config is None else config
+        try:
+            layer = stack_ops.build_layer(class_name, cfg, shape, seed=seed)
+        except _ENGINE_REFUSALS as exc:
+            raise EditError(str(exc).removeprefix("layers[0]: ")) from None
+        if isinstance(layer, Conv2DLayer):
+            self._check_limits(layer.spec)
+        self._insert(at, layer, engine.stack.default_name(class_name, set(self._names)))
+
+    def _insert(self, at: int, layer: Layer, name: str) -> None:
+        self._layers = (*self._layers[:at], layer, *self._layers[at:])
+        self._names = (*self._names[:at], name, *self._names[at:])
+        self._selected_layer = at
+        self._restack()
+
+    def _restack(self) -> None:
+        """After the stack's shape changed: recompute from the first changed layer, tell every view."""
+        self.recompute()
+        self._after_selection()
+
+    @settles
+    @undoable("remove a layer")
+    def remove_layer(self, index: int) -> None:
+        """Take a layer out; the next one (or the last) is selected. Layers below that stop fitting are marked."""
+        n = len(self._layers)
+        if not 0 <= index < n:
+            raise EditError(f"there is no layer {index + 1}")
+        if n == 1:
+            raise EditError("a model needs at least one layer")
+        self._layers = self._layers[:index] + self._layers[index + 1:]
+        self._names = self._names[:index] + self._names[index + 1:]
+        self._selected_layer = min(index, n - 2)
+        self._restack()
+
+    @settles
+    @undoable("move a layer")
+    def move_layer(self, index: int, delta: int) -> None:
+        """Move a layer up (-1) or down (+1); it stays selected."""
+        to = index + delta
+        n = len(self._layers)
+        if not (0 <= index < n and 0 <= to < n) or delta == 0:
+            raise EditError(f"layer {index + 1} cannot move {'up' if delta < 0 else 'down'}")
+        layers, names = list(self._layers), list(self._names)
+        layers[index], layers[to] = layers[to], layers[index]
+        names[index], names[to] = names[to], names[index]
+        self._layers, self._names, self._selected_layer = tuple(layers), tuple(names), to
+        self._restack()
+
+    @settles
+    @undoable("duplicate a layer")
+    def duplicate_layer(self, index: int) -> None:
+        """A copy of a layer (its settings and weights) right after it, selected."""
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
+        if len(self._layers) >= MAX_LAYERS:
+            raise EditError(f"a stack here has at most {MAX_LAYERS} layers")
+        layer = self._layers[index]
+        self._insert(index + 1, layer, engine.stack.default_name(layer.keras_class, set(self._names)))
+
+    @settles
+    @undoable("change the layer")
+    def set_layer_config(self, index: int, config: dict[str, Any]) -> None:
+        """New settings of a layer (not a Conv2D's: ``set_spec``); weights carry over where they fit.
+        Refused when the layer would not fit what it receives."""
+        layer = self._layers[index]
+        if index >= len(self._links.inputs):
+            raise EditError(self._not_computed(index).replace("not computed: ", "first fix: "))
+        units = config.get("units")
+        if isinstance(units, int) and units > MAX_UNITS:
+            raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
+        try:
+            new = stack_ops.reconfigure(layer, config, self._links.inputs[index])
+        except _ENGINE_REFUSALS as exc:
+            raise EditError(str(exc)) from None
+        if stack_ops.layer_config(new) == stack_ops.layer_config(layer):
+            return
+        self._set_layer(index, new)
+        self._restack()
+
+    @settles
+    @undoable("edit a weight")
+    def set_layer_weight(self, index: int, array: int, cell: tuple[int, ...], value: float) -> None:
+        """One number of a layer's ``get_weights()[array]`` (a Dense kernel, a BatchNormalization mean, ...)."""
+        value = self._checked_value(value, "a weight")
+        layer = self._layers[index]
+        weights = [np.array(w) for w in stack_ops.layer_weights(layer)]
+        if not 0 <= array < len(weights):
+            raise EditError(f"layer {index + 1} has no weight array {array + 1}")
+        try:
+            if weights[array][cell] == value:
+                return
+            weights[array][cell] = value
+            new = stack_ops.with_weights(layer, weights)
+        except (IndexError, *_ENGINE_REFUSALS) as exc:
+            raise EditError(str(exc)) from None
+        self._set_layer(index, new)
+        self._restack()
+
+    @settles
+    @undoable("fit the weights")
+    def fit_layer(self, index: int) -> None:
+        """Crop or zero-pad the weights of the layer that does not fit to what it now receives (the
+        weights that still apply keep their values)."""
+        problem = self._links.problem
+        if problem is None or problem[0] != index:
+            raise EditError(f"layer {index + 1} fits its input already")
+        new = stack_ops.fit_weights(self._layers[index], self._links.inputs[index])
+        try:
+            new.output_shape(self._links.inputs[index])
+        except ConvError as exc:
+            raise EditError(f"its weights fit now, but the layer still does not: {exc}") from None
+        self._set_layer(index, new)
+        self._restack()
+
+    @settles
+    @undoable("rename the classes")
+    def set_class_names(self, names: list[str] | tuple[str, ...]) -> None:
+        """Labels of the last layer's outputs (a softmax's classes), saved with the session."""
+        outputs = int(self._links.outputs[-1][-1]) if self._links.problem is None else MAX_CLASS_NAMES
+        try:
+            checked = check_class_names(list(names), outputs)
+        except SessionError as exc:
+            raise EditError(str(exc)) from None
+        if checked != self._class_names:
+            self._class_names = checked
+            self.layers_changed.emit()
+
+    @settles
+    @undoable("paste a model")
+    def apply_stack(self, layers: tuple[Layer, ...], names: tuple[str, ...], image: np.ndarray | None = None,
+                    value_mode: str | None = None) -> None:
+        """A whole new stack (a pasted model) and, when its input shape differs, a new input."""
+        if not layers or len(layers) != len(names) or len(set(names)) != len(names):
+            raise EditError("a model needs at least one layer, each with its own name")
+        new_input = self._input if image is None else _frozen(image, "the input")
+        self._check_first_fits(new_input.shape, layers[0])
+        self._input, self._layers, self._names = new_input, tuple(layers), tuple(names)
+        self._class_names = ()
+        self._selected_layer = 0
+        self._view = replace(self._view, value_mode=value_mode or self._view.value_mode)
+        self._restack()
 
     # ------------------------------------------------------------------ view and cursor
     @settles
@@ -665,13 +935,16 @@ class Document:
             raise EditError(f"unknown value mode {value_mode!r}")
         if not np.isfinite(arr).all():
             raise EditError("the picture holds a value that is not a finite number")
-        conv = self._conv
-        self._check_fits(arr.shape, conv.spec)
-        c_old, c_new = conv.channels, arr.shape[2]
-        if c_new != c_old:
-            summed = conv.kernels.sum(axis=2, keepdims=True)
+        first = self._layers[0]
+        c_old, c_new = self._input.shape[2], arr.shape[2]
+        if isinstance(first, Conv2DLayer) and c_new != first.channels:
+            summed = first.kernels.sum(axis=2, keepdims=True)
             kernels = summed if c_new == 1 else np.repeat(summed / 3, 3, axis=2)
-            self._set_conv(replace(conv, kernels=_frozen(kernels)))
+            first = replace(first, kernels=_frozen(kernels))
+        elif not isinstance(first, Conv2DLayer) and c_new != c_old:
+            raise EditError(f"this stack's input has {c_old} channel(s): open a picture with as many")
+        self._check_first_fits(arr.shape, first)
+        self._set_layer(0, first)
         self._input = _frozen(arr)
         self._view = replace(self._view, value_mode=value_mode)
         self._emit_everything()
@@ -686,14 +959,19 @@ class Document:
         image: np.ndarray | None = None,
         value_mode: str | None = None,
     ) -> None:
-        """A whole new layer (a pasted Conv2D line) and, when its input_shape differs, a new input."""
+        """The selected Conv2D replaced by a pasted Conv2D line and, when its input_shape differs
+        (the first layer only), a new input."""
+        if image is not None and self._selected_layer > 0:
+            raise EditError("input_shape sets the model's input: select the first layer to paste a line with it")
         new_input = self._input if image is None else _frozen(image, "the input")
+        in_shape = new_input.shape if self._selected_layer == 0 else self._selected_input_shape()
+        channels = self._conv.channels if in_shape is None else int(in_shape[-1])
         k = _frozen(kernels, "the kernels")
         b = _frozen(bias, "the bias")
-        if k.shape != (*spec.kernel_size, new_input.shape[2], spec.filters) or b.shape != (spec.filters,):
+        if k.shape != (*spec.kernel_size, channels, spec.filters) or b.shape != (spec.filters,):
             raise EditError("the kernels do not match the pasted layer")
         self._check_limits(spec)
-        self._check_fits(new_input.shape, spec)
+        self._check_fits(in_shape, spec)
         self._input = new_input
         self._set_conv(Conv2DLayer(spec, k, b))
         self._view = replace(
@@ -731,7 +1009,7 @@ class Document:
     @settles
     def set_step(self, step: int) -> None:
         """Move the window; never recomputes."""
-        step = max(0, min(self._result.steps - 1, int(step)))
+        step = max(0, min(self.steps - 1, int(step)))
         if step != self._step:
             self._step = step
             self.step_changed.emit(step)
@@ -739,46 +1017,75 @@ class Document:
     # ------------------------------------------------------------------ recompute
     @settles
     def recompute(self) -> None:
-        """The only call into the engine's full convolution; heavy scenes go to the scheduler.
+        """The only call into the engine: reruns the layers from the first one whose input or
+        weights changed since its result was computed, down to the last one that fits. Heavy jobs
+        go to the scheduler.
 
         Every request gets a generation number; a result that arrives after a newer request was
         made is dropped, so the maps never go back to an older state.
         """
         self._generation += 1
-        conv = self._conv  # today the selected layer is the only one, so it runs on the input
-        args: ComputeArgs = (self._input, conv.kernels, conv.bias, conv.spec)
-        if self._computes_here(args) or _may_overflow(args):  # an overflow is refused now, not later
-            self._deliver(self._generation, self._computed(args))
+        links, self._links = self._links, stack_ops.chain(self._layers, self._input.shape)
+        if links != self._links:
+            self.layers_changed.emit()  # the shapes, the parameter counts or what fits
+        fits = self._links.fits
+        start = self._first_stale(fits)
+        done = self._layers[:fits]
+        if start >= fits:
+            self._take(fits, self._input, done, self._generation, ())
+            return
+        x = self.layer_input(start)
+        assert x is not None  # the results above start are current
+        job = StackJob(x, self._layers[start:fits], start, self._links.inputs[start:fits], len(self._layers) > 1)
+        if self._computes_here(job):
+            self._take(start, self._input, done, self._generation, self._run(job))
         else:
             assert self._scheduler is not None
             self._pending = True
-            self._scheduler(self._generation, args, self._deliver)
+            self._scheduler(self._generation, job, functools.partial(self._take, start, self._input, done))
 
-    def _computes_here(self, args: ComputeArgs) -> bool:
-        return self._scheduler is None or work_of(args[0].shape, args[3]) < SYNC_WORK_LIMIT
+    def _first_stale(self, fits: int) -> int:
+        """The first layer whose cached result no longer holds (its input or a layer above changed)."""
+        source, layers = self._computed
+        if source is not self._input:
+            return 0
+        n = min(len(layers), len(self._results), fits)
+        for i in range(n):
+            if layers[i] is not self._layers[i]:
+                return i
+        return n
+
+    def _computes_here(self, job: StackJob) -> bool:
+        """Light jobs run now; so does one that may overflow, so that it is refused before anything changes."""
+        return (self._scheduler is None or job.work < SYNC_WORK_LIMIT
+                or (bool(job.layers) and may_overflow(job.x, job.layers[0])))
 
     @staticmethod
-    def _computed(args: ComputeArgs) -> ConvResult:
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = engine.compute(*args)
-        # The pre-activation's min/max, which the colour scale reads next anyway: a NaN or an
-        # inf anywhere shows in them, so no separate pass over every value.
-        if not np.isfinite(result.value_range(activated=False)).all():
-            raise EditError(_OVERFLOW)
-        if result.spec.activation != "linear" and not np.isfinite(result.value_range(activated=True)).all():
-            raise EditError(_OVERFLOW)  # selu's slope passes float32's edge where its input did not
-        return result
+    def _run(job: StackJob) -> tuple[LayerOutput, ...]:
+        try:
+            return job()
+        except _ENGINE_REFUSALS as exc:
+            raise EditError(str(exc)) from None
 
     @settles
-    def _deliver(self, generation: int, result: ConvResult | ComputeFailure) -> None:
+    def _take(
+        self,
+        start: int,
+        source: np.ndarray,
+        layers: tuple[Layer, ...],
+        generation: int,
+        outcome: tuple[LayerOutput, ...] | ComputeFailure,
+    ) -> None:
+        """Results of layers ``start`` on, computed from ``source`` through ``layers``, become current."""
         if generation != self._generation:
             return  # superseded by a newer edit
-        if isinstance(result, ComputeFailure):
-            self._fail(result.message)
+        if isinstance(outcome, ComputeFailure):
+            self._fail(outcome.message)
             return
         self._pending = False
-        self._result = result
-        self._step = max(0, min(self._step, result.steps - 1))
+        self._results = self._results[:start] + tuple(outcome)
+        self._computed = (source, layers)
+        self._step = max(0, min(self._step, self.steps - 1))
         self.result_changed.emit()
 
     def _fail(self, message: str) -> None:
@@ -811,8 +1118,21 @@ class Document:
             raise EditError(str(exc).removeprefix("layer.")) from None
 
     @staticmethod
-    def _check_fits(shape: tuple[int, ...], spec: ConvSpec) -> None:
+    def _check_fits(shape: tuple[int, ...] | None, spec: ConvSpec) -> None:
+        """A Conv2D of ``spec`` fits what it receives (unknown while a layer above does not fit)."""
+        if shape is None:
+            return
+        if len(shape) != 3:
+            raise EditError(f"a Conv2D needs maps (height, width, channels), but receives a vector of {shape[-1]} "
+                            "values here: put it before the Flatten")
         try:
             engine.output_shape(tuple(shape), spec)
+        except ConvError as exc:
+            raise EditError(str(exc)) from None
+
+    def _check_first_fits(self, shape: tuple[int, ...], first: Layer | None = None) -> None:
+        """The first layer takes an input of ``shape`` (the layers below are marked, not refused)."""
+        try:
+            (first or self._layers[0]).output_shape(tuple(shape))
         except ConvError as exc:
             raise EditError(str(exc)) from None

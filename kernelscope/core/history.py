@@ -35,6 +35,8 @@ class Snapshot:
     selected_layer: int
     selected_filter: int
     lesson: tuple[str, str] = ("", "")  # title and notes: a paste or a picture clears them, undo brings them back
+    names: tuple[str, ...] = ()  # each layer's Keras name
+    class_names: tuple[str, ...] = ()  # the labels of the last layer's outputs
 
     def arrays(self) -> Iterator[np.ndarray]:
         """The arrays this snapshot keeps alive: the input and every layer's weights."""
@@ -49,6 +51,8 @@ class Snapshot:
             and len(self.layers) == len(other.layers)
             and all(a is b for a, b in zip(self.layers, other.layers, strict=True))
             and self.value_mode == other.value_mode
+            and self.names == other.names
+            and self.class_names == other.class_names
         )
 
 

@@ -1,7 +1,7 @@
-"""Heavy convolutions off the UI thread: one worker, newest request wins, results back on the UI thread.
+"""Heavy computations off the UI thread: one worker, newest request wins, results back on the UI thread.
 
-The document stays Qt-free: it hands this scheduler (generation, args, deliver) and gets the
-result through ``deliver`` on the thread that owns it. While a computation runs, newer requests
+The document stays Qt-free: it hands this scheduler (generation, job, deliver) and gets the
+results through ``deliver`` on the thread that owns it. While a computation runs, newer requests
 replace the waiting one instead of queueing behind it, so a drag never builds a backlog. Whatever a
 computation raises (MemoryError included) arrives as a ``ComputeFailure``, and the thread goes on.
 """
@@ -15,8 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kernelscope.core import engine
-from kernelscope.core.document import ComputeArgs, ComputeFailure, Deliver
+from kernelscope.core.document import ComputeFailure, Deliver, StackJob
 
 
 def _one_blas_thread() -> Callable[[], contextlib.AbstractContextManager[object]]:
@@ -47,7 +46,7 @@ class ComputeWorker(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._lock = threading.Condition()
-        self._waiting: tuple[int, ComputeArgs, Deliver] | None = None
+        self._waiting: tuple[int, StackJob, Deliver] | None = None
         self._stopping = False
         self.computations = 0
         # Queued to the thread this object lives on (the UI thread).
@@ -55,7 +54,7 @@ class ComputeWorker(QObject):
         self._thread = threading.Thread(target=self._run, name="kernelscope-compute", daemon=True)
         self._thread.start()
 
-    def __call__(self, generation: int, args: ComputeArgs, deliver: Deliver) -> None:
+    def __call__(self, generation: int, args: StackJob, deliver: Deliver) -> None:
         with self._lock:
             self._waiting = (generation, args, deliver)  # a newer request replaces an older one
             self._lock.notify()
@@ -91,18 +90,13 @@ class ComputeWorker(QObject):
 
     @staticmethod
     def _compute(
-        one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]], args: ComputeArgs
+        one_blas_thread: Callable[[], contextlib.AbstractContextManager[object]], args: StackJob
     ) -> Any:
         """The result, or a ComputeFailure: an exception must never end the thread (the maps would
         never update again), and its traceback is dropped with it here."""
         try:
             with one_blas_thread():
-                result = engine.compute(*args)
-                # The colour scale's min/max, here rather than on the UI thread (a pass over every map).
-                result.value_range(activated=True)
-                if result.spec.activation != "linear":
-                    result.value_range(activated=False)
-                return result
+                return args()  # a Conv2D's min/max for the colour scale come with it, off the UI thread
         except Exception as exc:  # anything, MemoryError included, becomes one line
             return ComputeFailure.of(exc)
 

@@ -350,7 +350,7 @@ def test_a_version_2_scene_keeps_its_layer_name_and_class_names_through_edits() 
     assert saved["class_names"] == ["an X"]
 
 
-def test_a_stack_is_refused_by_the_document_in_one_line() -> None:
+def test_a_stack_loads_with_every_layer_computed_and_saves_back() -> None:
     from kernelscope.core.scene import Session as Scene
 
     stack = Scene(input=np.zeros((8, 8, 1), np.float32), layers=[
@@ -358,7 +358,8 @@ def test_a_stack_is_refused_by_the_document_in_one_line() -> None:
         {"class_name": "MaxPooling2D", "config": {}},
     ])
     doc = Document()
-    before = doc.to_session()
-    with pytest.raises(EditError, match="stack of 2 layers"):
-        doc.load(stack)
-    assert doc.to_session() == before
+    doc.load(stack)
+    assert [r.output.shape for r in doc.results] == [(6, 6, 2), (3, 3, 2)]
+    assert doc.layer_names == ("conv2d", "max_pooling2d")
+    assert doc.problem is None
+    assert doc.to_session() == stack

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kernelscope.core import document, engine
-from kernelscope.core.document import ComputeArgs, ComputeFailure, Deliver, Document, EditError
+from kernelscope.core.document import ComputeFailure, Deliver, Document, EditError, StackJob
 from kernelscope.core.engine import ConvSpec
 from kernelscope.core.scene import Session, ViewState
 
@@ -18,14 +18,14 @@ class LaterScheduler:
     """Keeps every request; the test delivers when it wants (a worker that takes its time)."""
 
     def __init__(self) -> None:
-        self.requests: list[tuple[int, ComputeArgs, Deliver]] = []
+        self.requests: list[tuple[int, StackJob, Deliver]] = []
 
-    def __call__(self, generation: int, args: ComputeArgs, deliver: Deliver) -> None:
+    def __call__(self, generation: int, args: StackJob, deliver: Deliver) -> None:
         self.requests.append((generation, args, deliver))
 
     def deliver(self, index: int = -1) -> None:
         generation, args, deliver = self.requests[index]
-        deliver(generation, engine.compute(*args))
+        deliver(generation, args())
 
 
 def record(doc: Document) -> list[str]:
@@ -118,7 +118,7 @@ def test_a_heavy_load_swaps_only_when_its_maps_arrive(monkeypatch: pytest.Monkey
     assert not doc.computing
     assert (doc.title, doc.input.shape, doc.result.out_shape, doc.step) == ("eight", (8, 8, 1), (6, 6, 2), 2)
     assert (doc.undo_label(), doc.modified) == (None, False)
-    np.testing.assert_array_equal(doc.result.maps, engine.compute(*later.requests[0][1]).maps)
+    np.testing.assert_array_equal(doc.result.maps, later.requests[0][1]()[0].maps)
     assert events == ["result_changed", "input_changed", "kernels_changed", "spec_changed", "view_changed",
                       "step 2", "history_changed", "settled"]
 
