@@ -198,9 +198,51 @@ class Controller:
         self.view.report("")
         return True
 
+    # ------------------------------------------------------------------ the stack
+    def select_layer(self, index: int) -> None:
+        self.edit(lambda: self.document.select_layer(index))
+
+    def add_layer(self, class_name: str, at: int) -> None:
+        """A layer of ``class_name`` at ``at``, with Keras's defaults and "randomize like Keras" weights."""
+        seed = self.view.seed()
+        self.edit(lambda: self.document.add_layer(class_name, at, seed=seed))
+
+    def remove_layer(self, index: int) -> None:
+        self.edit(lambda: self.document.remove_layer(index))
+
+    def move_layer(self, index: int, delta: int) -> None:
+        self.edit(lambda: self.document.move_layer(index, delta))
+
+    def duplicate_layer(self, index: int) -> None:
+        self.edit(lambda: self.document.duplicate_layer(index))
+
+    def fit_layer(self, index: int) -> None:
+        self.edit(lambda: self.document.fit_layer(index))
+
+    def edit_layer_config(self, config: dict[str, Any]) -> str:
+        """New settings for the selected layer (not a Conv2D); returns the refusal ("" when applied)."""
+        try:
+            self.document.set_layer_config(self.document.selected_layer, config)
+        except EditError as exc:
+            return str(exc)
+        return ""
+
+    def edit_layer_weight(self, array: int, cell: tuple[int, ...], value: float) -> None:
+        doc = self.document
+        self.edit(lambda: doc.set_layer_weight(doc.selected_layer, array, cell, value))
+
+    def rename_classes(self, names: list[str]) -> None:
+        self.edit(lambda: self.document.set_class_names(names))
+
     # ------------------------------------------------------------------ the maps
     def go_to_cell(self, filter_index: int, row: int, col: int) -> None:
-        """A click on a map cell: that filter, and the step that computes that cell."""
+        """A click on a map cell: that filter (channel), and the step that computes that cell."""
         doc = self.document
         self.edit(lambda: doc.select_filter(filter_index))
-        doc.set_step(row * doc.result.out_shape[1] + col)
+        result = doc.selected_result
+        if result is not None and result.output.ndim == 3:
+            doc.set_step(row * result.output.shape[1] + col)
+
+    def go_to_unit(self, unit: int) -> None:
+        """A click on a vector's value (a Dense unit): the step that computes it."""
+        self.document.set_step(unit)

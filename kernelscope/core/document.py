@@ -107,6 +107,42 @@ class _Scene:
         return StackJob(self.input, self.layers[: links.fits], 0, links.inputs[: links.fits], len(self.layers) > 1)
 
 
+@dataclass(frozen=True)
+class SessionParts:
+    """A document's data at one moment; ``session()`` checks and builds the Session from them."""
+
+    input: np.ndarray
+    layers: tuple[Layer, ...]
+    names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    view: ViewState
+    title: str
+    notes: str
+    problem: tuple[int, str] | None
+
+    def session(self) -> Session:
+        layers = self.layers
+        if len(layers) == 1 and isinstance(layers[0], Conv2DLayer) and self.input.shape[2] in (1, 3):
+            conv = layers[0]
+            return Session(
+                input=self.input, kernels=conv.kernels, bias=conv.bias, spec=conv.spec, view=self.view,
+                title=self.title, notes=self.notes,
+                # A layer dict only to carry the name: Session normalizes it beside spec, kernels and bias.
+                layers=({"class_name": "Conv2D", "config": {"name": self.names[0]}},),  # type: ignore[arg-type]
+                class_names=self.class_names[: conv.spec.filters],  # a name per map while filters remain
+            )
+        if self.problem is not None:
+            where, why = self.problem
+            raise SessionError(f"{layer_label(where, self.names[where])} does not fit its input ({why}): "
+                               "fix it (or undo) before saving")
+        return Session(
+            input=self.input, view=self.view, title=self.title, notes=self.notes,
+            layers=tuple(stack_ops.layer_entry(layer, name)  # type: ignore[misc]
+                         for layer, name in zip(layers, self.names, strict=True)),
+            class_names=self.class_names[: int(stack_ops.chain(layers, self.input.shape).outputs[-1][-1])],
+        )
+
+
 def _frozen(arr: np.ndarray, what: str = "a value") -> np.ndarray:
     """A private read-only float32 copy; refuses text, NaN, inf and numbers beyond float32."""
     try:
@@ -316,36 +352,13 @@ class Document:
     def to_session(self) -> Session:
         """The session to save. A stack with a layer that does not fit cannot be saved (its file
         would not open): SessionError names the layer."""
-        layers = self._layers
-        if len(layers) == 1 and isinstance(layers[0], Conv2DLayer) and self._input.shape[2] in (1, 3):
-            conv = layers[0]
-            return Session(
-                input=self._input,
-                kernels=conv.kernels,
-                bias=conv.bias,
-                spec=conv.spec,
-                view=replace(self._view, step=self._step),
-                title=self._title,
-                notes=self._notes,
-                # A layer dict only to carry the name: Session normalizes it beside spec, kernels and bias.
-                layers=({"class_name": "Conv2D", "config": {"name": self._names[0]}},),  # type: ignore[arg-type]
-                class_names=self._class_names[: conv.spec.filters],  # a name per map while filters remain
-            )
-        problem = self._links.problem
-        if problem is not None:
-            where, why = problem
-            raise SessionError(f"{layer_label(where, self._names[where])} does not fit its input ({why}): "
-                               "fix it (or undo) before saving")
-        outputs = int(self._links.outputs[-1][-1]) if self._links.outputs else 0
-        return Session(
-            input=self._input,
-            view=replace(self._view, step=self._step),
-            title=self._title,
-            notes=self._notes,
-            layers=tuple(stack_ops.layer_entry(layer, name)  # type: ignore[misc]
-                         for layer, name in zip(layers, self._names, strict=True)),
-            class_names=self._class_names[:outputs],
-        )
+        return self.session_parts().session()
+
+    def session_parts(self) -> SessionParts:
+        """What ``to_session`` builds from, taken now without copying (every array is immutable),
+        so another thread (the autosave writer) can build and check the Session later."""
+        return SessionParts(self._input, self._layers, self._names, self._class_names,
+                            replace(self._view, step=self._step), self._title, self._notes, self._links.problem)
 
     @property
     def _conv(self) -> Conv2DLayer:
@@ -901,7 +914,15 @@ class Document:
     # ------------------------------------------------------------------ view and cursor
     @settles
     def select_filter(self, filter_index: int) -> None:
-        if not 0 <= filter_index < self._conv.spec.filters:
+        """The filter (the output channel) the views show and step: of the selected layer."""
+        layer = self._layers[self._selected_layer]
+        if isinstance(layer, Conv2DLayer):
+            channels = layer.spec.filters
+        else:
+            outputs = self._links.outputs
+            shape = outputs[self._selected_layer] if self._selected_layer < len(outputs) else (1,)
+            channels = int(shape[-1]) if len(shape) == 3 else 1
+        if not 0 <= filter_index < channels:
             raise EditError(f"there is no filter {filter_index + 1}")
         if filter_index != self._view.selected_filter:
             self._view = replace(self._view, selected_filter=filter_index)

@@ -21,6 +21,7 @@ from kernelscope.core.keras_syntax import (
     parse_conv2d_line,
     parse_model,
 )
+from kernelscope.core.scene import SessionError, stack_entries
 
 if TYPE_CHECKING:
     from kernelscope.core.document import Document
@@ -179,10 +180,11 @@ def layer_from_line(
 
 
 def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader) -> str:
-    """Apply a pasted Conv2D line to the document (one undo step) and return what changed, in words.
+    """Apply a pasted Conv2D line, or a whole pasted model, to the document (one undo step) and
+    return what changed, in words.
 
-    A pasted model of that one Conv2D (``keras.Sequential([keras.Input(...), layers.Conv2D(...)])``)
-    counts as its line; a model of several layers is refused in one line (the window shows one Conv2D).
+    A Conv2D line (or a model of that one Conv2D) replaces the selected Conv2D; a model of other or
+    several layers replaces the stack, its weights drawn as Keras draws them (``seed``).
 
     Raises LineError for a line that cannot be read or that exceeds a limit (before anything is
     allocated), EditError for one the document refuses, and whatever ``load_photo`` raises
@@ -191,7 +193,13 @@ def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader
     """
     parsed = _read_pasted(text)
     try:
-        change = layer_from_line(parsed, document.input, document.kernels, document.bias, seed, load_photo)
+        if isinstance(parsed, ParsedModel):
+            return _paste_model(document, parsed, text, seed, load_photo)
+        selected = document.selected_layer
+        current = document.layer_input(selected)
+        if current is None:  # a layer above does not fit: only the channels the kernels expect are known
+            current = np.empty((1, 1, document.kernels.shape[2]), np.float32)
+        change = layer_from_line(parsed, current, document.kernels, document.bias, seed, load_photo)
         document.apply_layer(parsed.spec, change.kernels, change.bias, change.image, change.value_mode)
     except (MemoryError, OverflowError) as exc:  # within the limits this is a machine short of memory
         raise LineError(f"this layer does not fit in memory here ({type(exc).__name__}); try fewer filters") from None
@@ -199,33 +207,63 @@ def paste_line(document: Document, text: str, seed: int, load_photo: PhotoLoader
     return change.summary(parsed, (h, w, c))
 
 
-def _read_pasted(text: str) -> ParsedLayer:
-    """The Conv2D line the window shows: a Conv2D line, or a pasted model of that one Conv2D.
+def _paste_model(document: Document, model: ParsedModel, text: str, seed: int, load_photo: PhotoLoader) -> str:
+    """The whole stack from a pasted model; the bundled photo (or zeros past RGB) when its input differs."""
+    image = None
+    value_mode = None
+    shape = tuple(model.input_shape) if model.input_shape is not None else tuple(document.input.shape)
+    if len(shape) != 3:
+        raise LineError(f"input_shape: kernelscope's input is (height, width, channels), not {shape}")
+    if shape != tuple(document.input.shape):
+        if shape[2] in (1, 3):
+            image = np.array(load_photo((shape[0], shape[1], shape[2]), PHOTO_VALUE_MODE))
+        else:
+            image = np.zeros(shape, np.float32)
+        value_mode = PHOTO_VALUE_MODE
+    read_model(text, shape)  # every layer counted against the limits before any weight is drawn
+    layers = []
+    for entry, name in zip(model.layers, model.names, strict=True):
+        config = dict(entry["config"])
+        if name is not None:
+            config["name"] = name
+        layers.append({"class_name": entry["class_name"], "config": config})
+    try:
+        entries = stack_entries(layers, shape, seed)
+    except SessionError as exc:
+        raise LineError(str(exc)) from None
+    document.apply_stack(tuple(e.layer for e in entries), tuple(e.name for e in entries), image, value_mode)
+    total = sum(e.params for e in entries)
+    parts = [f"model set: {len(entries)} layers, {total:,} params", f"weights: glorot_uniform, seed {seed}"]
+    if image is not None:
+        parts.append(f"input: {'the bundled photo' if shape[2] in (1, 3) else 'zeros'} at "
+                     + "x".join(str(n) for n in shape))
+    ignored = sorted({name for names in model.ignored for name in names})
+    if ignored:
+        parts.append("ignored here: " + ", ".join(ignored))
+    return ";  ".join(parts)
 
-    A model of several layers is refused in one line (the window's stack view comes later)."""
+
+def _read_pasted(text: str) -> ParsedLayer | ParsedModel:
+    """A Conv2D line (or a model of that one Conv2D) as its layer; any other model whole."""
     try:
         return read_line(text)
     except LineError as line_error:
         said = str(line_error)
         # When the line reader stopped at the text's shape (several statements or layers), the model
         # reader's refusal names the line and the layer at fault; otherwise the line's refusal is the one.
-        about_the_shape = "statements" in said or "Conv2D layers" in said or said.startswith("not a Conv2D")
+        about_the_shape = ("statements" in said or "Conv2D layers" in said or said.startswith("not a Conv2D")
+                           or "(grey) or 3 (RGB)" in said)  # other channel counts make a stack's input
         try:
             model = read_model(text)
         except LineError as model_error:
             raise (model_error if about_the_shape else line_error) from None
-        if len(model.layers) > 1:
-            raise LineError(
-                f"a model of {len(model.layers)} layers: the window shows one Conv2D for now; "
-                "`kernelscope export --conv ... --npz` computes every layer"
-            ) from None
         layer = model.layers[0]
-        if layer["class_name"] != "Conv2D":
-            raise LineError(f"not a Conv2D layer: {layer['class_name']}") from None
+        shape = model.input_shape
+        if len(model.layers) > 1 or layer["class_name"] != "Conv2D" or (shape is not None and shape[-1] not in (1, 3)):
+            return model
         c = layer["config"]
         spec = ConvSpec(c["filters"], tuple(c["kernel_size"]), tuple(c["strides"]), c["padding"],
                         tuple(c["dilation_rate"]), c["activation"], c["use_bias"])
-        shape = model.input_shape
         input_shape = None if shape is None else (shape[0], shape[1], shape[2])
         ignored = model.ignored[0] + (("name",) if model.names[0] is not None else ())  # the window shows no name
         return _window_channels(ParsedLayer(spec, input_shape, ignored))

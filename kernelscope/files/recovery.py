@@ -16,12 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
-import numpy as np
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 
-from kernelscope.core.engine import ConvSpec
-from kernelscope.core.scene import ViewState
 from kernelscope.files import sessions
 from kernelscope.files.atomic_file import write_atomic
 from kernelscope.files.process_lock import ProcessLock
@@ -440,21 +438,11 @@ def discard_recovery(directory: str | os.PathLike[str] | None = None) -> bool:
 # --------------------------------------------------------------------------- the writer thread
 
 
-@dataclass(frozen=True, eq=False)
-class Snapshot:
+class Snapshot(Protocol):
     """The document's pieces as they are now, taken on the UI thread without copying (its arrays
     are immutable); the writer thread builds and checks the Session and serializes it."""
 
-    input: np.ndarray
-    kernels: np.ndarray
-    bias: np.ndarray
-    spec: ConvSpec
-    view: ViewState
-    title: str
-    notes: str
-
-    def session(self) -> Session:
-        return Session(self.input, self.kernels, self.bias, self.spec, self.view, self.title, self.notes)
+    def session(self) -> Session: ...
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ The whole scheme (files, markers, timing, failures): docs/autosave.md.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +181,8 @@ class Autosaver(QObject):
             self._stopped = True
 
     def _job(self) -> _Job | None:
+        if self.document.problem is not None:
+            return None  # a stack that does not fit cannot be saved: the last autosave stays until it fits
         if self.document.modified:
             self._seq += 1
             return _Job("write", self._seq, self._snapshot(), self._source)
@@ -193,9 +194,7 @@ class Autosaver(QObject):
     def _snapshot(self) -> Snapshot:
         """What ``document.to_session()`` holds, without building (checking) the Session here: the
         document's arrays never change once made, so the writer thread can take it from there."""
-        doc = self.document
-        view = replace(doc.view, step=doc.step)
-        return Snapshot(doc.input, doc.kernels, doc.bias, doc.spec, view, doc.title, doc.notes)
+        return self.document.session_parts()
 
     def _on_timeout(self) -> None:
         try:

@@ -60,9 +60,7 @@ REFUSED = [
         f"Conv2D(2, 3, input_shape=(8, {HUNDRED_DIGITS}, 1))",
         "input_shape: at most 1024 pixels on a side (got a number with 100 digits)",
     ),
-    ("Conv2D(2, 3, input_shape=(50, 50, 4))", "input_shape: channels must be 1 (grey) or 3 (RGB) (got (50, 50, 4))"),
-    ("Conv2D(2, 3, input_shape=(50, 50, 1000000))",
-     "input_shape: channels must be 1 (grey) or 3 (RGB) (got (50, 50, 1000000))"),
+    ("Conv2D(2, 3, input_shape=(50, 50, 1000000))", "input_shape: channels must be 1 to 512 (got (50, 50, 1000000))"),
 ]
 
 
@@ -76,6 +74,14 @@ def test_a_line_beyond_a_limit_is_refused_before_anything_is_built(line: str, me
     assert str(caught.value) == message
     assert doc.to_session() == before
     assert doc.undo_label() is None
+
+
+def test_a_line_of_more_channels_than_rgb_makes_a_stack_input_of_zeros() -> None:
+    doc = Document(default_session())
+    summary = paste_line(doc, "Conv2D(2, 3, input_shape=(50, 50, 4))", 0, no_photo)
+    assert "input: zeros at 50x50x4" in summary
+    assert doc.input.shape == (50, 50, 4)
+    assert doc.results[0].output.shape == (48, 48, 2)
 
 
 def test_the_limits_are_the_scenes() -> None:

@@ -81,18 +81,29 @@ CHAPTER = (
 )
 
 
-def test_a_model_of_several_layers_is_refused_in_one_line_and_changes_nothing() -> None:
+def test_a_model_of_several_layers_replaces_the_stack_in_one_undo_step() -> None:
     doc = Document(default_session())
     before = doc.to_session()
     photo = FakePhoto()
-    with pytest.raises(LineError) as info:
-        paste_line(doc, CHAPTER, 0, photo)
-    assert str(info.value) == (
-        "a model of 4 layers: the window shows one Conv2D for now; `kernelscope export --conv ... --npz` "
-        "computes every layer"
-    )
+    with doc.undo_group("paste a layer"):
+        summary = paste_line(doc, CHAPTER, 0, photo)
+    assert summary.startswith("model set: 4 layers, 19,392 params;  weights: glorot_uniform, seed 0")
+    assert "input: the bundled photo at 150x150x3" in summary
+    assert photo.calls == [((150, 150, 3), "grey")]
+    assert doc.layer_names == ("conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1")
+    assert [r.output.shape for r in doc.results] == [(148, 148, 32), (74, 74, 32), (72, 72, 64), (36, 36, 64)]
+    assert doc.links.params == (896, 0, 18496, 0)
+    doc.undo()
     assert doc.to_session() == before
-    assert photo.calls == []
+
+
+def test_a_model_that_does_not_fit_its_input_is_refused_and_changes_nothing() -> None:
+    doc = Document(default_session())
+    before = doc.to_session()
+    text = "model = keras.Sequential([layers.Conv2D(2, 3), layers.MaxPooling2D(4)])"
+    with pytest.raises(LineError, match="MaxPooling2D"):
+        paste_line(doc, text, 0, FakePhoto())
+    assert doc.to_session() == before
 
 
 def test_a_model_of_one_conv2d_pastes_as_its_line() -> None:
@@ -109,12 +120,16 @@ def test_a_model_of_one_conv2d_pastes_as_its_line() -> None:
     assert summary.endswith("ignored here: kernel_initializer, name")
 
 
-def test_a_model_keeps_the_window_to_grey_or_rgb_and_to_conv2d() -> None:
+def test_a_model_of_any_channels_or_of_one_other_layer_becomes_the_stack() -> None:
     doc = Document(default_session())
-    with pytest.raises(LineError, match=r"channels must be 1 \(grey\) or 3 \(RGB\)"):
-        paste_line(doc, "Sequential([Input((8, 8, 4)), Conv2D(2, 3)])", 0, FakePhoto())
-    with pytest.raises(LineError, match=r"^not a Conv2D layer: MaxPooling2D$"):
-        paste_line(doc, "Sequential([MaxPooling2D()])", 0, FakePhoto())
+    summary = paste_line(doc, "Sequential([Input((8, 8, 4)), Conv2D(2, 3)])", 0, FakePhoto())
+    assert "input: zeros at 8x8x4" in summary
+    assert doc.input.shape == (8, 8, 4)
+    assert not doc.input.any()
+    assert doc.results[0].output.shape == (6, 6, 2)
+    paste_line(doc, "Sequential([MaxPooling2D()])", 0, FakePhoto())
+    assert doc.layer_names == ("max_pooling2d",)
+    assert doc.results[0].output.shape == (4, 4, 4)
     # A faulty layer in a model: the refusal names its line rather than the text's shape.
     with pytest.raises(LineError, match=r"^line 2: Dense: units: at most 4096"):
         paste_line(doc, "model.add(layers.Conv2D(2, 3))\nmodel.add(layers.Dense(5000))", 0, FakePhoto())
