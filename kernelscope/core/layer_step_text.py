@@ -161,7 +161,8 @@ def _window_summary(trace: PoolTrace) -> tuple[str, ...]:
 
 
 def _many_cells_group(trace: PoolTrace, most_terms: int) -> Group:
-    """A whole-map window: the largest cells (max) or the first ones (average), then how many more."""
+    """A window of more than ``most_terms`` cells (a global pool's whole map): the largest cells (max)
+    or the first ones (average), then how many more."""
     real = np.flatnonzero(~trace.is_padding.ravel())
     values = trace.inputs.ravel()[real]
     if trace.kind == "max":
