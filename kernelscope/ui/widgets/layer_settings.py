@@ -112,7 +112,7 @@ class ExactSpinBox(QDoubleSpinBox):
 
     def exact_value(self) -> float:
         shown = self.value()
-        if self._exact is not None and abs(self._exact - shown) <= 0.5 * 10.0 ** -self.decimals():
+        if self._exact is not None and self._shows(self._exact, shown):
             return self._exact
         return shown
 
@@ -124,8 +124,13 @@ class ExactSpinBox(QDoubleSpinBox):
         value = parse_number(text)
         if value is None:
             return self.value()
+        if self._exact is not None and self._shows(self._exact, value):
+            return self._exact  # the shown text read back: keep the exact number behind it
         self._exact = value
         return value
+
+    def _shows(self, exact: float, shown: float) -> bool:
+        return abs(exact - shown) <= 0.5 * 10.0 ** -self.decimals()
 
     def validate(self, text: str, pos: int) -> object:
         value = parse_number(text)
