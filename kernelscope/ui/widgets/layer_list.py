@@ -284,6 +284,7 @@ class LayerList(QWidget):
             else:
                 item.setForeground(colour)
         first = self.table.item(index, 0)
+        assert first is not None  # made above
         if row.problem is not None:
             first.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
         else:
