@@ -43,8 +43,8 @@ from kernelscope.core.arithmetic import format_number
 from kernelscope.core.colour_scale import WINDOW_RED, weight_colour
 from kernelscope.ui.theme import luminance
 
-POSITIVE = QColor.fromRgbF(*weight_colour(0.85))  # the kernel's red and blue: the sign reads the same everywhere
-NEGATIVE = QColor.fromRgbF(*weight_colour(-0.85))
+POSITIVE = QColor(*(round(c * 255) for c in weight_colour(0.85)))  # the kernel's red and blue:
+NEGATIVE = QColor(*(round(c * 255) for c in weight_colour(-0.85)))  # the sign reads the same everywhere
 PROBABILITY = QColor(38, 110, 220)
 PROBABILITY_ON_DARK = QColor(90, 150, 240)  # the same blue lifted off a dark background
 FRAME_RED = QColor(*WINDOW_RED)
@@ -395,6 +395,9 @@ class VectorBars(QWidget):
             assert isinstance(event, QKeyEvent)
             if event.key() == Qt.Key.Key_Escape:
                 self._close_editor(commit=False)
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):  # taken here: it must not reach the rows
+                self._close_editor(commit=True)  # and open the editor again
                 return True
         return super().eventFilter(watched, event)
 
