@@ -159,6 +159,7 @@ class VectorBars(QWidget):
         self.area.setToolTip("")
         self.summary = QLabel(" ")
         self.summary.setAccessibleName("Output summary")
+        self.summary.setWordWrap(True)  # a narrow pane wraps the line rather than cut it
         self.edit_names = QPushButton("Edit class names…")
         self.edit_names.setToolTip("Name the values (one name a line); double-click a name or press F2 to rename one")
         self.edit_names.clicked.connect(self.open_names_dialog)
