@@ -443,7 +443,7 @@ class VectorBars(QWidget):
         n = self.count()
         if not n:
             return False
-        key = event.key()
+        key = Qt.Key(event.key())
         moves = {
             Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1,
             Qt.Key.Key_PageUp: -max(1, len(self.visible_rows()) - 1),

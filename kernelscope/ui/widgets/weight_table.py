@@ -128,7 +128,7 @@ class WeightModel(QAbstractTableModel):
         self.array = np.zeros(0, np.float32)
         self.layout = TableShape((0,))
         self.limit = 1.0
-        self.dark = False
+        self.dark: tuple[int, int, int] | None = None  # the dark theme's base colour, None in a light theme
         self.unit_labels: list[str] = []
         self.input_labels: list[str] = []
 
@@ -164,11 +164,11 @@ class WeightModel(QAbstractTableModel):
     def background(self, value: float) -> QColor:
         t = value / self.limit if math.isfinite(value) else (1.0 if value > 0 else -1.0 if value < 0 else 0.0)
         t = max(-1.0, min(1.0, t))
-        if not self.dark:
+        if self.dark is None:
             return QColor.fromRgbF(*weight_colour(LIGHTNESS * t))
-        base, tint = QColor(28, 29, 33), DARK_TINTS[0 if t >= 0 else 1]
+        tint = DARK_TINTS[0 if t >= 0 else 1]
         a = abs(t) * 0.85
-        return QColor(*(round(b + (c - b) * a) for b, c in zip(base.getRgb()[:3], tint, strict=True)))
+        return QColor(*(round(b + (c - b) * a) for b, c in zip(self.dark, tint, strict=True)))
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
@@ -481,8 +481,12 @@ class WeightTable(QWidget):
         if event.type() == QEvent.Type.FontChange:
             self._fit_sections()
         elif event.type() == QEvent.Type.PaletteChange:
-            self.model.dark = luminance(self.palette().base().color()) < 0.2
+            self.model.dark = self._dark_base()
             self.model.refresh()
+
+    def _dark_base(self) -> tuple[int, int, int] | None:
+        base = self.palette().base().color()
+        return (base.red(), base.green(), base.blue()) if luminance(base) < 0.2 else None
 
     def _mark_fits(self, array_index: int, index: tuple[int, ...]) -> bool:
         if not 0 <= array_index < len(self._arrays):
@@ -496,7 +500,7 @@ class WeightTable(QWidget):
             self.shape_label.setText("no weights")
             return
         name, array = self._names[i], self._arrays[i]
-        self.model.dark = luminance(self.palette().base().color()) < 0.2
+        self.model.dark = self._dark_base()
         shape_changed = array.shape != self.model.array.shape or name != self.model.name
         self.model.show(name, array)
         count = f"{array.size:,} weights" if array.size != 1 else "1 weight"

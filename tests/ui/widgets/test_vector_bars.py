@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QHelpEvent
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QPalette
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPlainTextEdit, QToolTip
 
 from kernelscope.core.arithmetic import format_number
 from kernelscope.core.colour_scale import WINDOW_RED
-from kernelscope.ui.widgets.vector_bars import NEGATIVE, POSITIVE, PROBABILITY, VectorBars
+from kernelscope.ui.widgets.vector_bars import NEGATIVE, POSITIVE, PROBABILITY, PROBABILITY_ON_DARK, VectorBars
 
 PROBS = np.array([0.05, 0.873, 0.027, 0.05], np.float32)
 CLASSES = ["cat", "dog", "", "bird"]
@@ -211,3 +211,12 @@ def test_picture_renders_every_row_of_a_short_output(bars: VectorBars) -> None:
     assert image.height() == 4 * bars.row_height()
     assert image.width() >= 320
     assert image.pixelColor(bars.bar_rect(1).center().x(), bars.row_height() + bars.row_height() // 2) == PROBABILITY
+
+
+def test_a_dark_theme_lifts_the_bars_off_the_background(bars: VectorBars) -> None:
+    palette = QPalette(bars.palette())
+    palette.setColor(QPalette.ColorRole.Base, QColor(20, 21, 24))
+    palette.setColor(QPalette.ColorRole.Text, QColor(235, 235, 235))
+    bars.setPalette(palette)
+    assert seen(bars, bars.bar_rect(1).center()) == PROBABILITY_ON_DARK
+    assert seen(bars, QPoint(2, bars.row_rect(3).center().y())) == QColor(20, 21, 24)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QAbstractTableModel, QPoint, Qt
-from PySide6.QtGui import QColor, QStandardItemModel
+from PySide6.QtGui import QColor, QPalette, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView
 
 from kernelscope.core.arithmetic import format_number
@@ -207,3 +207,14 @@ def test_projector_rows_are_taller(table: WeightTable) -> None:
     table.set_thick(True)
     assert table.table.verticalHeader().defaultSectionSize() > height
     assert table.frame_width() > frame
+
+
+def test_a_dark_theme_gets_dark_cells_with_light_digits(table: WeightTable) -> None:
+    palette = QPalette(table.palette())
+    palette.setColor(QPalette.ColorRole.Base, QColor(20, 21, 24))
+    table.setPalette(palette)
+    zero, big = cell_colour(table, 2, 1), cell_colour(table, 1, 1)
+    assert (zero.red(), zero.green(), zero.blue()) == (20, 21, 24)
+    assert big.red() > big.blue()
+    assert big.lightness() < 110
+    assert table.model.data(table.model.index(1, 1), Qt.ItemDataRole.ForegroundRole) == QColor(255, 255, 255)
