@@ -41,7 +41,7 @@ from kernelscope.core.colour_scale import DEFAULT_COLORMAP, WINDOW_RED, colour_m
 from kernelscope.ui.theme import luminance
 
 CELL_RED = QColor(*WINDOW_RED)
-LIT_TINT = QColor(255, 236, 140, 70)
+LIT_TINT = QColor(255, 244, 190, 64)  # a warm light: lit cells brighten, their colours still read
 LIT_OUTLINE = QColor(255, 184, 0)  # the amber of the input grid's highlight
 DIM = QColor(0, 0, 0, 120)
 MAX_OUTLINE_RECTS = 400
@@ -108,6 +108,14 @@ def compress_vector(values: np.ndarray, slots: int, levels: tuple[float, float])
     return np.where(high >= -low, high, low) + mid
 
 
+def _shapes(tiles: Sequence[StripTile]) -> list[tuple[int, ...] | None]:
+    return [None if t.values is None else tuple(t.values.shape) for t in tiles]
+
+
+def _channels(colour: QColor) -> np.ndarray:
+    return np.array([colour.red(), colour.green(), colour.blue(), colour.alpha()], np.uint8)
+
+
 def _rgb_image(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb, np.uint8)
     h, w = rgb.shape[:2]
@@ -149,14 +157,17 @@ class StackStrip(QWidget):
     # ------------------------------------------------------------------ data in
     def set_tiles(self, tiles: Sequence[StripTile], selected: int) -> None:
         """Show ``tiles`` (tile 0 the input); ``selected`` is the tile whose layer is being edited.
-        Lighting and the framed cell belong to the old tiles and are cleared."""
+        New values in the same shapes (an edited weight) keep the lit field and the framed cell, which
+        depend on shapes only; other shapes clear them."""
         for k, tile in enumerate(tiles):
             if tile.values is not None and tile.values.ndim not in (1, 2):
                 raise ValueError(f"tile {k} ({tile.caption}): values must be 2-D or 1-D, not {tile.values.ndim}-D")
         moved = selected != self._selected
+        same_shapes = _shapes(tiles) == _shapes(self._tiles)
         self._tiles = list(tiles)
         self._selected = selected if 0 <= selected < len(self._tiles) else -1
-        self._lit, self._overlays, self._cell = [], [], None
+        if not same_shapes:
+            self._lit, self._overlays, self._cell = [], [], None
         self._rebuild_pictures()
         self._relayout()
         if moved:
@@ -264,10 +275,10 @@ class StackStrip(QWidget):
         region = self._lit[k] if k < len(self._lit) else None
         h, w = picture.height(), picture.width()
         rgba = np.empty((h, w, 4), np.uint8)
-        rgba[...] = DIM.getRgb()
+        rgba[...] = _channels(DIM)
         if region is not None:
             rows, cols, everything = region
-            tint = LIT_TINT.getRgb()
+            tint = _channels(LIT_TINT)
             if everything:
                 rgba[...] = tint
             else:
@@ -357,7 +368,7 @@ class StackStrip(QWidget):
         box = self._fitting_box()
         columns = self._columns(box)
         total = self._total_width(box)
-        x = max(0.0, (self.width() - total) / 2) + margin
+        x = round(max(0.0, (self.width() - total) / 2) + margin)  # whole pixels: crisp frames
         top = margin
         band_top = top + 2 * line + inset
         places = []
@@ -369,7 +380,7 @@ class StackStrip(QWidget):
             rows, cols = (0, 0) if values is None or values.size == 0 else (
                 (values.shape[0], 1) if values.ndim == 1 else values.shape)
             places.append(_Place(column, picture, rows, cols))
-            x += width + gap
+            x += round(width + gap)
         self._places = places
         return places
 
@@ -568,6 +579,9 @@ class StackStrip(QWidget):
         hit = self.cell_at(event.position())
         if hit is not None:
             self.cell_clicked.emit(*hit)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        event.accept()  # the press acted; the release is this widget's too, not the scroller's
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Left and right select the neighbouring tile, as a click on it would."""
