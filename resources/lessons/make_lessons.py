@@ -5,6 +5,7 @@
 Every lesson is built here with NumPy and written with ``kernelscope.sessions.save_session``, so
 the files are exactly what kernelscope itself would save, and running this again gives the same
 bytes. OUT_DIR defaults to this script's folder. Edit a lesson here, not in its .kscope file.
+A one-Conv2D lesson stays a version 1 file (older kernelscopes open it); a stack is version 2.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +24,7 @@ if (_ROOT / "kernelscope" / "__init__.py").is_file():  # a checkout: use its ker
 
 from kernelscope.core.engine import ConvSpec  # noqa: E402
 from kernelscope.core.kernel_tools import PRESETS  # noqa: E402
-from kernelscope.files.sessions import SUFFIX, Session, ViewState, save_session  # noqa: E402
+from kernelscope.files.sessions import SUFFIX, VERSION, Session, ViewState, save_session  # noqa: E402
 
 BLACK, WHITE = -1.0, 1.0  # the article's binary values
 
@@ -230,24 +232,181 @@ def sobel_edges() -> Session:
     )
 
 
-def photo_32_filters() -> Session:
-    """The article's own line on the bundled photo (CC0, resources/images/README.md)."""
-    from kernelscope.core.engine import glorot_uniform
+def photo_input() -> np.ndarray:
+    """The bundled photo (CC0, resources/images/README.md) as the article's 150x150x3 input."""
     from kernelscope.files.images import load_image, sample_photo_path
 
     x = np.array(load_image(sample_photo_path(), channels=3, size=(150, 150), fit="crop", value_mode="grey").pixels)
     # Rounded to 3 decimals: the file stays small, and the picture is the same to the eye.
-    x = np.round(x, 3).astype(np.float32)
-    kernels = np.round(glorot_uniform((3, 3, 3, 32), seed=0), 4).astype(np.float32)
+    return np.round(x, 3).astype(np.float32)
+
+
+def photo_kernels() -> np.ndarray:
+    """The 32 random 3x3x3 filters of the article's line, as Keras starts them (rounded: a smaller file)."""
+    from kernelscope.core.engine import glorot_uniform
+
+    return np.round(glorot_uniform((3, 3, 3, 32), seed=0), 4).astype(np.float32)
+
+
+def photo_32_filters() -> Session:
+    """The article's own line on the bundled photo."""
     return session(
-        x,
-        kernels,
+        photo_input(),
+        photo_kernels(),
         ConvSpec(32, (3, 3), activation="relu"),
         "32 filters on a photo: the article's Conv2D line",
         "Conv2D(32, (3, 3), activation=\"relu\", input_shape=(150, 150, 3)): 32 random filters (as Keras "
         "starts a layer) give 32 maps of 148x148, and each step sums 27 products, 9 per colour channel. "
         "relu keeps only the positive answers, so the maps are dark where a filter disagrees with the photo.",
         ViewState(value_mode="grey", colormap="viridis"),
+    )
+
+
+# --------------------------------------------------------------------------- stacks (version 2)
+
+
+def layer(class_name: str, weights: list[np.ndarray] | None = None, **config: Any) -> dict[str, Any]:
+    """A layer entry in the session's form: Keras's class name and get_config() keys; without
+    ``weights`` kernelscope draws Keras's seeded initial weights."""
+    entry: dict[str, Any] = {"class_name": class_name, "config": config}
+    if weights is not None:
+        entry["weights"] = weights
+    return entry
+
+
+def conv2d(kernels: np.ndarray, bias: np.ndarray | None = None, **config: Any) -> dict[str, Any]:
+    """A Conv2D entry whose filters and kernel size are those of ``kernels`` (kh x kw x C x F)."""
+    kh, kw, _, filters = kernels.shape
+    b = np.zeros(filters, np.float32) if bias is None else np.asarray(bias, np.float32)
+    return layer("Conv2D", [kernels, b], filters=filters, kernel_size=[kh, kw], **config)
+
+
+def x_conv_maxpool() -> Session:
+    return Session(
+        input=X5,
+        layers=(
+            conv2d(stack(DIAG_DOWN, DIAG_UP), padding="same"),
+            layer("MaxPooling2D", pool_size=[2, 2]),
+        ),
+        title="Max pooling: the X's maps shrink to 2x2",
+        notes="The X with lesson 5's \\ and / detectors, padding=\"same\" so both maps stay 5x5. "
+        "MaxPooling2D((2, 2)) then slides a 2x2 window two cells at a time and keeps only the largest "
+        "of its four values: whether a stroke was found in that corner, not exactly where. Two windows "
+        "fit across and two down ((5 - 2) // 2 + 1 = 2), so each map becomes 2x2 and its last row and "
+        "column are left out. The \\ map keeps 9 top left and bottom right, the / map 9 top right and "
+        "bottom left: a tiny sketch of the X. The / map's bottom right is 5, from the centre where the "
+        "strokes cross.",
+    )
+
+
+def photo_next_chapter() -> Session:
+    """The article's next chapter: its photo line, then pooling and a second Conv2D."""
+    return Session(
+        input=photo_input(),
+        layers=(
+            conv2d(photo_kernels(), activation="relu"),  # lesson 9's layer, the same weights
+            layer("MaxPooling2D", pool_size=[2, 2]),
+            layer("Conv2D", filters=64, kernel_size=[3, 3], activation="relu"),  # Keras's seeded start
+            layer("MaxPooling2D", pool_size=[2, 2]),
+        ),
+        title="The next chapter: pooling and a second Conv2D",
+        notes="The model the article leaves for its next chapter. Layer 1 is lesson 9's Conv2D(32, (3, 3), "
+        "activation=\"relu\", input_shape=(150, 150, 3)): 32 maps of 148x148 and 32 x (27 + 1) = 896 "
+        "parameters. MaxPooling2D((2, 2)) keeps the largest value of every 2x2 block: 74x74, and nothing "
+        "to learn. Conv2D(64, (3, 3), activation=\"relu\") looks at all 32 maps at once, so each of its "
+        "64 filters has 3 x 3 x 32 = 288 weights and a bias: 64 x 289 = 18,496 parameters and 72x72 maps. "
+        "The last pooling gives 36x36x64. kernelscope summary prints the table of model.summary(): "
+        "19,392 parameters in all. The weights are random, as Keras starts a model: nothing is learned yet.",
+        view=ViewState(value_mode="grey", colormap="viridis"),
+    )
+
+
+def grey_picture(rows: list[str]) -> np.ndarray:
+    """An H x W x 1 drawing in grey values: '#' is a white stroke (1), ':' a fainter one (0.5), '.' black (0)."""
+    values = {"#": 1.0, ":": 0.5, ".": 0.0}
+    if any(ch not in values for row in rows for ch in row):
+        raise ValueError(f"a grey drawing uses '#', ':' and '.' only: {rows}")
+    return np.array([[[values[ch]] for ch in row] for row in rows], np.float32)
+
+
+# A hand-drawn X on 28x28, white on black like the MNIST digits.
+DRAWN_X = grey_picture([
+    "............................",
+    "............................",
+    "............................",
+    "............................",
+    ".....:......................",
+    "......#...............#.....",
+    ".......#.............#......",
+    "........#...........#.......",
+    "........#..........#........",
+    ".........#.........#........",
+    "..........#.......#.........",
+    "...........#.....#..........",
+    "............#...#...........",
+    ".............#.#............",
+    ".............###............",
+    "............#...#...........",
+    "...........#.....#..........",
+    "..........#.......#.........",
+    ".........#........#.........",
+    "........#..........#........",
+    "......##............#.......",
+    ".....#...............#......",
+    "....:................#......",
+    "......................:.....",
+    "............................",
+    "............................",
+    "............................",
+    "............................",
+])
+STROKE_CLASSES = ["|", "-", "\\", "/", "+", "X"]
+# Line detectors for a thin white stroke on black: +2 along the stroke, -1 beside it. Each sums
+# to 0, so plain black or plain white gives 0, and a one-cell stroke through the middle gives 6.
+STROKE_V = np.array([[-1, 2, -1]] * 3, np.float32)
+STROKE_H = STROKE_V.T.copy()
+STROKE_DOWN = np.where(np.eye(3, dtype=bool), 2, -1).astype(np.float32)
+STROKE_UP = STROKE_DOWN[:, ::-1].copy()
+# The classifier's vote per detector channel (|, -, \, /), one row per class, the same in every
+# cell of the pooled maps: each stroke class wants its own detector and none of the others; "+"
+# and "X" want two, and pay a bias so that one stroke alone is not enough.
+STROKE_VOTES = np.array([
+    [+1, -1, -1, -1],
+    [-1, +1, -1, -1],
+    [-1, -1, +1, -1],
+    [-1, -1, -1, +1],
+    [+1, +1, -1, -1],
+    [-1, -1, +1, +1],
+], np.float32)
+STROKE_WEIGHT = 0.1
+STROKE_BIAS = [0, 0, 0, 0, -4, -4]
+
+
+def digit_classifier() -> Session:
+    """A 28x28 drawing through Conv2D -> MaxPooling2D -> Flatten -> Dense(softmax), weights by hand."""
+    cells = 13 * 13  # the pooled maps: (28 - 2) // 2 = 13 on a side
+    # Flatten is row-major (row, column, channel), so the kernel's row r reads channel r % 4.
+    dense_kernel = np.tile(STROKE_VOTES.T * STROKE_WEIGHT, (cells, 1)).astype(np.float32)
+    return Session(
+        input=DRAWN_X,
+        layers=(
+            conv2d(stack(STROKE_V, STROKE_H, STROKE_DOWN, STROKE_UP), np.full(4, -2.0, np.float32),
+                   activation="relu"),
+            layer("MaxPooling2D", pool_size=[2, 2]),
+            layer("Flatten"),
+            layer("Dense", [dense_kernel, np.array(STROKE_BIAS, np.float32)], units=6, activation="softmax"),
+        ),
+        title="A hand-made stroke classifier",
+        notes="A 28x28 drawing (white on black, like MNIST) through Conv2D(4) -> MaxPooling2D -> Flatten -> "
+        "Dense(6, softmax). Every weight was written by hand, not trained. The four 3x3 filters detect a "
+        "thin line going | - \\ or /: +2 along the line, -1 beside it, and a bias of -2 so relu keeps only "
+        "clear answers. Pooling gives 13x13x4, Flatten 676 numbers, and each Dense unit adds up whole "
+        "channels: \"|\" gets +0.1 for every vertical answer and -0.1 for every other one; \"+\" wants "
+        "vertical and horizontal and \"X\" both diagonals, each with a bias of -4 so one stroke alone "
+        "does not do. Softmax turns the six sums into probabilities. Draw another stroke with a "
+        "one-cell pen and watch the answer change.",
+        view=ViewState(value_mode="grey"),
+        class_names=tuple(STROKE_CLASSES),
     )
 
 
@@ -261,6 +420,9 @@ LESSONS: dict[str, Callable[[], Session]] = {
     "07-dilation-2": dilation_2,
     "08-sobel-edges": sobel_edges,
     "09-photo-32-filters": photo_32_filters,
+    "10-x-conv-maxpool": x_conv_maxpool,
+    "11-photo-next-chapter": photo_next_chapter,
+    "12-digit-classifier": digit_classifier,
 }
 
 
@@ -273,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for name, build in LESSONS.items():
         path = out / f"{name}{SUFFIX}"
-        save_session(build(), path, version=1)  # the lessons stay version 1 files for now
+        lesson = build()
+        save_session(lesson, path, version=1 if lesson.is_single_conv else VERSION)
         sys.stdout.write(f"wrote {path}\n")
     return 0
 

@@ -33,6 +33,9 @@ NAMES = [
     "07-dilation-2",
     "08-sobel-edges",
     "09-photo-32-filters",
+    "10-x-conv-maxpool",
+    "11-photo-next-chapter",
+    "12-digit-classifier",
 ]
 MAKE_LESSONS = lessons_dir() / "make_lessons.py"
 
@@ -69,17 +72,34 @@ def test_the_bundled_lessons_in_teaching_order() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_each_lesson_loads_and_computes_like_keras(name: str) -> None:
     s = lesson(name)
-    spec = s.spec
-    expected = engine.conv2d(
-        s.input,
-        s.kernels,
-        s.bias if spec.use_bias else None,
-        strides=spec.strides,
-        padding=spec.padding,
-        dilation_rate=spec.dilation_rate,
-        activation=spec.activation,
-    )
-    np.testing.assert_array_equal(maps(s), expected)
+    if s.is_single_conv:
+        spec = s.spec
+        expected = engine.conv2d(
+            s.input,
+            s.kernels,
+            s.bias if spec.use_bias else None,
+            strides=spec.strides,
+            padding=spec.padding,
+            dilation_rate=spec.dilation_rate,
+            activation=spec.activation,
+        )
+        np.testing.assert_array_equal(maps(s), expected)
+    else:  # a stack (tests/files/test_stack_lessons.py checks each one): its first layer is a Conv2D
+        first = s.layers[0]
+        assert first.class_name == "Conv2D"
+        config = first.config
+        expected = engine.conv2d(
+            s.input,
+            first.weights[0],
+            first.weights[1] if config["use_bias"] else None,
+            strides=config["strides"],
+            padding=config["padding"],
+            dilation_rate=config["dilation_rate"],
+            activation=config["activation"],
+        )
+        every = engine.forward(s.input, s.layers)
+        assert len(every) == len(s.layers)
+        np.testing.assert_array_equal(every[0], expected)
     assert s.title.strip()
     assert s.notes.strip()
     assert len(s.title) <= 60, "a title is short: it goes in the title bar and the Lessons menu"
@@ -266,6 +286,10 @@ def test_lessons_live_in_the_resources_folder() -> None:
         ("sob", "08-sobel-edges"),
         ("stride-2", "03-stride-2"),  # exact short name beats being a prefix of nothing else
         (" dilation-2 ", "07-dilation-2"),
+        ("10", "10-x-conv-maxpool"),
+        ("12", "12-digit-classifier"),
+        ("photo-next", "11-photo-next-chapter"),
+        ("photo-32", "09-photo-32-filters"),
     ],
 )
 def test_find_lesson(query: str, name: str) -> None:
@@ -275,11 +299,13 @@ def test_find_lesson(query: str, name: str) -> None:
 def test_find_lesson_ambiguous_names_the_candidates() -> None:
     with pytest.raises(AmbiguousLessonError, match="03-stride-2, 06-same-padding, 08-sobel-edges"):
         find_lesson("s")
+    with pytest.raises(AmbiguousLessonError, match="09-photo-32-filters, 11-photo-next-chapter"):
+        find_lesson("photo")
     with pytest.raises(LookupError):
         find_lesson("0")
 
 
-@pytest.mark.parametrize("query", ["nope", "", "10", "99-x", "article-y"])
+@pytest.mark.parametrize("query", ["nope", "", "13", "99-x", "article-y"])
 def test_find_lesson_unknown(query: str) -> None:
     with pytest.raises(NoSuchLessonError, match="kernelscope lessons"):
         find_lesson(query)

@@ -77,7 +77,11 @@ def digits_session() -> Session:
 # --------------------------------------------------------------------------- version 1 still opens
 
 
-@pytest.mark.parametrize("lesson", list_lessons(), ids=lambda lesson: lesson.name)
+ONE_CONV_LESSONS = [lesson for lesson in list_lessons() if load_session(lesson.path).is_single_conv]
+STACK_LESSONS = [lesson for lesson in list_lessons() if lesson not in ONE_CONV_LESSONS]
+
+
+@pytest.mark.parametrize("lesson", ONE_CONV_LESSONS, ids=lambda lesson: lesson.name)
 def test_every_bundled_lesson_opens_and_round_trips_as_version_2(lesson, tmp_path: Path) -> None:
     v1 = load_session(lesson.path)
     assert json.loads(lesson.path.read_text("utf-8"))["version"] == 1  # the bundled files stay version 1
@@ -96,6 +100,24 @@ def test_every_bundled_lesson_opens_and_round_trips_as_version_2(lesson, tmp_pat
     save_session(v2, path)
     assert path.read_text("utf-8") == text  # save -> load -> save: the same bytes
     assert dumps_session(v2, version=1) == lesson.path.read_text("utf-8")  # and back to version 1
+
+
+def test_the_one_conv_lessons_are_the_first_nine() -> None:
+    assert [lesson.number for lesson in ONE_CONV_LESSONS] == list(range(1, 10))
+
+
+@pytest.mark.parametrize("lesson", STACK_LESSONS, ids=lambda lesson: lesson.name)
+def test_every_bundled_stack_lesson_is_version_2_and_round_trips(lesson, tmp_path: Path) -> None:
+    text = lesson.path.read_text("utf-8")
+    assert json.loads(text)["version"] == 2  # a stack has no version 1 form
+    s = load_session(lesson.path)
+    assert not s.is_single_conv
+    assert dumps_session(s) == text  # load -> save: the same bytes
+    path = tmp_path / "lesson.kscope"
+    save_session(s, path)
+    assert load_session(path) == s
+    with pytest.raises(SessionError, match="the window shows one Conv2D for now"):
+        dumps_session(s, version=1)
 
 
 def test_version_1_text_is_still_written_on_request_and_stacks_refuse_it() -> None:
