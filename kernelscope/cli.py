@@ -282,20 +282,6 @@ def _refuse_stack_drawing(session, flag: str, layer: int | None) -> None:  # typ
         raise CliError(f"{flag}: {exc}; nothing was written") from None
 
 
-def _refuse_stack_window(session, path: Path | None) -> None:  # type: ignore[no-untyped-def]
-    """The window shows one Conv2D for now: any other stack is one line that says what still works."""
-    if session is None or session.is_single_conv:
-        return
-    from kernelscope.files.sessions import SessionError
-
-    try:
-        _ = session.spec
-    except SessionError as exc:
-        raise CliError(
-            f"{path}: {exc} (kernelscope summary FILE and kernelscope export FILE --npz OUT.npz work on it)"
-        ) from None
-
-
 def _summary(argv: Sequence[str]) -> int:
     parser = _Parser(prog="kernelscope summary", description="Print the model.summary() table of a session's layers.")
     parser.add_argument("file", type=Path, help="a session (.kscope) or a lesson name")
@@ -589,7 +575,6 @@ def _window(argv: Sequence[str]) -> int:
         session = _load(resolved)
         if resolved is not None and resolved == args.file:  # a file of the person's, not a bundled lesson
             session_file = args.file.absolute()
-    _refuse_stack_window(session, args.file)
     if args.screenshot is not None:
         _refuse_overflow(session, "nothing was written")
         _offscreen_without_display()

@@ -13,15 +13,16 @@ from PySide6.QtWidgets import QMainWindow
 from kernelscope.core import kernel_tools
 from kernelscope.core.controller import Controller
 from kernelscope.core.document import Document
-from kernelscope.core.engine import ACTIVATIONS, ConvSpec
-from kernelscope.core.layer_text import layer_text
+from kernelscope.core.engine import ACTIVATIONS, ConvResult, ConvSpec
 from kernelscope.files.images import sample_photo
+from kernelscope.ui import pane_drawing as panes
 from kernelscope.ui.compute_worker import ComputeWorker
 from kernelscope.ui.file_controller import FileController
 from kernelscope.ui.layout import three_panes
-from kernelscope.ui.menus import Menus, fill_colour_maps, fill_lessons, fill_recent, show_about, show_shortcuts
+from kernelscope.ui.menus import Menus, fill_colour_maps, fill_lessons, fill_recent
 from kernelscope.ui.projector import Projector, ProjectorParts
 from kernelscope.ui.settings import Settings
+from kernelscope.ui.stack_view import StackView
 from kernelscope.ui.stepping import Stepping
 from kernelscope.ui.widgets.brush_size import BrushSizePicker
 from kernelscope.ui.widgets.channel_picker import InputChannelPicker, KernelChannelTabs
@@ -37,6 +38,7 @@ from kernelscope.ui.widgets.map_options import MapOptions
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
 from kernelscope.ui.widgets.status_strip import StatusStrip
 from kernelscope.ui.widgets.step_panel import StepPanel
+from kernelscope.ui.window_actions import window_handlers
 from kernelscope.ui.window_geometry import GeometryKeeper
 from kernelscope.ui.window_ports import WindowPorts
 
@@ -60,10 +62,12 @@ class MainWindow(QMainWindow):
                                  self.step_panel)
         self.files = FileController(self.ports, self.settings)
         self.controller = Controller(self.document, self.ports, sample_photo)
-        self.menus = Menus(self, self._handlers())
+        self.stack_view.wire(self.controller)
+        self.menus = Menus(self, window_handlers(self))
         self.actions_by_name, self.shortcut_table = self.menus.actions, self.menus.shortcut_table
         self.stepping = Stepping(self.document, self.pixel_grid, self.feature_maps, self.step_panel,
-                                 self.kernel_channel.channel, self.actions_by_name, self)
+                                 self.kernel_channel.channel, self.actions_by_name, self.stack_view.vector_bars,
+                                 self.stack_view.light, self)
         self.projector = Projector(ProjectorParts(
             self, self.splitter, self._panes.central_layout, self._panes.maps_layout,
             (self.input_tools, self.brush_size, self.conv_controls, self.layer_heading, self.filter_list,
@@ -76,7 +80,8 @@ class MainWindow(QMainWindow):
         self._fill_menus()
         self._connect(True)
         for refresh in (self._refresh_input, self._refresh_layer, self._refresh_kernels, self._refresh_view,
-                        self._refresh_maps, self._refresh_step, self._refresh_history, self._on_settled):
+                        self._refresh_maps, self._refresh_stack, self._refresh_step, self._refresh_history,
+                        self._on_settled):
             refresh()
         self.geometry_keeper = GeometryKeeper(self, self.settings, self.projector.geometry_to_remember)
 
@@ -90,41 +95,26 @@ class MainWindow(QMainWindow):
         self.line_paste = LinePaste()
         self.status_strip = StatusStrip(self.line_paste)
         self.input_heading, self.layer_heading = Heading("Input"), Heading("Layer")
+        self.stack_view = StackView(self.document)
         self.kernel_heading, self.maps_heading = Heading("Kernel"), Heading("Feature maps")
 
     def _build_layout(self) -> None:
+        sv = self.stack_view
         self.filter_list.setMaximumHeight(130)
         self.kernel_grid.setMinimumHeight(150)
         panes = three_panes(
             [(self.input_heading, 0), (self.input_tools, 0), (self.brush_size, 0), (self.channel_picker, 0),
              (self.pixel_grid, 1)],
-            [(self.layer_heading, 0), (self.conv_controls, 0), (self.kernel_heading, 0), (self.filter_list, 0),
-             (self.kernel_channel, 0), (self.kernel_grid, 1), (self.kernel_actions, 0)],
-            [(self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (self.step_panel, 0)],
+            [(sv.problem_box, 0), (self.layer_heading, 0),
+             (self.conv_controls, 0), (self.kernel_heading, 0), (self.filter_list, 0), (self.kernel_channel, 0),
+             (self.kernel_grid, 1), (self.kernel_actions, 0), (sv.settings_heading, 0), (sv.layer_settings, 0),
+             (sv.weight_table, 1)],
+            [(self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (sv.vector_bars, 1),
+             (self.step_panel, 0)],
             self.status_strip)
+        panes.central_layout.insertWidget(1, sv.model_bar)  # under the panes, over the line and messages
         self.setCentralWidget(panes.central)
         self.splitter, self._panes = panes.splitter, panes
-
-    def _handlers(self) -> dict[str, Callable[[], object]]:
-        files, doc = self.files, self.document
-        s = lambda: self.stepping  # noqa: E731 (built after the menus)
-        p = lambda: self.projector  # noqa: E731
-        return {
-            "new": files.new, "open": files.open, "save": files.save, "save_as": files.save_as, "quit": self.close,
-            "open_image": files.open_image, "export_png": files.export_window_png, "export_gif": files.export_gif,
-            "export_maps_png": files.export_maps_png, "export_npy": files.export_npy,
-            "export_keras": files.export_keras, "undo": lambda: (s().stop(), doc.undo()),
-            "redo": lambda: (s().stop(), doc.redo()), "paste_line": self.line_paste.focus_field,
-            "reveal": lambda: s().toggle_reveal(),
-            "overlay": lambda: s().toggle_overlay(), "full_screen": lambda: p().toggle_full_screen(),
-            "projector": lambda: p().toggle(), "bigger": lambda: p().change_scale(0.25),
-            "smaller": lambda: p().change_scale(-0.25), "theme_light": lambda: p().set_theme("light"),
-            "theme_dark": lambda: p().set_theme("dark"), "play": lambda: s().toggle_play(),
-            "back": lambda: s().step_by(-1), "forward": lambda: s().step_by(1), "first": lambda: s().go_to(0),
-            "last": lambda: s().last(), "faster": lambda: s().change_speed(1.5),
-            "slower": lambda: s().change_speed(1 / 1.5), "about": lambda: show_about(self),
-            "shortcuts": lambda: show_shortcuts(self, self.shortcut_table()),
-        }
 
     def _fill_menus(self) -> None:
         self.lessons_menu, self.recent_menu = self.menus.menus["lessons"], self.menus.menus["recent"]
@@ -157,11 +147,13 @@ class MainWindow(QMainWindow):
             (self.map_options.show_activation_toggled, lambda b: c.set_view(show_activation=b)),
             (self.feature_maps.cell_clicked, lambda f, r, col: (st.stop(), c.go_to_cell(f, r, col))),
             (self.line_paste.line_submitted, c.paste_line),
-            (self.channel_picker.currentIndexChanged, lambda _i: self._refresh_input()),
-            (self.kernel_channel.currentChanged, lambda _i: (self._show_kernel_panel(), st.draw())),
+            (self.channel_picker.currentIndexChanged, lambda _i: panes.draw_input(self)),
+            (self.kernel_channel.currentChanged, lambda _i: (self._show_kernel_panel(), panes.draw_input(self),
+                                                             st.draw())),
             (self.files.path_changed, self._on_files_path_changed), (self.files.recent_changed, self._fill_recent),
             (doc.input_changed, self._refresh_input), (doc.kernels_changed, self._refresh_kernels),
             (doc.spec_changed, self._refresh_layer), (doc.view_changed, self._refresh_view),
+            (doc.layers_changed, self._refresh_stack),
             (doc.result_changed, self._refresh_maps), (doc.step_changed, self._refresh_step),
             (doc.history_changed, self._refresh_history), (doc.settled, self._on_settled),
             (doc.compute_failed, self.ports.report),
@@ -175,34 +167,33 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ Document -> widgets, one refresh a signal
     def _refresh_input(self) -> None:
-        doc, (h, w, c) = self.document, self.document.input.shape
-        self.input_heading.setText(f"Input  {h}x{w}x{c}")
-        self.channel_picker.setVisible(c == 3 and not self.projector.on)
-        ch = self.ports.input_channel()
-        self.pixel_grid.set_image(doc.input if ch is None else doc.input[:, :, ch : ch + 1], doc.value_range)
-        self._stale |= {"layer", "tools"}
+        self._stale |= {"input", "layer", "tools"}
 
     def _refresh_kernels(self) -> None:
-        self._stale.add("kernels")
+        self._stale |= {"kernels", "stack"}
 
     def _refresh_layer(self) -> None:
-        self.conv_controls.set_spec(self.document.spec)
-        self._stale.add("layer")
+        if self.stack_view.selected_is_conv():
+            self.conv_controls.set_spec(self.document.spec)
+        self._stale |= {"layer", "stack"}
+
+    def _refresh_stack(self) -> None:
+        self._stale |= {"stack", "panels", "input", "layer", "kernels", "maps", "frame"}
 
     def _refresh_view(self) -> None:
-        doc, v = self.document, self.document.view
-        self.map_options.set_state(v.colormap, v.shared_scale, v.show_activation, doc.spec.activation != "linear")
+        v = self.document.view
         for name, act in self.colormap_actions.items():
             act.setChecked(name == v.colormap)
         if (v.colormap, v.shared_scale, v.show_activation) != self._map_style:  # a filter selected: no recolour
             self._map_style = (v.colormap, v.shared_scale, v.show_activation)
             self.feature_maps.set_style(v.colormap, v.shared_scale)
-            self._stale.add("maps")
-        self._stale |= {"kernels", "frame", "tools"}
+            self._stale |= {"maps", "stack"}
+        self._stale |= {"kernels", "frame", "tools", "maps", "input"}
 
     def _refresh_maps(self) -> None:
-        self.pixel_grid.set_padding(self.document.result.pads)
-        self._stale |= {"maps", "layer", "frame"}
+        res = self.document.selected_result
+        self.pixel_grid.set_padding(getattr(res, "pads", ((0, 0), (0, 0))))
+        self._stale |= {"maps", "layer", "frame", "stack", "input"}
 
     def _refresh_step(self, _step: int = 0) -> None:
         self._stale.add("frame")
@@ -221,34 +212,17 @@ class MainWindow(QMainWindow):
     def _on_settled(self) -> None:
         """After a change and its signals: draw each part that depends on several of them once."""
         stale, self._stale = self._stale, set()
-        doc, res = self.document, self.document.result
-        if "maps" in stale:
-            show = doc.view.show_activation or doc.spec.activation == "linear"
-            self.feature_maps.set_maps(res.maps if show else res.pre_activation, res.value_range(activated=show))
-            self.maps_heading.setText("Feature maps  {}x{}x{}".format(*res.out_shape))
-            self.map_options.set_state(doc.view.colormap, doc.view.shared_scale, doc.view.show_activation,
-                                       res.spec.activation != "linear")
-            self.step_panel.set_steps(res.steps)
-        if "layer" in stale:
-            out = None if doc.computing else res.out_shape
-            self.status_strip.set_layer_text(*layer_text(doc.spec, doc.input.shape, out))
-        if "kernels" in stale:
-            self._show_kernel_panel()
-        if "frame" in stale:
-            self.stepping.draw()
+        for part, draw in (("panels", lambda: panes.show_panels(self)), ("stack", self.stack_view.refresh),
+                           ("input", lambda: panes.draw_input(self)), ("maps", lambda: panes.draw_maps(self)),
+                           ("layer", lambda: panes.draw_layer_text(self)), ("kernels", self._show_kernel_panel),
+                           ("frame", self.stepping.draw)):
+            if part in stale:
+                draw()
         if "tools" in stale:  # once input and mode agree: set_value_mode sends input_changed before view_changed
-            self.input_tools.set_state(doc.input.shape[:2], doc.view.value_mode)
+            self.input_tools.set_state(self.document.input.shape[:2], self.document.view.value_mode)
 
     def _show_kernel_panel(self) -> None:
-        doc, f = self.document, self.document.view.selected_filter
-        kh, kw, c, nf = doc.kernels.shape
-        of = f"  (filter {f + 1})" if nf > 1 else ""
-        self.kernel_heading.setText(f"Kernel {kh}x{kw}{of}" if self.projector.on else
-                                    f"Kernel {kh}x{kw}: filter {f + 1} of {nf}")
-        self.filter_list.set_filters(doc.kernels, f)
-        self.kernel_channel.setVisible(c == 3)
-        self.kernel_grid.set_kernel(doc.kernels[:, :, self.ports.kernel_channel_index(), f])
-        self.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
+        panes.draw_kernel_panel(self)
 
     def _on_files_path_changed(self) -> None:
         self.setWindowTitle(f"{self.files.path.name if self.files.path else (self.document.title or 'untitled')}[*]"
@@ -263,11 +237,13 @@ class MainWindow(QMainWindow):
         self.conv_controls.show_problem(problem)
 
     def _on_kernel_grid_weight_hovered(self, row: int, col: int) -> None:
-        cells = set(self.document.result.cells_touched_by(row, col)) if row >= 0 else set()
+        res = self.document.selected_result
+        cells = set(res.cells_touched_by(row, col)) if row >= 0 and isinstance(res, ConvResult) else set()
         self.pixel_grid.set_highlight(cells)
 
     def _on_projector_changed(self) -> None:
         self.stepping.columns_follow_kernel = self.projector.on
+        panes.show_panels(self)
         self._show_kernel_panel()
         self.stepping.draw()
 
@@ -294,6 +270,7 @@ class MainWindow(QMainWindow):
         self.about_to_close.emit()
         self.stepping.stop()
         self._connect(False)
+        self.stack_view.disconnect_all()
         if self.worker is not None:
             self.worker.stop()
             self.document.set_scheduler(None)

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 
-from kernelscope.core.arithmetic import step_text
+from kernelscope.core.arithmetic import StepText
 from kernelscope.core.document import Document
+from kernelscope.core.engine import ConvResult, ElementResult, LayerOutput, PoolResult
+from kernelscope.core.layer_step_text import layer_step_text
+from kernelscope.core.stack_ops import cell_at
 from kernelscope.ui.playback import MAX_SPEED, MIN_SPEED, Playback
 from kernelscope.ui.widgets.feature_maps import FeatureMaps
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
 from kernelscope.ui.widgets.step_panel import StepPanel
+from kernelscope.ui.widgets.vector_bars import VectorBars
 
 CHANNEL_NAMES = ["R", "G", "B"]
 
@@ -29,10 +34,13 @@ class Stepping(QObject):
         step_panel: StepPanel,
         kernel_channel: Callable[[int], int],
         actions: dict[str, QAction],
+        vector_bars: VectorBars,
+        on_cell: Callable[[int, tuple[int, ...]], None],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.document = document
+        self.vector_bars, self.on_cell = vector_bars, on_cell  # the stepped cell: its receptive field lit
         self.pixel_grid, self.feature_maps, self.step_panel = pixel_grid, feature_maps, step_panel
         self._kernel_channel = kernel_channel
         self._actions = actions
@@ -55,14 +63,14 @@ class Stepping(QObject):
         self.document.set_step(self.document.step + delta)
 
     def last(self) -> None:
-        self.go_to(self.document.result.steps - 1)
+        self.go_to(self.document.steps - 1)
 
     def toggle_play(self) -> None:
         self.on_play_toggled(not self.playback.is_playing())
 
     def on_play_toggled(self, playing: bool) -> None:
         if playing:
-            self.playback.play(self.document.step, self.document.result.steps)
+            self.playback.play(self.document.step, max(1, self.document.steps))
         else:
             self.playback.stop()
         self.step_panel.set_playing(self.playback.is_playing())
@@ -99,13 +107,39 @@ class Stepping(QObject):
     def draw(self) -> None:
         """One frame of stepping: the window, the cell frames and the arithmetic."""
         doc = self.document
-        res = doc.result
-        step = min(doc.step, res.steps - 1)
-        if self.step_panel.steps() != res.steps:
-            self.step_panel.set_steps(res.steps)
-        row, col = res.step_position(step)
+        res = doc.selected_result
+        if res is None:
+            self._draw_nothing()
+            return
+        steps = max(1, doc.steps)
+        step = min(doc.step, steps - 1)
+        if self.step_panel.steps() != steps:
+            self.step_panel.set_steps(steps)
+        self.step_panel.set_step(step)
+        cell = cell_at(res.output.shape, step, doc.view.selected_filter)
+        if isinstance(res, ConvResult):
+            self._draw_conv(res, cell)
+        else:
+            self._draw_other(res, cell)
+        self.on_cell(doc.selected_layer, cell)
+
+    def _draw_nothing(self) -> None:
+        """The selected layer is not computed: no window, and the step panel says why."""
+        doc = self.document
+        self.pixel_grid.set_window(None, None)
+        self.pixel_grid.set_kernel_overlay(None)
+        self.feature_maps.set_cell(None, None)
+        problem = doc.problem
+        why = "being computed" if problem is None else problem[1]
+        self.step_panel.set_text(StepText(f"layer {doc.selected_layer + 1} is not computed", (), (why,)))
+
+    def _names(self, channels: int) -> list[str] | None:
+        return CHANNEL_NAMES if channels == 3 and self.document.selected_layer == 0 else None
+
+    def _draw_conv(self, res: ConvResult, cell: tuple[int, ...]) -> None:
+        doc = self.document
+        row, col, f = cell
         rows, cols = res.tap_coordinates(row, col)
-        f = min(doc.view.selected_filter, res.out_shape[2] - 1)
         if self.columns_follow_kernel:
             self.step_panel.set_columns(res.spec.kernel_size[1])
         self.pixel_grid.set_window(rows, cols)
@@ -113,6 +147,29 @@ class Stepping(QObject):
         kc = self._kernel_channel(res.kernels.shape[2])
         self.pixel_grid.set_kernel_overlay(res.kernels[:, :, kc, f] if overlay else None)
         self.feature_maps.set_cell(row, col)
-        self.step_panel.set_step(step)
-        names = CHANNEL_NAMES if res.input.shape[2] == 3 else None
-        self.step_panel.set_text(step_text(res.trace(f, row, col), names, use_bias=res.spec.use_bias))
+        channels = res.input.shape[2]
+        text = layer_step_text(res, cell, self._names(channels))
+        self.step_panel.set_text(text)
+        del doc
+
+    def _draw_other(self, res: LayerOutput, cell: tuple[int, ...]) -> None:
+        doc = self.document
+        self.pixel_grid.set_kernel_overlay(None)
+        if self.columns_follow_kernel:
+            self.step_panel.set_columns(1)
+        rows = cols = None
+        if isinstance(res, PoolResult) and len(cell) == 3:
+            rows, cols = res.window(cell[0], cell[1])
+        elif isinstance(res, ElementResult):
+            source = res.layer.source(cell, res.input.shape)
+            if source is not None and len(source) == 3:
+                rows, cols = np.array([[source[0]]]), np.array([[source[1]]])
+        self.pixel_grid.set_window(rows, cols)
+        if len(cell) == 3:
+            self.feature_maps.set_cell(cell[0], cell[1])
+        else:
+            self.vector_bars.set_current(cell[0])
+        last = doc.selected_layer == len(doc.layers) - 1
+        names = doc.class_names if last else ()
+        channels = res.input.shape[-1] if res.input.ndim == 3 else 0
+        self.step_panel.set_text(layer_step_text(res, cell, self._names(channels), class_names=names))

@@ -1,24 +1,47 @@
-"""Which channel of an RGB scene to show and paint (the input), or to edit (the kernel)."""
+"""Which channel of a scene to show and paint (the input), or to edit (the kernel): R, G, B for a
+picture, numbered channels for any other count (a stack's input, a layer's maps)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QTabBar, QWidget
 
+RGB = ("R", "G", "B")
+
+
+def channel_names(channels: int) -> list[str]:
+    """R, G, B for three channels, 1 to C otherwise."""
+    return list(RGB) if channels == 3 else [str(i + 1) for i in range(channels)]
+
 
 class InputChannelPicker(QComboBox):
-    """All channels in colour, or one of R, G, B alone."""
+    """All channels at once (in colour for RGB), or one of them alone."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        for text in ("colour (all channels)", "R only", "G only", "B only"):
-            self.addItem(text)
+        self._channels = 0
+        self.set_channels(3)
         self.setAccessibleName("Input channel")
-        self.setToolTip("Show and paint one channel of an RGB input, or all of them")
+        self.setToolTip("Show and paint one channel of the input, or all of them")
+
+    def set_channels(self, channels: int) -> None:
+        """Offer the channels of an input of ``channels`` channels; the choice stays while it exists."""
+        if channels == self._channels:
+            return
+        index = self.currentIndex()
+        self.blockSignals(True)
+        self.clear()
+        first = "colour (all channels)" if channels == 3 else "all channels (their mean shown)"
+        self.addItem(first)
+        for name in channel_names(channels):
+            self.addItem(f"{name} only" if channels == 3 else f"channel {name} only")
+        self.setCurrentIndex(index if 0 <= index <= channels else 0)
+        self.blockSignals(False)
+        self._channels = channels
 
     def channel(self, channels: int) -> int | None:
         """The channel shown and painted in a scene of ``channels`` channels; None for all."""
         index = self.currentIndex()
-        return index - 1 if index > 0 and channels == 3 else None
+        return index - 1 if 0 < index <= channels and channels >= 2 else None
 
 
 class KernelChannelTabs(QTabBar):
@@ -26,11 +49,25 @@ class KernelChannelTabs(QTabBar):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        for name in ("R", "G", "B"):
-            self.addTab(f"channel {name}")
+        self.setUsesScrollButtons(True)
+        self.set_channels(3)
         self.setAccessibleName("Kernel channel")
         self.setToolTip("Each filter has one kh x kw kernel per input channel: pick which to edit")
 
+    def set_channels(self, channels: int) -> None:
+        """One tab per input channel; the current one stays while it exists."""
+        names = [f"channel {name}" for name in channel_names(channels)]
+        if [self.tabText(i) for i in range(self.count())] == names:
+            return
+        current = self.currentIndex()
+        self.blockSignals(True)
+        while self.count():
+            self.removeTab(0)
+        for name in names:
+            self.addTab(name)
+        self.setCurrentIndex(min(max(current, 0), channels - 1))
+        self.blockSignals(False)
+
     def channel(self, channels: int) -> int:
         """The channel edited in kernels of ``channels`` channels."""
-        return self.currentIndex() if channels == 3 else 0
+        return self.currentIndex() if channels > 1 and self.count() == channels else 0

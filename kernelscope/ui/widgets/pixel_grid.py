@@ -44,6 +44,7 @@ class PixelGrid(QWidget):
         self._anchor: tuple[int, int] | None = None
         self._stroke_open = False
         self._preview: list[tuple[int, int]] = []
+        self._paintable = True
         self.setMouseTracking(True)
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -81,6 +82,16 @@ class PixelGrid(QWidget):
 
     def image(self) -> np.ndarray:
         return self._image
+
+    def set_paintable(self, on: bool) -> None:
+        """Off while the grid shows what a later layer receives (a layer's maps): they are read, not painted."""
+        self._paintable = on
+        self._anchor, self._preview = None, []
+        self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        self.update()
+
+    def paintable(self) -> bool:
+        return self._paintable
 
     def set_tool(self, tool: str) -> None:
         """pen paints as it drags; line and rect preview while dragging and paint on release."""
@@ -277,7 +288,7 @@ class PixelGrid(QWidget):
 
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+        if not self._paintable or event.button() not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
             return
         self._background_stroke = event.button() == Qt.MouseButton.RightButton
         self._last_cell = None
@@ -299,7 +310,7 @@ class PixelGrid(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position().toPoint()
-        if event.buttons() & (Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton):
+        if self._paintable and event.buttons() & (Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton):
             if self._tool == "pen":
                 self._paint_to(pos)
             elif self._anchor is not None:

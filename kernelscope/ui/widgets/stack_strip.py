@@ -43,7 +43,7 @@ from kernelscope.ui.theme import luminance
 CELL_RED = QColor(*WINDOW_RED)
 LIT_TINT = QColor(255, 244, 190, 64)  # a warm light: lit cells brighten, their colours still read
 LIT_OUTLINE = QColor(255, 184, 0)  # the amber of the input grid's highlight
-DIM = QColor(0, 0, 0, 120)
+DIM = QColor(0, 0, 0, 70)
 MAX_OUTLINE_RECTS = 400
 """Past this many separate lit blocks (a strided, dilated field) one frame around them all reads better."""
 
