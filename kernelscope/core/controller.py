@@ -151,8 +151,18 @@ class Controller:
         doc = self.document
         self.edit(lambda: doc.transform_filter(doc.view.selected_filter, TRANSFORMS[transform]))
 
+    def _conv_selected(self) -> bool:
+        """Kernel intents need a Conv2D selected; otherwise say so (the panels that ask are hidden then)."""
+        if self.document.selected_class == "Conv2D":
+            return True
+        self.view.report(f"layer {self.document.selected_layer + 1} is a {self.document.selected_class}: "
+                         "select a Conv2D to edit kernels")
+        return False
+
     def preset(self, name: str) -> None:
         doc = self.document
+        if not self._conv_selected():
+            return
         kh, kw = doc.spec.kernel_size
         try:
             kernel = kernel_tools.preset_kernel(name, kh, kw)
@@ -163,6 +173,8 @@ class Controller:
 
     def randomize(self, seed: int) -> None:
         doc = self.document
+        if not self._conv_selected():
+            return
         kh, kw, c, f = doc.kernels.shape
         kernels = kernel_tools.randomize_like_keras(kh, kw, c, f, seed)
         if self.edit(lambda: doc.randomize(kernels)):

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.projector = Projector(ProjectorParts(
             self, self.splitter, self._panes.central_layout, self._panes.maps_layout,
             (self.input_tools, self.brush_size, self.conv_controls, self.layer_heading, self.filter_list,
-             self.kernel_actions, self.map_options),
+             self.kernel_actions, self.map_options, self.stack_view.model_bar),
             (self.input_heading, self.layer_heading, self.kernel_heading, self.maps_heading),
             self.status_strip, self.step_panel, self.pixel_grid, self.kernel_grid, self.feature_maps,
             self.actions_by_name), self.settings, self._on_projector_changed)
@@ -188,7 +188,9 @@ class MainWindow(QMainWindow):
             self._map_style = (v.colormap, v.shared_scale, v.show_activation)
             self.feature_maps.set_style(v.colormap, v.shared_scale)
             self._stale |= {"maps", "stack"}
-        self._stale |= {"kernels", "frame", "tools", "maps", "input"}
+        self._stale |= {"kernels", "frame", "tools"}
+        if len(self.document.layers) > 1:  # a later layer's input and the strip show the filter's channel
+            self._stale |= {"input", "stack"}
 
     def _refresh_maps(self) -> None:
         res = self.document.selected_result
@@ -232,7 +234,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ intents the window answers itself
     def _on_conv_controls_spec_edited(self, spec: ConvSpec) -> None:
         problem = self.controller.edit_layer(spec)
-        if problem:  # back to the layer the document has, so the next edit starts from it; then say why
+        if problem and self.stack_view.selected_is_conv():  # back to the document's layer; then say why
             self.conv_controls.set_spec(self.document.spec)
         self.conv_controls.show_problem(problem)
 

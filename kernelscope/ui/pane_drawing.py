@@ -137,4 +137,3 @@ def show_panels(window: Window) -> None:
     w.feature_maps.setVisible(not vector)
     sv.vector_bars.setVisible(vector)
     w.map_options.setVisible(not vector and not projector)
-    sv.model_bar.setVisible(not projector)

@@ -69,6 +69,9 @@ class StackView(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.problem_label, 1)
         row.addWidget(self.fit_button, 0, Qt.AlignmentFlag.AlignTop)
+        for widget in (self.problem_box, self.settings_heading, self.layer_settings, self.weight_table,
+                       self.vector_bars):
+            widget.setVisible(False)  # until a layer needs them: the panes' sizes are measured without them
         self.model_heading = Heading("Model")
         self.model_bar = self._model_bar()
         self._hover: tuple[int, int, int] | None = None  # a strip cell under the pointer: its field is lit
@@ -136,8 +139,10 @@ class StackView(QObject):
         total = sum(links.params) if problem is None else None
         self.layer_list.set_rows(rows, doc.selected_layer, total)
         count = len(doc.layers)
-        self.model_heading.setText(f"Model: {count} layer{'s' if count > 1 else ''}, "
-                                   "pick one to edit and step it")
+        for widget in (self.layer_list.table, self.layer_list.total_label):
+            widget.setVisible(count > 1)  # one layer: the panes above are its whole summary
+        one = f"Model: one {doc.layers[0].keras_class} layer: add layers to make a stack"
+        self.model_heading.setText(f"Model: {count} layers, pick one to edit and step it" if count > 1 else one)
         self._refresh_problem()
         self._refresh_settings()
         self._refresh_vector()

@@ -39,6 +39,8 @@ class WindowPorts:
         return self._channel_picker.channel(self.document.input.shape[2])
 
     def kernel_channel_index(self) -> int:
+        if self.document.selected_class != "Conv2D":
+            return 0
         return self._kernel_channel.channel(self.document.kernels.shape[2])
 
     def seed(self) -> int:

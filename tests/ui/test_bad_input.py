@@ -231,7 +231,7 @@ def test_after_a_refused_layer_the_controls_show_the_document_layer(window: Main
         ("Conv2D(", ""),
         ("abc", ""),
         ("Conv2D(2, (3, 3)", ""),
-        ("model.add(Dense(10))", ""),
+        ("model.add(LSTM(10))", "LSTM"),
         ("Conv2D(1, (9, 9))", "does not fit"),
         ("Conv2D(2, 3, strides=2, dilation_rate=2)", "dilation"),
         ("Conv2D(nan, 3)", ""),

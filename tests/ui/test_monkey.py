@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
 from kernelscope.core import engine, paint_tools
 from kernelscope.core.document import Document
 from kernelscope.core.engine import ConvSpec
+from kernelscope.core.stack_ops import layer_config
 from kernelscope.files.sessions import Session, ViewState, default_session
 from kernelscope.ui.main_window import MainWindow
 from kernelscope.ui.widgets.kernel_grid import KernelGrid
@@ -340,6 +341,8 @@ class Monkey:
         """Set one layer control to a random value, often one the document must refuse."""
         cc = self.window.conv_controls
         doc = self.window.document
+        if not cc.isVisible():
+            return "layer controls hidden (the selected layer is not a Conv2D)"
         h, w = doc.input.shape[:2]
         choice = self.rng.randrange(10)
         if choice == 0:
@@ -391,6 +394,8 @@ class Monkey:
 
     def intent_preset(self) -> str:
         actions = self.window.kernel_actions.preset_actions
+        if not self.window.kernel_actions.isVisible():
+            return "presets hidden (the selected layer is not a Conv2D)"
         name = self.rng.choice(sorted(actions))
         actions[name].trigger()
         return f"preset {name}"
@@ -456,13 +461,18 @@ class Monkey:
             self.qtbot.waitUntil(lambda: not doc.computing, timeout=10_000)
         except Exception:
             self.fail("the document is still computing after 10 s")
-        expected_shape = engine.output_shape(doc.input.shape, doc.spec)
+        self.check_stack(doc)
+        x = doc.layer_input(doc.selected_layer)
+        if doc.selected_class != "Conv2D" or doc.selected_result is None or x is None:
+            self.check_answers()
+            return
+        expected_shape = engine.output_shape(x.shape, doc.spec)
         if doc.result.out_shape != expected_shape:
             self.fail(f"result shape {doc.result.out_shape} != engine.output_shape {expected_shape} for {doc.spec}")
         fm = win.feature_maps
         if fm.map_count() != doc.spec.filters:
             self.fail(f"the feature-map widget shows {fm.map_count()} maps for {doc.spec.filters} filters")
-        ref = engine.compute(doc.input, doc.kernels, doc.bias, doc.spec)
+        ref = engine.compute(x, doc.kernels, doc.bias, doc.spec)
         activated = doc.view.show_activation or doc.spec.activation == "linear"
         expected = ref.maps if activated else ref.pre_activation
         for f in range(doc.spec.filters):
@@ -474,16 +484,28 @@ class Monkey:
         f = doc.view.selected_filter
         if win.filter_list.count() != doc.spec.filters:
             self.fail(f"the filter list shows {win.filter_list.count()} filters for {doc.spec.filters}")
-        channels = range(doc.input.shape[2])  # an RGB scene may show and edit one channel at a time
+        channels = range(x.shape[2])  # an RGB scene (or a layer's maps) shows and edits one channel at a time
         shown_kernel = win.kernel_grid.kernel()
         if not any(np.array_equal(shown_kernel, doc.kernels[:, :, c, f]) for c in channels):
             self.fail(f"the kernel grid shows {shown_kernel} for filter {f + 1}'s {doc.kernels[..., f]}")
         image = win.pixel_grid.image()
-        if not (np.array_equal(image, doc.input)
-                or any(np.array_equal(image, doc.input[:, :, c : c + 1]) for c in channels)):
+        if not (np.array_equal(image, x) or any(np.array_equal(image, x[:, :, c : c + 1]) for c in channels)):
             self.fail("the pixel grid does not show the document's input")
         if win.step_panel.steps() != doc.result.steps:
             self.fail(f"the step panel has {win.step_panel.steps()} steps for {doc.result.steps} output cells")
+        self.check_answers()
+
+    def check_stack(self, doc) -> None:  # type: ignore[no-untyped-def]
+        """Every layer's result is what the engine computes for the document's layers now."""
+        if doc.problem is not None or len(doc.results) != len(doc.layers):
+            return
+        fresh = engine.forward(doc.input, doc.to_session().layers)
+        for i, (got, want) in enumerate(zip(doc.results, fresh, strict=True)):
+            if got.output.shape != want.shape or not np.allclose(got.output, want, rtol=1e-5, atol=1e-5):
+                self.fail(f"layer {i + 1}'s result is not the engine's for the document's layers now")
+
+    def check_answers(self) -> None:
+        """The event loop answers: the window is not stuck."""
         answered: list[bool] = []
         QTimer.singleShot(0, lambda: answered.append(True))
         try:
@@ -593,8 +615,13 @@ def test_monkey_the_article_window(qtbot, record_exceptions, monkeypatch) -> Non
 
 
 def data(doc: Document) -> tuple[object, ...]:
-    return (doc.input.shape, doc.input.tobytes(), doc.kernels.shape, doc.kernels.tobytes(), doc.bias.tobytes(),
-            doc.spec, doc.view.value_mode)
+    """The document's data: the input, every layer (its class, settings and every array it holds), the names."""
+    layers = tuple(
+        (layer.keras_class, repr(layer_config(layer)),
+         tuple((v.shape, v.tobytes()) for v in vars(layer).values() if isinstance(v, np.ndarray)))
+        for layer in doc.layers
+    )
+    return (doc.input.shape, doc.input.tobytes(), layers, doc.layer_names, doc.view.value_mode)
 
 
 def undo_and_redo_everything(monkey: Monkey, start: tuple[object, ...]) -> None:

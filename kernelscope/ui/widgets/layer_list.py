@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QStyle,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -118,14 +119,18 @@ class LayerList(QWidget):
             self.add_actions[class_name] = action
         self.add_menu.setToolTipsVisible(True)
 
-        self.add_button = self._button("Add \u25be", "Insert a layer after the selected one: pick its type. "
-                                       "Key: Insert")
+        self.add_button = QToolButton(self)
+        self.add_button.setText("Add \u25be")
+        self.add_button.setToolTip("Insert a layer after the selected one: pick its type. Key: Insert")
+        self.add_button.setAccessibleName("Add a layer")
+        self.add_button.setMenu(self.add_menu)  # a menu button, as the window's others are
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.duplicate_button = self._button("Duplicate", "Insert a copy of the selected layer (settings and weights) "
                                              "right after it")
         self.remove_button = self._button("Remove", "Remove the selected layer. Key: Delete")
         self.up_button = self._button("Up", "Move the selected layer one place up (earlier). Key: Alt+Up")
         self.down_button = self._button("Down", "Move the selected layer one place down (later). Key: Alt+Down")
-        self.add_button.clicked.connect(self._on_add_button_clicked)
         self.duplicate_button.clicked.connect(self._on_duplicate_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.up_button.clicked.connect(lambda: self._request_move(-1))
@@ -214,9 +219,8 @@ class LayerList(QWidget):
             self.layer_selected.emit(row)
 
     def _on_add_button_clicked(self) -> None:
-        if not self.add_actions:
-            return
-        self.add_menu.popup(self.add_button.mapToGlobal(QPoint(0, self.add_button.height())))
+        if self.add_actions:
+            self.add_button.showMenu()
 
     def _request_add(self, class_name: str) -> None:
         self.add_requested.emit(class_name, self.selected() + 1)
