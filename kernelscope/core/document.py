@@ -757,6 +757,7 @@ class Document:
             raise EditError(f"a stack here has at most {MAX_LAYERS} layers")
         shape = self._shape_before(at)
         cfg = stack_ops.default_config(class_name, shape, last=at == n) if config is None else config
+        self._check_sizes(cfg)
         try:
             layer = stack_ops.build_layer(class_name, cfg, shape, seed=seed)
         except _ENGINE_REFUSALS as exc:
@@ -823,13 +824,13 @@ class Document:
         layer = self._layers[index]
         if index >= len(self._links.inputs):
             raise EditError(self._not_computed(index).replace("not computed: ", "first fix: "))
-        units = config.get("units")
-        if isinstance(units, int) and units > MAX_UNITS:
-            raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
+        self._check_sizes(config)
         try:
             new = stack_ops.reconfigure(layer, config, self._links.inputs[index])
         except _ENGINE_REFUSALS as exc:
             raise EditError(str(exc)) from None
+        if isinstance(new, Conv2DLayer):
+            self._check_limits(new.spec)
         if stack_ops.layer_config(new) == stack_ops.layer_config(layer):
             return
         self._set_layer(index, new)
@@ -1116,6 +1117,16 @@ class Document:
             check_spec(spec)
         except SessionError as exc:
             raise EditError(str(exc).removeprefix("layer.")) from None
+
+    @staticmethod
+    def _check_sizes(config: dict[str, Any]) -> None:
+        """The caps on the sizes that decide how many weights a layer draws, before they are drawn:
+        a session refuses the same ones, so the document never holds a stack it could not save."""
+        units, filters = config.get("units"), config.get("filters")
+        if isinstance(units, int) and units > MAX_UNITS:
+            raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
+        if isinstance(filters, int) and filters > MAX_FILTERS:
+            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {filters}")
 
     @staticmethod
     def _check_fits(shape: tuple[int, ...] | None, spec: ConvSpec) -> None:
