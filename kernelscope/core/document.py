@@ -317,6 +317,11 @@ class Document:
         """The session to save. A stack with a layer that does not fit cannot be saved (its file
         would not open): SessionError names the layer."""
         layers = self._layers
+        problem = self._links.problem
+        if problem is not None:
+            where, why = problem
+            raise SessionError(f"{layer_label(where, self._names[where])} does not fit its input ({why}): "
+                               "fix it (or undo) before saving")
         if len(layers) == 1 and isinstance(layers[0], Conv2DLayer) and self._input.shape[2] in (1, 3):
             conv = layers[0]
             return Session(
@@ -331,11 +336,6 @@ class Document:
                 layers=({"class_name": "Conv2D", "config": {"name": self._names[0]}},),  # type: ignore[arg-type]
                 class_names=self._class_names[: conv.spec.filters],  # a name per map while filters remain
             )
-        problem = self._links.problem
-        if problem is not None:
-            where, why = problem
-            raise SessionError(f"{layer_label(where, self._names[where])} does not fit its input ({why}): "
-                               "fix it (or undo) before saving")
         outputs = int(self._links.outputs[-1][-1]) if self._links.outputs else 0
         return Session(
             input=self._input,
@@ -821,6 +821,8 @@ class Document:
     def set_layer_config(self, index: int, config: dict[str, Any]) -> None:
         """New settings of a layer (not a Conv2D's: ``set_spec``); weights carry over where they fit.
         Refused when the layer would not fit what it receives."""
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
         layer = self._layers[index]
         if index >= len(self._links.inputs):
             raise EditError(self._not_computed(index).replace("not computed: ", "first fix: "))
@@ -841,6 +843,8 @@ class Document:
     def set_layer_weight(self, index: int, array: int, cell: tuple[int, ...], value: float) -> None:
         """One number of a layer's ``get_weights()[array]`` (a Dense kernel, a BatchNormalization mean, ...)."""
         value = self._checked_value(value, "a weight")
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
         layer = self._layers[index]
         weights = [np.array(w) for w in stack_ops.layer_weights(layer)]
         if not 0 <= array < len(weights):

@@ -755,6 +755,35 @@ def test_to_session_of_a_held_stack_names_the_layer_and_a_fixed_one_saves(tmp_pa
         np.testing.assert_array_equal(a.output, b.output)
 
 
+def test_to_session_of_a_lone_conv2d_that_does_not_fit_names_it_too() -> None:
+    """One Conv2D left on an input it does not fit is a held stack, not a one-Conv2D scene."""
+    doc = Document(Session(input=image((8, 8, 1)), layers=[conv(2), conv(3)]))
+    doc.remove_layer(0)  # conv2d_1 takes 2 channels; the input has 1
+    assert doc.problem is not None
+    assert doc.problem[0] == 0
+    assert doc.results == ()
+    with pytest.raises(SessionError, match=r"layers\[0\] \(conv2d_1\) does not fit its input \(the kernels have 2"):
+        doc.to_session()
+    doc.fit_layer(0)
+    assert doc.to_session().is_single_conv
+
+
+@pytest.mark.parametrize("index", [5, -1])
+def test_an_edit_of_a_layer_that_is_not_there_is_refused(index: int) -> None:
+    doc = Document(five_layers())
+    layers = doc.layers
+    with pytest.raises(EditError, match=f"there is no layer {index + 1}"):
+        doc.set_layer_config(index, {"units": 3})
+    with pytest.raises(EditError, match=f"there is no layer {index + 1}"):
+        doc.set_layer_weight(index, 0, (0, 0), 1.0)
+    with pytest.raises(EditError, match=f"there is no layer {index + 1}"):
+        doc.duplicate_layer(index)
+    with pytest.raises(EditError, match=f"there is no layer {index + 1}"):
+        doc.remove_layer(index)
+    assert doc.layers is layers
+    assert doc.undo_label() is None
+
+
 # --------------------------------------------------------------------------- class names and pasted models
 
 
@@ -963,6 +992,23 @@ def test_a_failure_off_the_thread_keeps_the_last_results_and_says_why(later: Lat
     assert job.start == 4
     later.deliver()
     assert_current(doc)
+
+
+def test_a_heavy_stack_loads_whole_when_every_layer_arrives(later: LaterScheduler) -> None:
+    doc = Document(scheduler=later)
+    old = doc.results
+    doc.load(five_layers())
+    assert doc.computing
+    (_, job, _), = later.requests
+    assert (job.start, len(job.layers)) == (0, 5)
+    assert doc.results is old
+    assert doc.title != "five"
+    later.deliver()
+    assert not doc.computing
+    assert doc.title == "five"
+    assert doc.layer_names == ("conv2d", "max_pooling2d", "conv2d_1", "flatten", "dense")
+    assert_current(doc)
+    assert (doc.undo_label(), doc.modified) == (None, False)
 
 
 def test_a_conv2d_that_may_overflow_is_computed_at_once_and_refused(later: LaterScheduler) -> None:
