@@ -505,6 +505,7 @@ class Document:
         self._names, self._class_names = scene.names, scene.class_names
         self._links = stack_ops.chain(self._layers, self._input.shape)
         self._results, self._computed = (), (None, ())
+        self._clamp_channel()
 
     # ------------------------------------------------------------------ input edits
     @settles
@@ -725,15 +726,25 @@ class Document:
 
     def _after_selection(self) -> None:
         """The channel shown and the step clamped to the selected layer; every view told."""
-        i = self._selected_layer
-        if i < len(self._links.outputs):
-            shape = self._links.outputs[i]
-            channels = int(shape[-1]) if len(shape) == 3 else 1
-            if self._view.selected_filter >= channels:
-                self._view = replace(self._view, selected_filter=channels - 1)
+        self._clamp_channel()
         self._step = max(0, min(self._step, self.steps - 1))
         self._announce_data()
         self.result_changed.emit()
+
+    def _clamp_channel(self) -> None:
+        """The channel shown is one the selected layer has: of its output, or a held Conv2D's filters
+        (a stack session's saved channel may be another layer's)."""
+        i = self._selected_layer
+        layer = self._layers[i]
+        if i < len(self._links.outputs):
+            shape = self._links.outputs[i]
+            channels = int(shape[-1]) if len(shape) == 3 else 1
+        elif isinstance(layer, Conv2DLayer):
+            channels = layer.spec.filters
+        else:
+            return
+        if self._view.selected_filter >= channels:
+            self._view = replace(self._view, selected_filter=channels - 1)
 
     def _shape_before(self, at: int) -> tuple[int, ...]:
         """What a layer put at position ``at`` would receive; refused while a layer above does not fit."""

@@ -325,6 +325,31 @@ def test_selecting_a_smaller_layer_clamps_the_step_and_channel() -> None:
     assert doc.step == 3
 
 
+def test_a_stack_session_saved_on_a_later_layers_channel_opens_on_one_the_first_layer_has() -> None:
+    doc = Document(Session(input=image((8, 8, 1)), layers=[conv(2), conv(8)]))
+    doc.select_layer(1)
+    doc.select_filter(7)
+    saved = doc.to_session()
+    reopened = Document(saved)
+    assert reopened.selected_layer == 0
+    assert reopened.view.selected_filter == 1  # conv2d has 2 filters
+    reopened.select_filter(reopened.view.selected_filter)
+    doc.load(saved)
+    assert doc.view.selected_filter == 1
+
+
+def test_selecting_a_held_conv2d_keeps_the_channel_within_its_filters() -> None:
+    doc = Document(Session(input=image((8, 8, 1)), layers=[conv(8), conv(2)]))
+    doc.set_spec(ConvSpec(9, (3, 3)))
+    doc.select_filter(8)
+    assert doc.problem is not None
+    assert doc.problem[0] == 1
+    doc.select_layer(1)  # held: no output, but its 2 filters are what the kernel views show
+    assert doc.view.selected_filter == 1
+    doc.select_filter(doc.view.selected_filter)
+    assert doc.kernels[..., doc.view.selected_filter].shape == (3, 3, 8)
+
+
 def test_a_selected_conv2d_further_down_is_edited_as_the_single_one_was() -> None:
     doc = Document(five_layers())
     first = doc.layers[0]
