@@ -589,6 +589,18 @@ def test_dense_units_grow_keeps_the_old_columns_and_new_ones_start_at_zero() -> 
     assert doc.layers[4] is old
 
 
+def test_a_dense_keeps_its_bias_while_use_bias_is_off_as_a_conv2d_does() -> None:
+    doc = Document(five_layers())
+    doc.set_layer_weight(4, 1, (0,), 0.75)
+    doc.set_layer_config(4, config_of(doc, 4, use_bias=False))
+    assert stack_ops.weight_roles(doc.layers[4]) == ["kernel"]
+    assert doc.links.params[4] == 18 * 4
+    assert_current(doc)  # the kept bias takes no part in the pass
+    doc.set_layer_config(4, config_of(doc, 4, use_bias=True))
+    assert doc.layers[4].bias[0] == np.float32(0.75)  # type: ignore[attr-defined]
+    assert_current(doc)
+
+
 def test_a_config_that_changes_nothing_is_no_edit() -> None:
     doc = Document(five_layers())
     layer = doc.layers[1]
