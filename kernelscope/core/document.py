@@ -122,6 +122,10 @@ class SessionParts:
 
     def session(self) -> Session:
         layers = self.layers
+        if self.problem is not None:
+            where, why = self.problem
+            raise SessionError(f"{layer_label(where, self.names[where])} does not fit its input ({why}): "
+                               "fix it (or undo) before saving")
         if len(layers) == 1 and isinstance(layers[0], Conv2DLayer) and self.input.shape[2] in (1, 3):
             conv = layers[0]
             return Session(
@@ -131,10 +135,6 @@ class SessionParts:
                 layers=({"class_name": "Conv2D", "config": {"name": self.names[0]}},),  # type: ignore[arg-type]
                 class_names=self.class_names[: conv.spec.filters],  # a name per map while filters remain
             )
-        if self.problem is not None:
-            where, why = self.problem
-            raise SessionError(f"{layer_label(where, self.names[where])} does not fit its input ({why}): "
-                               "fix it (or undo) before saving")
         return Session(
             input=self.input, view=self.view, title=self.title, notes=self.notes,
             layers=tuple(stack_ops.layer_entry(layer, name)  # type: ignore[misc]
@@ -273,21 +273,37 @@ class Document:
 
     @property
     def results(self) -> tuple[LayerOutput, ...]:
-        """The current result of every layer that fits, first to last (older ones while ``computing``)."""
-        return self._results
+        """The current result of every layer that fits, first to last. While ``computing``, a layer
+        keeps its older result only if that came from a layer of its kind and shape (an edited
+        weight, not another layer moved into its place): the views never show another layer's maps."""
+        n = self._showable()
+        return self._results if n == len(self._results) else self._results[:n]
+
+    def _showable(self) -> int:
+        """How many cached results, from the first, stand for the layers now at their places."""
+        _, computed = self._computed
+        outputs = self._links.outputs
+        n = min(len(self._results), len(computed), len(outputs))
+        for i in range(n):
+            old, new = computed[i], self._layers[i]
+            if old is not new and (old.keras_class != new.keras_class or self._results[i].output.shape != outputs[i]):
+                return i
+        return n
 
     def layer_input(self, index: int) -> np.ndarray | None:
         """What layer ``index`` receives: the input, or the previous layer's output (None when
         that is not computed)."""
         if index == 0:
             return self._input
-        return self._results[index - 1].output if index - 1 < len(self._results) else None
+        results = self.results
+        return results[index - 1].output if index - 1 < len(results) else None
 
     @property
     def selected_result(self) -> LayerOutput | None:
         """The selected layer's result, or None while it does not fit (or one above it does not)."""
         i = self._selected_layer
-        return self._results[i] if i < len(self._results) else None
+        results = self.results
+        return results[i] if i < len(results) else None
 
     @property
     def kernels(self) -> np.ndarray:
@@ -518,6 +534,7 @@ class Document:
         self._names, self._class_names = scene.names, scene.class_names
         self._links = stack_ops.chain(self._layers, self._input.shape)
         self._results, self._computed = (), (None, ())
+        self._clamp_channel()
 
     # ------------------------------------------------------------------ input edits
     @settles
@@ -738,15 +755,25 @@ class Document:
 
     def _after_selection(self) -> None:
         """The channel shown and the step clamped to the selected layer; every view told."""
-        i = self._selected_layer
-        if i < len(self._links.outputs):
-            shape = self._links.outputs[i]
-            channels = int(shape[-1]) if len(shape) == 3 else 1
-            if self._view.selected_filter >= channels:
-                self._view = replace(self._view, selected_filter=channels - 1)
+        self._clamp_channel()
         self._step = max(0, min(self._step, self.steps - 1))
         self._announce_data()
         self.result_changed.emit()
+
+    def _clamp_channel(self) -> None:
+        """The channel shown is one the selected layer has: of its output, or a held Conv2D's filters
+        (a stack session's saved channel may be another layer's)."""
+        i = self._selected_layer
+        layer = self._layers[i]
+        if i < len(self._links.outputs):
+            shape = self._links.outputs[i]
+            channels = int(shape[-1]) if len(shape) == 3 else 1
+        elif isinstance(layer, Conv2DLayer):
+            channels = layer.spec.filters
+        else:
+            return
+        if self._view.selected_filter >= channels:
+            self._view = replace(self._view, selected_filter=channels - 1)
 
     def _shape_before(self, at: int) -> tuple[int, ...]:
         """What a layer put at position ``at`` would receive; refused while a layer above does not fit."""
@@ -770,6 +797,7 @@ class Document:
             raise EditError(f"a stack here has at most {MAX_LAYERS} layers")
         shape = self._shape_before(at)
         cfg = stack_ops.default_config(class_name, shape, last=at == n) if config is None else config
+        self._check_sizes(cfg)
         try:
             layer = stack_ops.build_layer(class_name, cfg, shape, seed=seed)
         except _ENGINE_REFUSALS as exc:
@@ -833,16 +861,18 @@ class Document:
     def set_layer_config(self, index: int, config: dict[str, Any]) -> None:
         """New settings of a layer (not a Conv2D's: ``set_spec``); weights carry over where they fit.
         Refused when the layer would not fit what it receives."""
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
         layer = self._layers[index]
         if index >= len(self._links.inputs):
             raise EditError(self._not_computed(index).replace("not computed: ", "first fix: "))
-        units = config.get("units")
-        if isinstance(units, int) and units > MAX_UNITS:
-            raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
+        self._check_sizes(config)
         try:
             new = stack_ops.reconfigure(layer, config, self._links.inputs[index])
         except _ENGINE_REFUSALS as exc:
             raise EditError(str(exc)) from None
+        if isinstance(new, Conv2DLayer):
+            self._check_limits(new.spec)
         if stack_ops.layer_config(new) == stack_ops.layer_config(layer):
             return
         self._set_layer(index, new)
@@ -853,6 +883,8 @@ class Document:
     def set_layer_weight(self, index: int, array: int, cell: tuple[int, ...], value: float) -> None:
         """One number of a layer's ``get_weights()[array]`` (a Dense kernel, a BatchNormalization mean, ...)."""
         value = self._checked_value(value, "a weight")
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
         layer = self._layers[index]
         weights = [np.array(w) for w in stack_ops.layer_weights(layer)]
         if not 0 <= array < len(weights):
@@ -1055,8 +1087,7 @@ class Document:
         if start >= fits:
             self._take(fits, self._input, done, self._generation, ())
             return
-        x = self.layer_input(start)
-        assert x is not None  # the results above start are current
+        x = self._input if start == 0 else self._results[start - 1].output  # current: computed from these layers
         job = StackJob(x, self._layers[start:fits], start, self._links.inputs[start:fits], len(self._layers) > 1)
         if self._computes_here(job):
             self._take(start, self._input, done, self._generation, self._run(job))
@@ -1077,9 +1108,16 @@ class Document:
         return n
 
     def _computes_here(self, job: StackJob) -> bool:
-        """Light jobs run now; so does one that may overflow, so that it is refused before anything changes."""
-        return (self._scheduler is None or job.work < SYNC_WORK_LIMIT
-                or (bool(job.layers) and may_overflow(job.x, job.layers[0])))
+        """Light jobs run now; so does one that may overflow, so that it is refused before anything
+        changes: each layer is bounded with the last input it was seen to receive."""
+        if self._scheduler is None or job.work < SYNC_WORK_LIMIT:
+            return True
+        for k, (layer, shape) in enumerate(zip(job.layers, job.shapes, strict=True)):
+            index = job.start + k
+            x = job.x if k == 0 else (self._results[index - 1].output if index - 1 < len(self._results) else None)
+            if x is not None and x.shape == shape and may_overflow(x, layer):
+                return True
+        return False
 
     @staticmethod
     def _run(job: StackJob) -> tuple[LayerOutput, ...]:
@@ -1137,6 +1175,16 @@ class Document:
             check_spec(spec)
         except SessionError as exc:
             raise EditError(str(exc).removeprefix("layer.")) from None
+
+    @staticmethod
+    def _check_sizes(config: dict[str, Any]) -> None:
+        """The caps on the sizes that decide how many weights a layer draws, before they are drawn:
+        a session refuses the same ones, so the document never holds a stack it could not save."""
+        units, filters = config.get("units"), config.get("filters")
+        if isinstance(units, int) and units > MAX_UNITS:
+            raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
+        if isinstance(filters, int) and filters > MAX_FILTERS:
+            raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {filters}")
 
     @staticmethod
     def _check_fits(shape: tuple[int, ...] | None, spec: ConvSpec) -> None:

@@ -9,7 +9,7 @@ longer chain is held as it is and marked, so an upstream edit never loses a down
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -201,9 +201,13 @@ def reconfigure(layer: Layer, config: Mapping[str, Any], input_shape: Shape) -> 
         weights = ([layer.gamma] if scale else []) + ([layer.beta] if center else []) + [layer.moving_mean,
                                                                                          layer.moving_variance]
     try:
-        return build_layer(layer.keras_class, own, input_shape, weights)
+        new = build_layer(layer.keras_class, own, input_shape, weights)
     except stack.LayerError as exc:
         raise ConvError(str(exc).removeprefix("layers[0]: ")) from None
+    if isinstance(new, DenseLayer) and isinstance(layer, DenseLayer) and not new.use_bias:
+        # Kept while use_bias is off (the pass ignores it), as a Conv2D keeps its bias: turning it back on restores it.
+        new = replace(new, bias=_fit_axis(layer.bias, 0, new.units))
+    return new
 
 
 @dataclass(frozen=True)
