@@ -25,6 +25,16 @@ def _shown_channel(window: Window, channels: int) -> int:
     return min(doc.view.selected_filter, channels - 1)
 
 
+def vector_grid(size: int) -> tuple[int, int]:
+    """Rows and columns to show a vector of ``size`` values in reading order: the most square
+    exact split (676 -> 26 x 26), or one row when the only splits are thin strips."""
+    best = 1
+    for rows in range(1, int(size**0.5) + 1):
+        if size % rows == 0:
+            best = rows
+    return (best, size // best) if best * 4 >= int(size**0.5) else (1, size)
+
+
 def draw_input(window: Window) -> None:
     """The input pane: paintable for the first layer, the maps it reads for any other."""
     doc, w = window.document, window
@@ -59,8 +69,9 @@ def draw_input(window: Window) -> None:
         w.input_heading.setText("Input: {}'s maps {}x{}x{}, channel {}".format(before, *x.shape, ch + 1))
         w.pixel_grid.set_image(x[:, :, ch : ch + 1], value_range)
     else:
-        w.input_heading.setText(f"Input: {before}'s {x.size} values")
-        w.pixel_grid.set_image(x.reshape(1, -1, 1), value_range)
+        rows, cols = vector_grid(x.size)
+        w.input_heading.setText(f"Input: {before}'s {x.size} values" + (f", {cols} a row" if rows > 1 else ""))
+        w.pixel_grid.set_image(x.reshape(rows, cols, 1), value_range)
 
 
 def draw_maps(window: Window) -> None:

@@ -44,7 +44,8 @@ class Stepping(QObject):
         self.pixel_grid, self.feature_maps, self.step_panel = pixel_grid, feature_maps, step_panel
         self._kernel_channel = kernel_channel
         self._actions = actions
-        self.columns_follow_kernel = False  # projector mode writes the products as a kh x kw grid
+        self.columns_follow_kernel = False
+        self._drawn_layer = 0  # projector mode writes the products as a kh x kw grid
         self.playback = Playback(self)
         self.playback.step_due.connect(lambda step: self.document.set_step(step))
         self.playback.finished.connect(lambda: self.step_panel.set_playing(False))
@@ -117,6 +118,9 @@ class Stepping(QObject):
             self.step_panel.set_steps(steps)
         self.step_panel.set_step(step)
         cell = cell_at(res.output.shape, step, doc.view.selected_filter)
+        if doc.selected_layer != self._drawn_layer:  # another layer's marks do not belong on this input
+            self._drawn_layer = doc.selected_layer
+            self.pixel_grid.set_highlight(set())
         if isinstance(res, ConvResult):
             self._draw_conv(res, cell)
         else:
@@ -158,13 +162,18 @@ class Stepping(QObject):
         if self.columns_follow_kernel:
             self.step_panel.set_columns(1)
         rows = cols = None
+        winner: set[tuple[int, int]] = set()
         if isinstance(res, PoolResult) and len(cell) == 3:
             rows, cols = res.window(cell[0], cell[1])
+            trace = res.trace_cell(cell)
+            if trace.winner is not None:  # max pooling: the cell that wins is marked on the input
+                winner = {(int(trace.rows[trace.winner]), int(trace.cols[trace.winner]))}
         elif isinstance(res, ElementResult):
             source = res.layer.source(cell, res.input.shape)
             if source is not None and len(source) == 3:
                 rows, cols = np.array([[source[0]]]), np.array([[source[1]]])
         self.pixel_grid.set_window(rows, cols)
+        self.pixel_grid.set_highlight(winner)
         if len(cell) == 3:
             self.feature_maps.set_cell(cell[0], cell[1])
         else:
