@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
             (self.map_options.shared_scale_toggled, lambda b: c.set_view(shared_scale=b)),
             (self.map_options.show_activation_toggled, lambda b: c.set_view(show_activation=b)),
             (self.feature_maps.cell_clicked, lambda f, r, col: (st.stop(), c.go_to_cell(f, r, col))),
+            (self.feature_maps.cell_hovered, self.stack_view.hover_map_cell),
+            (self.stack_view.input_field, self._on_input_field),
             (self.line_paste.line_submitted, c.paste_line),
             (self.channel_picker.currentIndexChanged, lambda _i: panes.draw_input(self)),
             (self.kernel_channel.currentChanged, lambda _i: (self._show_kernel_panel(), panes.draw_input(self),
@@ -242,6 +244,11 @@ class MainWindow(QMainWindow):
         res = self.document.selected_result
         cells = set(res.cells_touched_by(row, col)) if row >= 0 and isinstance(res, ConvResult) else set()
         self.pixel_grid.set_highlight(cells)
+
+    def _on_input_field(self, cells: set[tuple[int, int]]) -> None:
+        self.pixel_grid.set_highlight(cells)
+        if not cells:  # the step's own marks back
+            self.stepping.draw()
 
     def _on_projector_changed(self) -> None:
         self.stepping.columns_follow_kernel = self.projector.on

@@ -90,6 +90,7 @@ def draw_maps(window: Window) -> None:
     activated = conv and res.spec.activation != "linear"
     show = not activated or doc.view.show_activation
     maps, ranges = result_maps(res, show)
+    w.feature_maps.set_noun("filter" if conv else "channel")
     w.feature_maps.set_maps(maps, ranges)
     title = "Feature maps" if len(doc.layers) == 1 else f"{name} output"
     w.maps_heading.setText("{}  {}x{}x{}".format(title, *shape))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kernelscope.core.colour_scale import map_levels
@@ -16,7 +16,7 @@ from kernelscope.core.controller import Controller
 from kernelscope.core.document import Document
 from kernelscope.core.engine import ACTIVATIONS, ConvResult, DenseLayer, LayerOutput
 from kernelscope.core.engine.stack import LAYER_CLASSES
-from kernelscope.core.receptive_field import receptive_field
+from kernelscope.core.receptive_field import Region, receptive_field
 from kernelscope.core.stack_ops import layer_config, layer_weights, weight_roles
 from kernelscope.ui.widgets.heading import Heading
 from kernelscope.ui.widgets.layer_list import LayerList, LayerRow
@@ -46,6 +46,8 @@ def channel_first(output: np.ndarray) -> np.ndarray:
 
 class StackView(QObject):
     """Owns the stack's widgets; ``refresh`` after the document settled, ``light`` on every step."""
+
+    input_field = Signal(object)  # the input-pane cells a hovered cell reads (a set; empty: none hovered)
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -238,16 +240,33 @@ class StackView(QObject):
         if self._hover is None:
             self._light(layer, cell)
 
-    def _light(self, layer: int, cell: tuple[int, ...]) -> None:
+    def hover_map_cell(self, channel: int, row: int, col: int) -> None:
+        """A cell of the selected layer's maps under the pointer: its field lit, in the input pane too."""
         doc = self.document
-        if not self.strip_area.isVisible() or layer >= doc.links.fits:
-            self.strip.set_lit([])
+        if channel < 0:
+            self._hover = None
+            self.input_field.emit(set())
+            if self._step_cell is not None:
+                self._light(*self._step_cell)
             return
+        self._hover = (doc.selected_layer + 1, row, col)
+        regions = self._light(doc.selected_layer, (row, col, channel))
+        if regions:
+            last = regions[-1]
+            self.input_field.emit(last.cells() if not last.everything or len(last.shape) == 3 else set())
+
+    def _light(self, layer: int, cell: tuple[int, ...]) -> list[Region]:
+        doc = self.document
+        if layer >= doc.links.fits:
+            self.strip.set_lit([])
+            return []
         try:
             regions = receptive_field(doc.layers, doc.input.shape, layer, cell)
         except (ValueError, IndexError):
             self.strip.set_lit([])
-            return
+            return []
+        if not self.strip_area.isVisible():
+            return regions
         lit: list[tuple[np.ndarray, np.ndarray, bool] | None] = [(r.rows, r.cols, r.everything) for r in regions]
         lit.append(None)  # the cell's own level: framed, not lit
         lit += [None] * (len(doc.layers) - layer - 1)
@@ -256,6 +275,7 @@ class StackView(QObject):
             self.strip.set_cell(layer + 1, cell[0], cell[1])
         else:
             self.strip.set_cell(layer + 1, cell[0], 0)
+        return regions
 
     def _cell_of_tile(self, tile: int, row: int, col: int) -> tuple[int, ...] | None:
         """The output cell of layer ``tile - 1`` a strip cell stands for (its channel: the one shown)."""

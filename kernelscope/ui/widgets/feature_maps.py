@@ -367,6 +367,7 @@ class FeatureMaps(QWidget):
     """All F maps in a grid that fits the pane, a colour bar, and a line that reads the hovered cell."""
 
     cell_clicked = Signal(int, int, int)  # filter, row, col
+    cell_hovered = Signal(int, int, int)  # filter, row, col under the pointer; (-1, -1, -1) off every cell
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -524,7 +525,7 @@ class FeatureMaps(QWidget):
         mh, mw = m.shape
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
         pitch = (m.w + m.gap_x) * scale  # screen pixels from one map's left edge to the next
-        fits = QFontMetrics(font).horizontalAdvance(f"filter {m.count}") + 8 <= pitch
+        fits = QFontMetrics(font).horizontalAdvance(f"{self._noun} {m.count}") + 8 <= pitch
         every = 1
         if not fits:
             # Numbers alone; narrower type if even "32" is wider than a map, and past a floor of
@@ -538,7 +539,7 @@ class FeatureMaps(QWidget):
         titles = []
         for k in range(0, m.count, every):
             oy, ox = m.origin(k)
-            titles.append((f"filter {k + 1}" if fits else f"{k + 1}", float(ox), float(oy)))
+            titles.append((f"{self._noun} {k + 1}" if fits else f"{k + 1}", float(ox), float(oy)))
         self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))
 
     def _place_frames(self) -> None:
@@ -566,10 +567,23 @@ class FeatureMaps(QWidget):
         return self._mosaic.locate(p.y(), p.x())
 
     def describe(self, filter_index: int, row: int, col: int) -> str:
-        return f"filter {filter_index + 1}, row {row}, column {col}: {float(self._maps[filter_index, row, col]):.6g}"
+        value = float(self._maps[filter_index, row, col])
+        return f"{self._noun} {filter_index + 1}, row {row}, column {col}: {value:.6g}"
+
+    _noun = "filter"
+
+    def set_noun(self, noun: str) -> None:
+        """What one map is called in its title: a Conv2D's "filter", another layer's "channel"."""
+        if noun != self._noun:
+            self._noun = noun
+            if self._mosaic is not None:
+                self._build_titles()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        self._hovered = self._locate_scene(scene_pos)
+        hit = self._locate_scene(scene_pos)
+        if hit != self._hovered:
+            self.cell_hovered.emit(*(hit or (-1, -1, -1)))
+        self._hovered = hit
         self._show_hover()
 
     def _show_hover(self) -> None:
@@ -578,6 +592,8 @@ class FeatureMaps(QWidget):
 
     def eventFilter(self, watched: object, event: QEvent) -> bool:
         if watched is self.view_widget and event.type() == QEvent.Type.Leave:
+            if self._hovered is not None:
+                self.cell_hovered.emit(-1, -1, -1)
             self._hovered = None  # the pointer left the maps: no cell is under it any more
             self._show_hover()
         return False
