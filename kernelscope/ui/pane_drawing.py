@@ -107,7 +107,10 @@ def draw_layer_text(window: Window) -> None:
     if doc.selected_class == "Conv2D" and index < len(links.inputs) and len(links.inputs[index]) == 3:
         h, wd, c = links.inputs[index]
         conv_out = (out[0], out[1], out[2]) if out is not None and len(out) == 3 else None
-        w.status_strip.set_layer_text(*layer_text(doc.spec, (h, wd, c), conv_out))
+        line, numbers = layer_text(doc.spec, (h, wd, c), conv_out)
+        if index > 0:  # Keras reads input_shape on the first layer only
+            line = line[: line.rfind(", input_shape=")] + ")" if ", input_shape=" in line else line
+        w.status_strip.set_layer_text(line, numbers)
         return
     args = ", ".join(f"{key}={value!r}" for key, value in layer_config(layer).items())
     shape = "x".join(str(n) for n in out) if out is not None else "not computed"

@@ -54,6 +54,7 @@ class Stepping(QObject):
         step_panel.speed_changed.connect(self.playback.set_speed)
         step_panel.reveal_toggled.connect(self.on_reveal_toggled)
         step_panel.kernel_overlay_toggled.connect(self.on_overlay_toggled)
+        step_panel.every_product_toggled.connect(lambda _on: self.draw())
 
     # ------------------------------------------------------------------ moving
     def go_to(self, step: int) -> None:
@@ -152,12 +153,16 @@ class Stepping(QObject):
         self.pixel_grid.set_kernel_overlay(res.kernels[:, :, kc, f] if overlay else None)
         self.feature_maps.set_cell(row, col)
         channels = res.input.shape[2]
-        text = layer_step_text(res, cell, self._names(channels))
+        many = channels > 3
+        self.step_panel.set_many_channels(many)
+        collapse = many and not self.step_panel.every_product()
+        text = layer_step_text(res, cell, self._names(channels), collapse_channels=collapse)
         self.step_panel.set_text(text)
         del doc
 
     def _draw_other(self, res: LayerOutput, cell: tuple[int, ...]) -> None:
         doc = self.document
+        self.step_panel.set_many_channels(False)
         self.pixel_grid.set_kernel_overlay(None)
         if self.columns_follow_kernel:
             self.step_panel.set_columns(1)

@@ -85,6 +85,7 @@ class StepPanel(QWidget):
     speed_changed = Signal(float)
     reveal_toggled = Signal(bool)
     kernel_overlay_toggled = Signal(bool)
+    every_product_toggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +137,12 @@ class StepPanel(QWidget):
         self.overlay_box.setAccessibleName("Kernel on input")
         self.overlay_box.setToolTip("Write the kernel's weights over the window on the input")
 
+        self.every_product_box = QCheckBox("every product")
+        self.every_product_box.setAccessibleName("Every product")
+        self.every_product_box.setToolTip("With many input channels a step shows each channel's sum; tick to write "
+                                          "every product of every channel")
+        self.every_product_box.setVisible(False)
+
         self.products = QPlainTextEdit()
         self.products.setAccessibleName("Products")
         self.products.setToolTip("input x weight = product, one tap a line, row by row over the window")
@@ -171,6 +178,7 @@ class StepPanel(QWidget):
         options.addSpacing(8)
         options.addWidget(self.reveal_box)
         options.addWidget(self.overlay_box)
+        options.addWidget(self.every_product_box)
         options.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -196,6 +204,7 @@ class StepPanel(QWidget):
         self.speed_box.valueChanged.connect(self.speed_changed.emit)
         self.reveal_box.toggled.connect(self.reveal_toggled.emit)
         self.overlay_box.toggled.connect(self.kernel_overlay_toggled.emit)
+        self.every_product_box.toggled.connect(self.every_product_toggled.emit)
 
         self.set_steps(1)
 
@@ -290,6 +299,8 @@ class StepPanel(QWidget):
         self._projector = on
         for widget in (self.slider, self.speed_box, self.reveal_box, self.overlay_box):
             widget.setVisible(not on)
+        if on:
+            self.every_product_box.setVisible(False)
         self.title.setVisible(not on)  # the position label carries it in projector mode
         self._apply_fonts()
         self._update_position()
@@ -355,6 +366,13 @@ class StepPanel(QWidget):
 
     def kernel_overlay(self) -> bool:
         return self.overlay_box.isChecked()
+
+    def set_many_channels(self, many: bool) -> None:
+        """Offer "every product" only where a step collapses its channels to their sums."""
+        self.every_product_box.setVisible(many and not self._projector)
+
+    def every_product(self) -> bool:
+        return self.every_product_box.isChecked()
 
     # ------------------------------------------------------------------ internals
 
