@@ -1,7 +1,7 @@
 """kernelscope stack benchmark: the window holding a whole Sequential stack (lessons 11 and 12).
 
-    python bench/stack.py                  # both lessons and the layer comparisons (about a minute)
-    python bench/stack.py --quick          # fewer repeats (what the test suite runs, under 20 s)
+    python bench/stack.py                  # both lessons and the layer comparisons (about 15 s)
+    python bench/stack.py --quick          # fewer repeats (what the test suite runs, about 8 s)
     python bench/stack.py --json out.json  # rows also as JSON (default bench/results-stack.json)
 
 Each lesson opens in a real ``MainWindow`` (offscreen, the threaded compute worker as the app runs
