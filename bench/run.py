@@ -70,8 +70,8 @@ BLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 RESTARTED_MARK = "KERNELSCOPE_BENCH_UNSET_BLAS"  # what the restart removed, for the header
 
 
-def _restart_without_blas_overrides(argv: list[str]) -> None:
-    """Before NumPy loads OpenBLAS (it reads the variables once): run again without them."""
+def _restart_without_blas_overrides(argv: list[str], script: str = __file__) -> None:
+    """Before NumPy loads OpenBLAS (it reads the variables once): run ``script`` again without them."""
     if "--keep-blas-env" in argv or "--child" in argv or RESTARTED_MARK in os.environ:
         return
     removed = [f"{k}={os.environ[k]}" for k in BLAS_OVERRIDES if k in os.environ]
@@ -80,7 +80,7 @@ def _restart_without_blas_overrides(argv: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in BLAS_OVERRIDES}
     env[RESTARTED_MARK] = " ".join(removed)
     sys.stdout.flush()
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *argv], env)
+    os.execve(sys.executable, [sys.executable, os.path.abspath(script), *argv], env)
 
 
 if __name__ == "__main__":

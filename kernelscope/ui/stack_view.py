@@ -78,6 +78,7 @@ class StackView(QObject):
         self.model_bar = self._model_bar()
         self._hover: tuple[int, int, int] | None = None  # a strip cell under the pointer: its field is lit
         self._step_cell: tuple[int, tuple[int, ...]] | None = None  # (layer, cell) of the step
+        self._strip_shows: tuple[tuple[object, ...], tuple[object, ...]] = ((), ())  # (objects, values) drawn
 
     def _model_bar(self) -> QWidget:
         """Under the panes: the layer list (model.summary()) and, for a stack, the strip of every output."""
@@ -207,6 +208,9 @@ class StackView(QObject):
         if not many:
             return
         channel, colormap = doc.view.selected_filter, doc.view.colormap
+        if self._strip_unchanged((doc.input, *doc.results), (doc.layer_names, doc.links.fits, doc.problem, channel,
+                                                                colormap, doc.selected_layer)):
+            return
         tiles = [self._tile("input", doc.input, channel, colormap)]
         for i, name in enumerate(doc.layer_names):
             result = doc.results[i] if i < len(doc.results) and i < doc.links.fits else None
@@ -214,6 +218,14 @@ class StackView(QObject):
                                     "" if result is not None else self._why_not(i)))
         self.strip.set_colormap(doc.view.colormap)
         self.strip.set_tiles(tiles, doc.selected_layer + 1)
+
+    def _strip_unchanged(self, objects: tuple[object, ...], values: tuple[object, ...]) -> bool:
+        """Whether the strip already shows these: the input and results are immutable, so the same
+        objects draw the same tiles (an edit waiting for the worker keeps them; recolouring every
+        level's values would stall the UI thread for nothing)."""
+        (old_objects, old_values), self._strip_shows = self._strip_shows, (objects, values)
+        return (len(objects) == len(old_objects) and all(a is b for a, b in zip(objects, old_objects, strict=True))
+                and values == old_values)
 
     def _why_not(self, index: int) -> str:
         problem = self.document.problem

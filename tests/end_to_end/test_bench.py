@@ -59,3 +59,56 @@ def test_quick_bench_writes_sensible_json(tmp_path: Path) -> None:
     else:
         assert row["ratio"] == row["engine_ms"] / row["torch_ms"]
         assert row["core_ratio"] == row["core_ms"] / row["torch_ms"]
+
+
+def test_quick_stack_bench_measures_both_lessons(tmp_path: Path) -> None:
+    """``bench/stack.py --quick``: both stack lessons in the window, every layer stepped, the layer
+    comparisons; the caching shows in which layers an edit recomputes (not a timing)."""
+    out = tmp_path / "stack.json"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("KERNELSCOPE_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "stack.py"), "--quick", "--keep-blas-env", "--json", str(out)],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for heading in ("edit first ms", "edit last ms", "stall ms", "select ms", "step ms",
+                    "MaxPooling2D(2) on 148x148x32", "Dense 9216->128 relu"):
+        assert heading in proc.stdout, heading
+
+    data = json.loads(out.read_text())
+    edits = {row["lesson"]: row for row in data["edits"]}
+    assert set(edits) == {"11", "12"}
+    for row in edits.values():
+        for key in ("edit_first_ms", "edit_last_ms", "compute_first_ms", "compute_last_ms", "stall_ms", "select_ms",
+                    "window_rss_mb"):
+            assert isinstance(row[key], float), key
+            assert math.isfinite(row[key]), key
+            assert row[key] > 0, key
+        assert row["stall_worst_ms"] >= row["stall_ms"]
+        assert row["cache_ratio"] == row["edit_last_ms"] / row["edit_first_ms"]
+        assert row["recomputed_first"] == 4  # an edit of the first layer reruns the whole stack
+        assert {"edit", "stall"} <= set(row["targets"])
+    assert edits["11"]["recomputed_last"] == 2  # the second Conv2D and its pool
+    assert edits["12"]["recomputed_last"] == 1  # the Dense alone
+    assert edits["11"]["in_worker_first"] is True  # 150x150x3 through two Conv2Ds leaves the UI thread
+    assert edits["12"]["in_worker_first"] is False
+    assert edits["11"]["targets"]["edit"]["target"] == 50.0
+    assert edits["12"]["targets"]["edit"]["target"] == 16.0
+
+    steps = data["steps"]
+    assert [(s["lesson"], s["keras_class"]) for s in steps] == [
+        ("11", "Conv2D"), ("11", "MaxPooling2D"), ("11", "Conv2D"), ("11", "MaxPooling2D"),
+        ("12", "Conv2D"), ("12", "MaxPooling2D"), ("12", "Flatten"), ("12", "Dense")]
+    for s in steps:
+        assert s["step_ms"] > 0
+        assert set(s["targets"]["step"]) == {"value", "target", "pass"}
+
+    assert len(data["layers"]) == 6
+    for row in data["layers"]:
+        assert row["engine_ms"] > 0
+        if row["torch_ms"] is None:  # torch is optional: no ratio is invented without it
+            assert row["ratio"] is None
+        else:
+            assert row["ratio"] == row["engine_ms"] / row["torch_ms"]
