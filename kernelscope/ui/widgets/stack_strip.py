@@ -30,6 +30,7 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
+    QPixmap,
     QPolygonF,
     QResizeEvent,
     QWheelEvent,
@@ -122,12 +123,6 @@ def _rgb_image(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
-def _rgba_image(rgba: np.ndarray) -> QImage:
-    rgba = np.ascontiguousarray(rgba, np.uint8)
-    h, w = rgba.shape[:2]
-    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
-
-
 class StackStrip(QWidget):
     """The input and every layer's output, left to right; a click selects a layer, a hover asks for
     a receptive field. It never edits data: intents go out as signals."""
@@ -143,8 +138,8 @@ class StackStrip(QWidget):
         self._selected = -1
         self._lut = lookup_table(DEFAULT_COLORMAP)
         self._pictures: list[QImage | None] = []  # one per tile, a pixel per cell (or per band of a long vector)
+        self._scaled_cache: dict[int, tuple[QImage, QPixmap]] = {}
         self._lit: list[LitRegion | None] = []
-        self._overlays: list[QImage | None] = []
         self._cell: tuple[int, int, int] | None = None
         self._hovered = (-1, -1, -1)
         self._thick = False
@@ -167,7 +162,7 @@ class StackStrip(QWidget):
         self._tiles = list(tiles)
         self._selected = selected if 0 <= selected < len(self._tiles) else -1
         if not same_shapes:
-            self._lit, self._overlays, self._cell = [], [], None
+            self._lit, self._cell = [], None
         self._rebuild_pictures()
         self._relayout()
         if moved:
@@ -186,7 +181,6 @@ class StackStrip(QWidget):
         self._lit = list(regions)[: len(self._tiles)]
         if not any(r is not None for r in self._lit):
             self._lit = []
-        self._overlays = [self._overlay(k) for k in range(len(self._tiles))] if self._lit else []
         self.update()
 
     def set_cell(self, tile: int | None, row: int | None = None, col: int | None = None) -> None:
@@ -263,34 +257,6 @@ class StackStrip(QWidget):
             if values.ndim == 1:
                 values = compress_vector(values, band, (levels[0, 0], levels[0, 1]))[:, None]
             self._pictures.append(_rgb_image(colour_maps(values[None], levels, self._lut)[0]))
-        if self._lit:
-            self._overlays = [self._overlay(k) for k in range(len(self._tiles))]
-
-    def _overlay(self, k: int) -> QImage | None:
-        """The spotlight over tile ``k``'s picture, a pixel per picture pixel: dim outside the lit
-        cells, a bright tint on them."""
-        picture = self._pictures[k] if k < len(self._pictures) else None
-        if picture is None:
-            return None
-        region = self._lit[k] if k < len(self._lit) else None
-        h, w = picture.height(), picture.width()
-        rgba = np.empty((h, w, 4), np.uint8)
-        rgba[...] = _channels(DIM)
-        if region is not None:
-            rows, cols, everything = region
-            tint = _channels(LIT_TINT)
-            if everything:
-                rgba[...] = tint
-            else:
-                n = self._cells_down(k)
-                rows = np.asarray(rows, np.int64)
-                rows = rows[(rows >= 0) & (rows < n)]
-                if n > h:  # a compressed vector: a band is lit when any of its elements is
-                    rows = np.unique((rows * h) // n)
-                cols = np.asarray(cols, np.int64)
-                cols = cols[(cols >= 0) & (cols < w)]
-                rgba[np.ix_(rows, cols)] = tint
-        return _rgba_image(rgba)
 
     def _cells_down(self, k: int) -> int:
         values = self._tiles[k].values
@@ -457,27 +423,60 @@ class StackStrip(QWidget):
             rect = QRectF(place.column.left() + inset, place.column.top() + inset / 2 + i * line, width, line)
             p.drawText(rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, shown)
 
-    def _paint_picture(self, p: QPainter, k: int, place: _Place) -> None:
+    def _scaled(self, k: int, target: QRectF) -> QPixmap:
+        """Tile ``k``'s picture at the size it is drawn, made once per size: a step repaints the
+        strip, and scaling every picture again at each paint is what would cost."""
         picture = self._pictures[k]
         assert picture is not None
+        size = target.toAlignedRect().size()
+        cached = self._scaled_cache.get(k)
+        if cached is not None and cached[0] is picture and cached[1].size() == size:
+            return cached[1]
+        smooth = size.width() < picture.width() or size.height() < picture.height()
+        mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
+        pixmap = QPixmap.fromImage(picture.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio, mode))
+        self._scaled_cache[k] = (picture, pixmap)
+        return pixmap
+
+    def _paint_picture(self, p: QPainter, k: int, place: _Place) -> None:
         target = place.picture
-        smooth = target.width() < picture.width() or target.height() < picture.height()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-        p.drawImage(target, picture)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        p.drawPixmap(target, self._scaled(k, target), QRectF(self._scaled(k, target).rect()))
         edge = QColor(255, 255, 255, 70) if self._dark() else QColor(0, 0, 0, 70)
         p.setPen(QPen(edge, 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
-        overlay = self._overlays[k] if k < len(self._overlays) else None
-        if overlay is not None:
-            p.drawImage(target, overlay)
-            self._paint_outline(p, k, place)
+        if self._lit:
+            self._paint_spotlight(p, k, place)
 
-    def _paint_outline(self, p: QPainter, k: int, place: _Place) -> None:
+    def _paint_spotlight(self, p: QPainter, k: int, place: _Place) -> None:
+        """Dim the picture outside its lit cells, tint and outline them: a few rectangles a tile,
+        drawn at each paint (no per-pixel overlay to build when the lit cells move every step)."""
+        target = place.picture
+        rects = self._lit_rects(k, place)
+        if not rects:
+            p.fillRect(target, DIM)
+            return
+        p.fillRect(target, DIM)
+        picture = self._scaled(k, target)
+        sx, sy = picture.width() / target.width(), picture.height() / target.height()
+        for rect in rects:  # the lit cells drawn again over the dimming, undimmed
+            source = QRectF((rect.left() - target.left()) * sx, (rect.top() - target.top()) * sy,
+                            rect.width() * sx, rect.height() * sy)
+            p.drawPixmap(rect, picture, source)
+        for rect in rects:
+            p.fillRect(rect, LIT_TINT)
+        width = 3.0 if self._thick else 2.0
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for pen in (QPen(QColor(0, 0, 0, 170), width + 2), QPen(LIT_OUTLINE, width)):
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            p.setPen(pen)
+            p.drawRects(rects)
+
+    def _lit_rects(self, k: int, place: _Place) -> list[QRectF]:
+        """The lit blocks of tile ``k`` in widget coordinates (runs of rows by runs of columns)."""
         region = self._lit[k] if k < len(self._lit) else None
         if region is None:
-            return
+            return []
         rows, cols, everything = region
         if everything:
             blocks = [((0, place.rows), (0, place.cols))]
@@ -487,18 +486,10 @@ class StackStrip(QWidget):
             blocks = [(r, c) for r in row_runs for c in col_runs]
             if len(blocks) > MAX_OUTLINE_RECTS:
                 blocks = [((row_runs[0][0], row_runs[-1][1]), (col_runs[0][0], col_runs[-1][1]))]
-        if not blocks:
-            return
         pic = place.picture
         ch, cw = pic.height() / place.rows, pic.width() / place.cols
-        rects = [QRectF(pic.left() + c0 * cw, pic.top() + r0 * ch, max(1.0, (c1 - c0) * cw), max(1.0, (r1 - r0) * ch))
-                 for (r0, r1), (c0, c1) in blocks]
-        width = 3.0 if self._thick else 2.0
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        for pen in (QPen(QColor(0, 0, 0, 170), width + 2), QPen(LIT_OUTLINE, width)):
-            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-            p.setPen(pen)
-            p.drawRects(rects)
+        return [QRectF(pic.left() + c0 * cw, pic.top() + r0 * ch, max(1.0, (c1 - c0) * cw), max(1.0, (r1 - r0) * ch))
+                for (r0, r1), (c0, c1) in blocks]
 
     def _paint_not_computed(self, p: QPainter, k: int, place: _Place) -> None:
         box = place.picture
