@@ -202,6 +202,12 @@ def _shape_text(shape: tuple[int | None, ...]) -> str:
     return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def keras_layer_line(class_name: str, config: Mapping[str, Any]) -> str:
+    """One layer as the Sequential code writes it: ``layers.MaxPooling2D(name="max_pooling2d", ...)``."""
+    args = ", ".join(f"{key}={_python_value(value)}" for key, value in config.items())
+    return f"layers.{class_name}({args})"
+
+
 def keras_sequential_code(session: Session) -> str:
     """A complete Python script that rebuilds this session's stack as a ``keras.Sequential`` model
     with exactly its weights (every config key as Keras's ``get_config`` spells it)."""
@@ -228,8 +234,7 @@ def keras_sequential_code(session: Session) -> str:
         f"    keras.Input(shape=({h}, {w}, {c})),",
     ]
     for entry in entries:
-        args = ", ".join(f"{key}={_python_value(value)}" for key, value in entry.config.items())
-        out.append(f"    layers.{entry.class_name}({args}),")
+        out.append(f"    {keras_layer_line(entry.class_name, entry.config)},")
     out += ["])", ""]
     for i, entry in enumerate(entries):
         if not entry.weights:
