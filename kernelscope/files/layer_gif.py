@@ -20,7 +20,9 @@ from kernelscope.files.sessions import VALUE_MODES, Session
 if TYPE_CHECKING:
     from PySide6.QtGui import QImage
 
-__all__ = ["layer_frames", "layer_subtitle"]
+    from kernelscope.files.layer_frame_renderer import LayerScene
+
+__all__ = ["layer_frames", "layer_scene", "layer_subtitle"]
 
 RGB_NAMES = ("R", "G", "B")
 
@@ -49,57 +51,56 @@ def _levels(values: np.ndarray, channel: int | None, colormap: str, shared: bool
     return map_levels(values, colormap)
 
 
-def layer_frames(session: Session, layer: int, channel: int, size: tuple[int, int]) -> Callable[[int], QImage]:
-    """A function drawing step ``k`` (0-based) of layer ``layer`` on output channel ``channel``."""
-    results = stack.forward_results(session.input, session.layers)
-    result = results[layer]
+def layer_scene(session: Session, layer: int, channel: int = 0) -> LayerScene:
+    """What every frame of layer ``layer`` (0-based) shares: its result, words and colours (output
+    levels of ``channel`` when the session's scale is per map)."""
+    from kernelscope.files.layer_frame_renderer import LayerScene
+
+    result = stack.forward_results(session.input, session.layers)[layer]
     entry = session.layers[layer]
     view = session.view
     first = layer == 0
     x = np.asarray(result.input)  # type: ignore[attr-defined]
     channels = int(x.shape[2]) if x.ndim == 3 else 0
-    names = RGB_NAMES if first and channels == 3 else None
-    input_name = "input" if first else session.layer_names[layer - 1]
-    if first:
-        input_range = VALUE_MODES[view.value_mode]
-    else:
-        input_range = map_levels(x, view.colormap)
-    subtitle = layer_subtitle(session, layer)
     out = np.asarray(result.output)
-    out_channel = channel if out.ndim == 3 else None
-    levels = _levels(out, out_channel, view.colormap, view.shared_scale)
+    if isinstance(result, ConvResult):  # the window's maps: after or before the activation
+        out = (result.maps if view.show_activation else result.pre_activation).transpose(1, 2, 0)
+    last = layer == len(session.layers) - 1
+    return LayerScene(
+        result=result,
+        title=f"{entry.name} ({entry.class_name})",
+        subtitle=layer_subtitle(session, layer),
+        input_name="input" if first else session.layer_names[layer - 1],
+        output_name=entry.name,
+        input_levels=VALUE_MODES[view.value_mode] if first else map_levels(x, view.colormap),
+        levels=_levels(out, channel if out.ndim == 3 else None, view.colormap, view.shared_scale),
+        input_grey=first,
+        colormap=view.colormap,
+        channel_names=RGB_NAMES if first and channels == 3 else None,
+        class_names=session.class_names if last else (),
+    )
 
+
+def layer_frames(session: Session, layer: int, channel: int, size: tuple[int, int]) -> Callable[[int], QImage]:
+    """A function drawing step ``k`` (0-based) of layer ``layer`` on output channel ``channel``."""
+    scene = layer_scene(session, layer, channel)
+    result = scene.result
     if isinstance(result, ConvResult):
         from kernelscope.files.frame_renderer import InStack, render_step_frame
 
-        maps = result.maps if view.show_activation else result.pre_activation
-        levels = map_levels(maps if view.shared_scale else maps[channel], view.colormap)
-        place = InStack(subtitle, input_name, names, 0, None if first else view.colormap)
+        view = session.view
+        colours = None if scene.input_grey else view.colormap
+        place = InStack(scene.subtitle, scene.input_name, scene.channel_names, 0, colours)
 
         def conv_frame(step: int) -> QImage:
             return render_step_frame(
-                result, channel, step, input_range, reveal=True, colormap=view.colormap, size=size,
-                levels=levels, activated=view.show_activation, in_stack=place,
+                result, channel, step, scene.input_levels, reveal=True, colormap=view.colormap, size=size,
+                levels=scene.levels, activated=view.show_activation, in_stack=place,
             )
 
         return conv_frame
 
-    from kernelscope.files.layer_frame_renderer import LayerScene, render_layer_frame
-
-    last = layer == len(session.layers) - 1
-    scene = LayerScene(
-        result=result,
-        title=f"{entry.name} ({entry.class_name})",
-        subtitle=subtitle,
-        input_name=input_name,
-        output_name=entry.name,
-        input_levels=input_range,
-        levels=levels,
-        input_grey=first,
-        colormap=view.colormap,
-        channel_names=names,
-        class_names=session.class_names if last else (),
-    )
+    from kernelscope.files.layer_frame_renderer import render_layer_frame
 
     def frame(step: int) -> QImage:
         return render_layer_frame(scene, step, channel, size=size)
