@@ -159,20 +159,19 @@ def _input_panel(scene: LayerScene, cell: tuple[int, ...]) -> GridPanel:
             panel.shape += ", padding shaded"
         return panel
     if isinstance(r, DenseResult):
-        trace = r.trace_cell(cell)
-        order = np.argsort(-np.abs(trace.products.astype(np.float64)), kind="stable")[:MARKED_TERMS]
+        unit = r.trace_cell(cell)
+        order = np.argsort(-np.abs(unit.products.astype(np.float64)), kind="stable")[:MARKED_TERMS]
         if x.ndim == 1:
             panel = _vector_panel(scene, x, colouring)
             panel.small_marks.extend(_at(int(i), x.size) for i in order.tolist())
             return panel
-        position = tuple(int(i) for i in trace.index[:-1])
+        position = tuple(int(i) for i in unit.index[:-1])
         panel = _channel_panel(scene, x, 0, colouring) if x.ndim == 3 else _vector_panel(scene, x.ravel(), colouring)
         if len(position) == 2:
             panel.marks.append((*position, *position))
         return panel
     if isinstance(r, ElementResult):
-        trace = r.trace_cell(cell)
-        source = trace.source
+        source = r.trace_cell(cell).source
         if x.ndim == 3:
             channel = source[2] if source is not None else cell[-1] if len(cell) == 3 else 0
             panel = _channel_panel(scene, x, int(channel), colouring)
@@ -279,7 +278,7 @@ class LayerFrameLayout:
 
 
 def _text_width(text: StepText | None, u: float, body_w: float) -> float:
-    """A third of the body, or more (up to half) when the step's lines need it to stay whole."""
+    """A third of the body, or more (up to 45 %) when the step's lines need it to stay whole."""
     least = round(0.33 * body_w)
     if text is None:
         return least
@@ -289,7 +288,7 @@ def _text_width(text: StepText | None, u: float, body_w: float) -> float:
     pieces = [piece for line in text.summary for piece in re.split(r"(?= [+=] )", line)]  # as summaries wrap
     widest = max([mono.horizontalAdvance(line) for line in lines] + [bold.horizontalAdvance(p) for p in pieces],
                  default=0.0) + 4 * u
-    return min(max(least, math.ceil(widest)), round(0.5 * body_w))
+    return min(max(least, math.ceil(widest)), round(0.45 * body_w))
 
 
 def layer_frame_layout(
@@ -313,7 +312,7 @@ def layer_frame_layout(
     slot = 120 * u
     grids = [p for p in panels if isinstance(p, GridPanel)]
     bars_panel = next((p for p in panels if isinstance(p, BarsPanel)), None)
-    bars_w = min(0.46 * avail_w, 300 * u) if bars_panel is not None else 0.0
+    bars_w = min(0.5 * avail_w, 300 * u) if bars_panel is not None else 0.0
     cols = sum(p.cols for p in grids)
     room = avail_w - bars_w
     s = min((room / cols) if cols else 64 * u, 64 * u)
@@ -335,20 +334,20 @@ def layer_frame_layout(
     x = body.left() + spare / (len(panels) + 1)
     captions, origins = [], []
     bars = colour_bar = None
-    for p, w, slot_w in zip(panels, widths, slots, strict=True):
+    for panel, w, slot_w in zip(panels, widths, slots, strict=True):
         left = x + (slot_w - w) / 2
         cw = slot_w + gap - 6 * u
         captions.append(QRectF(left + w / 2 - cw / 2, top, cw, caption_h))
-        if isinstance(p, GridPanel):
-            (pt, _), (pl, _) = p.pads
+        if isinstance(panel, GridPanel):
+            (pt, _), (pl, _) = panel.pads
             origins.append(QPointF(left + pl * s, y_cells + pt * s))
-            below = y_cells + p.rows * s
-            if p.colour_bar and body.bottom() - below >= bar_h:
+            below = y_cells + panel.rows * s
+            if panel.colour_bar and body.bottom() - below >= bar_h:
                 bw = max(w, min(slot_w, 110 * u))
                 colour_bar = QRectF(left + w / 2 - bw / 2, below + 10 * u, bw, 12 * u)
         else:
             origins.append(QPointF(left, y_cells))
-            bars = QRectF(left, y_cells, w, bar_row * p.values.size)
+            bars = QRectF(left, y_cells, w, bar_row * panel.values.size)
         x += slot_w + gap
     lines = 3 + len(text.summary) * 2 + sum(len(g.lines) + 1 for g in text.groups) if text is not None else 0
     text_top = top if body.bottom() - top >= lines * 1.35 * _px(u, 15) else body.top()  # level with the captions
@@ -378,11 +377,11 @@ def render_layer_frame(
         p.setClipRect(QRectF(0, 0, layout.width, layout.height))
         painter = _LayerFrame(p, layout)
         painter.header(scene, step, cell)
-        for i, panel in enumerate(panels):
-            if isinstance(panel, GridPanel):
-                painter.grid(i, panel, scene.colormap)
+        for i, shown in enumerate(panels):
+            if isinstance(shown, GridPanel):
+                painter.grid(i, shown, scene.colormap)
             else:
-                painter.bars(i, panel)
+                painter.bars(i, shown)
         painter.arithmetic(text, None)
     finally:
         p.end()
@@ -446,7 +445,7 @@ class _LayerFrame(FramePainter):
         self.grid_lines(origin.x() - left * s, origin.y() - top * s, panel.rows, panel.cols, s)
         if panel.empty is not None and panel.empty.any():  # the wrapped vector's tail: no cells there
             for r, c in zip(*np.nonzero(panel.empty), strict=True):
-                p.fillRect(lay.cell_rect(i, int(r), int(c)).adjusted(1, 1, 0, 0), PAPER)
+                p.fillRect(lay.cell_rect(i, int(r), int(c)).adjusted(1, 1, 1, 1), PAPER)
         self._numbers(i, panel, rgb)
         width = max(2.0, s * 0.1)
         for r0, c0, r1, c1 in panel.marks:
@@ -482,7 +481,7 @@ class _LayerFrame(FramePainter):
         font = _font(px)
         values = panel.values.astype(np.float64)
         label_w = min(box.width() * 0.3, max(_font_width(font, t) for t in panel.labels) + 8 * self.u)
-        value_w = _font_width(font, "-0.00000" + ("  (100.0%)" if panel.probabilities else "")) + 6 * self.u
+        value_w = _font_width(font, "100.0%" if panel.probabilities else "-0.00000") + 6 * self.u
         track = QRectF(box.left() + label_w, box.top(), box.width() - label_w - value_w, box.height())
         lo = 0.0 if panel.probabilities else min(0.0, float(values.min()))
         hi = 1.0 if panel.probabilities else max(0.0, float(values.max()))
@@ -496,7 +495,7 @@ class _LayerFrame(FramePainter):
                 x1 = track.left() + (v - lo) / span * track.width()
                 bar = QRectF(min(zero_x, x1), row.top() + row_h * 0.18, abs(x1 - zero_x), row_h * 0.64)
                 p.fillRect(bar, BAR)
-                text = format_number(v) + (f"  ({v * 100:.1f}%)" if panel.probabilities else "")
+                text = f"{v * 100:.1f}%" if panel.probabilities else format_number(v)
                 _draw_line(p, QRectF(track.right() + 4 * self.u, row.top(), value_w, row_h), text, font, INK,
                            Qt.AlignmentFlag.AlignLeft)
             else:
