@@ -15,6 +15,7 @@ import numpy as np
 
 from kernelscope.core.colour_scale import map_levels
 from kernelscope.core.engine import ConvResult, stack
+from kernelscope.files.keras_line import keras_layer_line
 from kernelscope.files.sessions import VALUE_MODES, Session
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ RGB_NAMES = ("R", "G", "B")
 def layer_subtitle(session: Session, layer: int) -> str:
     """``layer 2 of 4: layers.MaxPooling2D(pool_size=(2, 2), ...)``: the layer as Keras code writes it
     (a Conv2D as the article writes it, with the shape it receives)."""
-    from kernelscope.files.keras_code import keras_layer_line
-
     entry = session.layers[layer]
     if entry.class_name == "Conv2D":  # the article's own short form, with the shape it receives
         from kernelscope.core.keras_syntax import conv2d_line
