@@ -87,7 +87,7 @@ def _main_parser() -> _Parser:
     p = _Parser(
         prog="kernelscope",
         description=(
-            "Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif, "
+            "Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif [--layer N], "
             "kernelscope summary FILE"
         ),
     )
@@ -137,16 +137,23 @@ def _step_number(flag: str) -> Callable[[str], int]:
     return parse
 
 
-def _gif_steps(session, first: int | None, last: int | None) -> tuple[int, int | None]:  # type: ignore[no-untyped-def]
+def _gif_steps(session, layer: int | None, first: int | None, last: int | None) -> tuple[int, int | None]:  # type: ignore[no-untyped-def]
     """--from A --to B (counted from 1, both included) as export_gif's 0-based first and last step,
-    each refused in one line naming the scene's steps."""
+    each refused in one line naming the layer's steps."""
     from kernelscope.core import engine
+    from kernelscope.files.export import ExportError, gif_layer, layer_steps
 
-    try:
-        oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
-    except engine.ConvError as exc:
-        raise CliError(str(exc)) from None
-    steps = oh * ow
+    if session.is_single_conv and layer in (None, 0):
+        try:
+            oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
+        except engine.ConvError as exc:
+            raise CliError(str(exc)) from None
+        steps = oh * ow
+    else:
+        try:
+            steps, _ = layer_steps(session, gif_layer(session, layer))
+        except ExportError as exc:
+            raise CliError(f"--gif: {exc}; nothing was written") from None
     start = 1 if first is None else first
     if not 1 <= start <= steps:
         raise CliError(f"--from: a step from 1 to {steps}, like 1, not {start}")
@@ -155,11 +162,25 @@ def _gif_steps(session, first: int | None, last: int | None) -> tuple[int, int |
     return start - 1, None if last is None else last - 1
 
 
-def _check_filter(session, number: int) -> None:  # type: ignore[no-untyped-def]
-    f = session.spec.filters
-    if not 1 <= number <= f:
-        which = "1 filter (--filter 1)" if f == 1 else f"{f} filters (--filter 1 to {f})"
-        raise CliError(f"--filter: there is no filter {number}: this layer has {which}")
+def _check_filter(session, number: int, layer: int | None) -> None:  # type: ignore[no-untyped-def]
+    """--filter K: one of the layer's filters (Conv2D) or output channels; a vector has none."""
+    from kernelscope.files.export import gif_layer, layer_label, layer_steps
+
+    if session.is_single_conv and layer in (None, 0):
+        f = session.spec.filters
+        if not 1 <= number <= f:
+            which = "1 filter (--filter 1)" if f == 1 else f"{f} filters (--filter 1 to {f})"
+            raise CliError(f"--filter: there is no filter {number}: this layer has {which}")
+        return
+    index = gif_layer(session, layer)
+    _, channels = layer_steps(session, index)
+    label = layer_label(session, index)
+    if channels is None:
+        raise CliError(f"--filter: {label} gives a vector: the GIF steps through its units, so --filter does not apply")
+    what = "filter" if session.layers[index].class_name == "Conv2D" else "channel"
+    if not 1 <= number <= channels:
+        which = f"1 {what} (--filter 1)" if channels == 1 else f"{channels} {what}s (--filter 1 to {channels})"
+        raise CliError(f"--filter: there is no {what} {number}: {label} has {which}")
 
 
 def _export_parser() -> _Parser:
@@ -174,11 +195,13 @@ def _export_parser() -> _Parser:
         metavar="OUT.npz", help="every layer's output as float32, keyed by layer name",
     )
     p.add_argument(
-        "--layer", metavar="N|NAME", help="with --npy: the layer, counted from 1 or by name (default the last)",
+        "--layer", metavar="N|NAME",
+        help="with --npy, --gif or --png: the layer, counted from 1 or by name (--npy and --gif: default the "
+        "last layer; --png: default the layer the window opens on, the first)",
     )
     p.add_argument(
         "--png", type=_named("--png", "window.png"),
-        metavar="OUT.png", help="a picture of the window showing the session",
+        metavar="OUT.png", help="a picture of the window showing the session (with --layer: that layer selected)",
     )
     p.add_argument(
         "--keras", type=_named("--keras", "layer.py"),
@@ -195,10 +218,15 @@ def _export_parser() -> _Parser:
     )
     p.add_argument(
         "--gif", type=_named("--gif", "steps.gif"),
-        metavar="OUT.gif", help="the stepping of one filter, one frame per step",
+        metavar="OUT.gif",
+        help="the stepping of one layer (--layer, default the last), one frame per step: what the layer receives "
+        "with the cells it reads framed, its output, and each step's arithmetic",
     )
     p.add_argument("--fps", type=_fps, metavar="N", help="GIF frames per second, 0.5 to 20 (default 2)")
-    p.add_argument("--filter", type=_filter_number, metavar="K", help="the GIF's filter, counted from 1 (default 1)")
+    p.add_argument(
+        "--filter", type=_filter_number, metavar="K",
+        help="the GIF's filter (Conv2D) or output channel, counted from 1 (default 1); a vector's GIF steps its units",
+    )
     p.add_argument(
         "--from", dest="from_step", type=_step_number("--from"), metavar="A",
         help="the GIF's first step, counted from 1 (default 1)",
@@ -260,26 +288,6 @@ def _refuse_stack_overflow(session, what: str) -> None:  # type: ignore[no-untyp
             raise CliError(
                 f"layer {number} ({name}) overflows 32-bit numbers (beyond ±3.4e38): use smaller weights; {what}"
             )
-
-
-def _refuse_stack_drawing(session, flag: str, layer: int | None) -> None:  # type: ignore[no-untyped-def]
-    """--gif and --png draw one Conv2D (the window's scene); a stack waits for per-layer pictures."""
-    if session is None or session.is_single_conv:
-        return
-    entries = session.layers
-    index = len(entries) - 1 if layer is None else layer
-    entry = entries[index]
-    if flag == "--gif" and entry.class_name != "Conv2D":
-        raise CliError(
-            f"--gif: the stepping GIF shows a Conv2D layer: this session's layer {index + 1} is a "
-            f"{entry.class_name} ({entry.config['name']}); nothing was written"
-        )
-    from kernelscope.files.sessions import SessionError
-
-    try:
-        _ = session.spec
-    except SessionError as exc:
-        raise CliError(f"{flag}: {exc}; nothing was written") from None
 
 
 def _summary(argv: Sequence[str]) -> int:
@@ -407,8 +415,8 @@ def _export(argv: Sequence[str]) -> int:
         raise CliError(
             "export needs an output: --npy OUT.npy, --npz OUT.npz, --gif OUT.gif, --png OUT.png or --keras OUT.py"
         )
-    if args.layer is not None and args.npy is None and args.gif is None:
-        raise CliError("--layer applies to --npy OUT.npy or --gif OUT.gif, which are missing")
+    if args.layer is not None and args.npy is None and args.gif is None and args.png is None:
+        raise CliError("--layer applies to --npy OUT.npy, --gif OUT.gif or --png OUT.png, which are missing")
     if args.conv is None and (args.image is not None):
         raise CliError("--image goes with --conv LINE")
     if args.conv is None and args.file is None:
@@ -431,18 +439,14 @@ def _export(argv: Sequence[str]) -> int:
             layer = layer_number(session, args.layer)
         except ExportError as exc:
             raise CliError(f"--layer: {exc}") from None
-    if args.gif is not None:
-        _refuse_stack_drawing(session, "--gif", layer)
-    if args.png is not None:
-        _refuse_stack_drawing(session, "--png", None)
     if args.filter is not None:
-        _check_filter(session, args.filter)
-    first, last = _gif_steps(session, args.from_step, args.to_step) if args.gif is not None else (0, None)
+        _check_filter(session, args.filter, layer)
+    first, last = _gif_steps(session, layer, args.from_step, args.to_step) if args.gif is not None else (0, None)
     _refuse_overflow(session, "nothing was written")
 
     try:
         if args.gif is not None:  # refuse bad GIF options before writing anything
-            check_gif_options(session, fps, filter_index, first=first, last=last)
+            check_gif_options(session, fps, filter_index, first=first, last=last, layer=layer)
         if args.npy is not None:
             maps = export_npy(session, args.npy, layer)
             if session.is_single_conv:
@@ -469,21 +473,72 @@ def _export(argv: Sequence[str]) -> int:
             _offscreen_without_display()
             app.application()  # a full QApplication (a GIF below can draw with it too)
             try:
-                app.screenshot(args.png, session)
+                if layer is None:
+                    app.screenshot(args.png, session)
+                else:
+                    _screenshot_layer(args.png, session, layer)
             except EditError as exc:
                 raise CliError(str(exc)) from None
-            sys.stdout.write(f"wrote {args.png}\n")
+            shown = "" if layer is None or session.is_single_conv else f" (layer {layer + 1} selected)"
+            sys.stdout.write(f"wrote {args.png}{shown}\n")
         if args.gif is not None:
             _gui_application()
-            frames = export_gif(session, args.gif, fps=fps, filter_index=filter_index, first=first, last=last)
+            frames = export_gif(
+                session, args.gif, fps=fps, filter_index=filter_index, first=first, last=last, layer=layer
+            )
             ranged = args.from_step is not None or args.to_step is not None
             steps = f", steps {first + 1} to {first + frames}" if ranged else ""
             sys.stdout.write(
-                f"wrote {args.gif}: {frames} frames at {fps:g} per second (filter {filter_index + 1}{steps})\n"
+                f"wrote {args.gif}: {frames} frames at {fps:g} per second ({_gif_what(session, layer, filter_index)}"
+                f"{steps})\n"
             )
     except (ConvError, ExportError, OSError) as exc:
         raise CliError(str(exc)) from None
     return 0
+
+
+def _gif_what(session, layer: int | None, filter_index: int) -> str:  # type: ignore[no-untyped-def]
+    """What a GIF steps, as its line says: ``filter 1`` (one Conv2D, as before), else the layer and
+    its filter, channel or units."""
+    from kernelscope.files.export import gif_layer, layer_label, layer_steps
+
+    if session.is_single_conv and layer in (None, 0):
+        return f"filter {filter_index + 1}"
+    index = gif_layer(session, layer)
+    _, channels = layer_steps(session, index)
+    if channels is None:
+        return f"{layer_label(session, index)}, one unit a step"
+    what = "filter" if session.layers[index].class_name == "Conv2D" else "channel"
+    return f"{layer_label(session, index)}, {what} {filter_index + 1}"
+
+
+def _screenshot_layer(out: Path, session, layer: int) -> None:  # type: ignore[no-untyped-def]
+    """``app.screenshot`` with ``layer`` selected, as a person clicks it in the layer list (the window
+    opens on the first layer). The window is made, loaded and drawn by the app's own steps."""
+    from kernelscope.files.export import ExportError, save_png
+    from kernelscope.ui import app
+
+    application = app.application()
+    window = app._window(session)
+    window.geometry_keeper.remembering = False
+    window.resize(1280, 800)
+    window.show()
+    try:
+        app._load_after_show(window, session, announce=False)
+        app._wait_for_maps(window)
+        window.document.select_layer(layer)
+        app._wait_for_maps(window)
+        for _ in range(3):  # let layouts settle and pyqtgraph fit its views
+            application.processEvents()
+        image = window.grab().toImage()
+        window.document.mark_saved()
+    finally:
+        window.close()
+        application.processEvents()
+    try:
+        save_png(image, Path(out))
+    except ExportError as exc:
+        raise OSError(str(exc)) from None
 
 
 def scene_from_line(line: str, image: Path | None, seed: int, base):  # type: ignore[no-untyped-def]

@@ -147,37 +147,100 @@ def check_gif_options(
     size: tuple[int, int] = (960, 540),
     first: int = 0,
     last: int | None = None,
+    layer: int | None = None,
 ) -> int:
     """Refuse a GIF that cannot or should not be made, before any work; returns its frame count.
 
     ``filter_index`` is 0-based, as everywhere in the code; messages count filters from 1, as the
     window and the command line (``--filter K``) do. ``first`` and ``last`` are the 0-based steps
     the GIF starts and ends at, both included (default: every step); messages count steps from 1.
+    ``layer`` (0-based) picks a stack's layer (default the last); its ``filter_index`` is the output
+    channel stepped (a vector's steps are its units, so it has none to pick).
     """
     lo, hi = GIF_FPS_RANGE
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not lo <= fps <= hi:
         shown = f"{fps:g}" if isinstance(fps, (int, float)) else repr(fps)
         raise ExportError(f"a GIF plays at {lo:g} to {hi:g} frames per second, not {shown}")
+    if not _one_conv_gif(session, layer):
+        return _check_layer_gif(session, gif_layer(session, layer), filter_index, size, first, last)
     f = session.spec.filters
     if isinstance(filter_index, bool) or not isinstance(filter_index, int) or not 0 <= filter_index < f:
         shown = str(filter_index + 1) if isinstance(filter_index, int) else repr(filter_index)
         which = "1 filter" if f == 1 else f"{f} filters (1 to {f})"
         raise ExportError(f"there is no filter {shown}: this layer has {which}")
-    smin, smax = GIF_SIZE_RANGE
-    if len(size) != 2 or not all(isinstance(v, int) and smin <= v <= smax for v in size):
-        raise ExportError(f"a GIF frame is {smin} to {smax} pixels on a side, not {size}")
+    _check_size(size)
     try:
         oh, ow, _ = engine.output_shape(session.input.shape, session.spec)
     except engine.ConvError as exc:
         raise ExportError(str(exc)) from None
-    first, last = gif_step_range(oh * ow, first, last)
+    return _check_frames(oh * ow, first, last, f"of {oh}x{ow} outputs")
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    smin, smax = GIF_SIZE_RANGE
+    if len(size) != 2 or not all(isinstance(v, int) and smin <= v <= smax for v in size):
+        raise ExportError(f"a GIF frame is {smin} to {smax} pixels on a side, not {size}")
+
+
+def _check_frames(steps: int, first: int, last: int | None, of: str) -> int:
+    first, last = gif_step_range(steps, first, last)
     frames = last - first + 1
     if frames > MAX_GIF_FRAMES:
         raise ExportError(
             f"a GIF is limited to {MAX_GIF_FRAMES} frames: this range has {frames} steps (steps {first + 1} "
-            f"to {last + 1} of {oh}x{ow} outputs); choose --from/--to or a larger stride"
+            f"to {last + 1} {of}); choose --from/--to or a larger stride"
         )
     return frames
+
+
+def _one_conv_gif(session: Session, layer: int | None) -> bool:
+    """Whether the GIF is today's one-Conv2D scene (the window's own frames, bit for bit)."""
+    return session.is_single_conv and layer in (None, 0)
+
+
+def gif_layer(session: Session, layer: int | None) -> int:
+    """The 0-based layer a GIF steps: ``layer``, or the last one (the model's output, as ``--npy``)."""
+    count = len(session.layers)
+    index = count - 1 if layer is None else layer
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+        raise ExportError(f"there is no layer {index + 1 if isinstance(index, int) else index!r}: "
+                          f"this session has {count} layer(s)")
+    return index
+
+
+def layer_label(session: Session, layer: int) -> str:
+    """``layer 2 (max_pooling2d)``: how messages name a layer."""
+    return f"layer {layer + 1} ({session.layer_names[layer]})"
+
+
+def layer_steps(session: Session, layer: int) -> tuple[int, int | None]:
+    """(steps, channels) of a layer's stepping: H' * W' positions on one of C' channels for maps,
+    one step per unit (channels None) for a vector."""
+    shape = session.layers[layer].output_shape
+    if len(shape) == 3:
+        return int(shape[0]) * int(shape[1]), int(shape[2])
+    if len(shape) == 1:
+        return int(shape[0]), None
+    raise ExportError(f"{layer_label(session, layer)} gives an output of shape {shape}, which has no steps to draw")
+
+
+def _check_layer_gif(
+    session: Session, layer: int, channel: int, size: tuple[int, int], first: int, last: int | None
+) -> int:
+    steps, channels = layer_steps(session, layer)
+    what = "filter" if session.layers[layer].class_name == "Conv2D" else "channel"
+    label = layer_label(session, layer)
+    if isinstance(channel, bool) or not isinstance(channel, int):
+        raise ExportError(f"a {what} is a whole number, not {channel!r}")
+    if channels is None and channel != 0:
+        raise ExportError(f"{label} gives a vector: each step is one of its units, so it has no {what} {channel + 1}")
+    if channels is not None and not 0 <= channel < channels:
+        which = f"1 {what}" if channels == 1 else f"{channels} {what}s (1 to {channels})"
+        raise ExportError(f"there is no {what} {channel + 1}: {label} has {which}")
+    _check_size(size)
+    shape = session.layers[layer].output_shape
+    of = f"of {shape[0]}x{shape[1]} outputs" if channels is not None else f"of {shape[0]} units"
+    return _check_frames(steps, first, last, of)
 
 
 def gif_step_range(steps: int, first: int = 0, last: int | None = None) -> tuple[int, int]:
@@ -204,8 +267,13 @@ def export_gif(
     size: tuple[int, int] = (960, 540),
     first: int = 0,
     last: int | None = None,
+    layer: int | None = None,
 ) -> int:
     """Write the stepping of one filter as a looping GIF, one frame per step (the article's stride1.gif).
+
+    ``layer`` (0-based) picks a stack's layer (default the last); ``filter_index`` is then the output
+    channel stepped. A one-Conv2D scene draws the window's frames; any other layer draws what it
+    receives, its output and each step's arithmetic (:mod:`kernelscope.files.layer_frame_renderer`).
 
     ``filter_index`` is 0-based; ``first`` and ``last`` are the 0-based steps of the first and the
     last frame, both included (default: every step). Frames are drawn in reveal mode with the session's value mode,
@@ -216,8 +284,31 @@ def export_gif(
     Frames are encoded one at a time into memory (only what changed, a few kB each), so a long GIF
     never holds thousands of full-size images; the file is written atomically at the end.
     """
-    total = check_gif_options(session, fps, filter_index, tuple(size), first, last)  # type: ignore[arg-type]
+    total = check_gif_options(session, fps, filter_index, tuple(size), first, last, layer)  # type: ignore[arg-type]
     check_export_target(out)
+    if _one_conv_gif(session, layer):
+        draw = _one_conv_frames(session, filter_index, size)
+    else:
+        from kernelscope.files.layer_gif import layer_frames
+
+        draw = layer_frames(session, gif_layer(session, layer), filter_index, size)
+
+    def frame(step: int) -> PILImage:
+        return qimage_to_pil(draw(step))
+
+    # The range's first and last frames hold every colour the animation uses (the last has every map cell revealed).
+    opening, closing = frame(first), frame(first + total - 1)
+    writer = _GifWriter(round(100.0 / fps) * 10, (opening, closing))  # GIF delays are in 1/100 s
+    for done in range(total):
+        writer.add(opening if done == 0 else closing if done == total - 1 else frame(first + done))
+        if progress is not None and progress(done + 1, total) is False:
+            raise ExportCancelled(f"GIF export cancelled after {done + 1} of {total} frames; nothing written")
+    atomic_write_bytes(Path(out), writer.finish())
+    return total
+
+
+def _one_conv_frames(session: Session, filter_index: int, size: tuple[int, int]) -> Callable[[int], QImage]:
+    """The frames of a one-Conv2D scene: the window's value mode, colour map, scale and activation."""
     from kernelscope.core.colour_scale import map_levels
     from kernelscope.files.frame_renderer import render_step_frame
     from kernelscope.files.sessions import VALUE_MODES
@@ -227,8 +318,8 @@ def export_gif(
     maps = result.maps if view.show_activation else result.pre_activation
     levels = map_levels(maps if view.shared_scale else maps[filter_index], view.colormap)
 
-    def frame(step: int) -> PILImage:
-        image = render_step_frame(
+    def frame(step: int) -> QImage:
+        return render_step_frame(
             result,
             filter_index,
             step,
@@ -240,17 +331,8 @@ def export_gif(
             levels=levels,
             activated=view.show_activation,
         )
-        return qimage_to_pil(image)
 
-    # The range's first and last frames hold every colour the animation uses (the last has every map cell revealed).
-    opening, closing = frame(first), frame(first + total - 1)
-    writer = _GifWriter(round(100.0 / fps) * 10, (opening, closing))  # GIF delays are in 1/100 s
-    for done in range(total):
-        writer.add(opening if done == 0 else closing if done == total - 1 else frame(first + done))
-        if progress is not None and progress(done + 1, total) is False:
-            raise ExportCancelled(f"GIF export cancelled after {done + 1} of {total} frames; nothing written")
-    atomic_write_bytes(Path(out), writer.finish())
-    return total
+    return frame
 
 
 def qimage_to_pil(image: QImage) -> PILImage:

@@ -7,6 +7,7 @@ QImage + QPainter only (QtGui: no widgets, no scene), so the GIF export runs hea
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from kernelscope.core.colour_scale import (
 )
 from kernelscope.core.engine import ConvError, ConvResult
 from kernelscope.core.keras_syntax import conv2d_line
+from kernelscope.core.layer_step_text import layer_step_text
 
-__all__ = ["FrameLayout", "frame_layout", "lookup_table", "map_levels", "render_step_frame"]
+__all__ = ["FrameLayout", "FramePainter", "InStack", "frame_layout", "lookup_table", "map_levels", "render_step_frame"]
 
 RED = QColor(*WINDOW_RED)
 PAPER = QColor(255, 255, 255)
@@ -342,6 +344,34 @@ def _wrap_summary(lines: tuple[str, ...], metrics: QFontMetricsF, width: float) 
 # --------------------------------------------------------------------------- the frame
 
 
+@dataclass(frozen=True)
+class InStack:
+    """Where a Conv2D frame's layer sits in a Sequential stack: the line under the title, the name
+    of what it receives, its input channels' names, and the one input channel drawn when the layer
+    reads more than three (its step then writes one sum per channel)."""
+
+    subtitle: str
+    input_name: str = "input"
+    channel_names: tuple[str, ...] | None = None
+    input_channel: int = 0
+    input_colormap: str | None = None  # colour a one-channel input (another layer's maps) as maps are
+
+
+def _one_channel(result: ConvResult, channel: int) -> ConvResult:
+    """The result as drawn with one input channel: its slice of the input and of the kernels (the
+    maps and the window positions are the layer's own; the text comes from the whole result)."""
+    if not 0 <= channel < result.input.shape[2]:
+        raise ConvError(f"input channel {channel + 1} does not exist: the layer reads {result.input.shape[2]}")
+    k = slice(channel, channel + 1)
+    return dataclasses.replace(
+        result,
+        input=result.input[:, :, k],
+        kernels=result.kernels[:, :, k, :],
+        padded=result.padded[:, :, k],
+        channels=result.channels[k],
+    )
+
+
 def render_step_frame(
     result: ConvResult,
     filter_index: int,
@@ -354,6 +384,7 @@ def render_step_frame(
     use_bias: bool = True,
     levels: tuple[float, float] | None = None,
     activated: bool = True,
+    in_stack: InStack | None = None,
 ) -> QImage:
     """Draw step ``step`` (row-major, 0-based) of filter ``filter_index`` (0-based) as an RGB32 QImage.
 
@@ -361,7 +392,8 @@ def render_step_frame(
     the window has already visited; otherwise the finished map is shown. ``levels`` are the map's
     colour levels (default: :func:`map_levels` of this filter); ``activated`` picks the map after
     (default) or before the activation; ``use_bias=False`` writes "no bias" (as does a layer
-    without one). Needs a ``QGuiApplication`` (fonts).
+    without one). ``in_stack`` places the layer in a Sequential stack (its line, what it receives,
+    one input channel drawn when there are more than three). Needs a ``QGuiApplication`` (fonts).
     """
     f = result.out_shape[2]
     if not 0 <= filter_index < f:
@@ -370,10 +402,15 @@ def render_step_frame(
     maps = (result.maps if activated else result.pre_activation)[filter_index]
     if levels is None:
         levels = map_levels(maps, colormap)
-    layout = frame_layout(result, size)
+    channels = int(result.input.shape[2])
     trace = result.trace(filter_index, out_row, out_col)
-    names = CHANNEL_NAMES.get(result.input.shape[2])
-    text = step_text(trace, channel_names=names, use_bias=use_bias and result.spec.use_bias)
+    if in_stack is None:
+        names = CHANNEL_NAMES.get(channels)
+        text = step_text(trace, channel_names=names, use_bias=use_bias and result.spec.use_bias)
+    else:
+        text = layer_step_text(result, (out_row, out_col, filter_index), in_stack.channel_names)
+    shown = result if in_stack is None or channels <= 3 else _one_channel(result, in_stack.input_channel)
+    layout = frame_layout(shown, size)
 
     image = QImage(layout.width, layout.height, QImage.Format.Format_RGB32)
     image.fill(PAPER)
@@ -381,58 +418,26 @@ def render_step_frame(
     try:
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         p.setClipRect(QRectF(0, 0, layout.width, layout.height))
-        frame = _Frame(p, layout, result, filter_index, step, value_range)
+        frame = _Frame(p, layout, shown, filter_index, step, value_range, in_stack, channels)
         frame.header()
         frame.input_grid(trace.rows, trace.cols)
         frame.kernel_grid()
         frame.map_grid(maps, lookup_table(colormap), levels, reveal, activated)
-        frame.arithmetic(text, trace.products.shape[0] * trace.products.shape[1])
+        collapsed = in_stack is not None and channels > 3  # one sum per channel, not products
+        frame.arithmetic(text, None if collapsed else trace.products.shape[0] * trace.products.shape[1])
     finally:
         p.end()
     return image
 
 
-class _Frame:
-    """The painting of one frame, part by part (kept apart so each part stays short)."""
+class FramePainter:
+    """What a frame of any layer draws alike: captions, grid lines, red frames, the colour bar and
+    the arithmetic column (``text_box``), so every layer's frames read as the Conv2D frames do."""
 
-    def __init__(
-        self,
-        p: QPainter,
-        layout: FrameLayout,
-        result: ConvResult,
-        filter_index: int,
-        step: int,
-        value_range: tuple[float, float],
-    ) -> None:
+    def __init__(self, p: QPainter, unit: float, text_box: QRectF) -> None:
         self.p = p
-        self.lay = layout
-        self.r = result
-        self.f = filter_index
-        self.step = step
-        self.range = value_range
-        self.u = layout.unit
-
-    # ------------------------------------------------------------------ text bits
-    def header(self) -> None:
-        lay, spec, r = self.lay, self.r.spec, self.r
-
-        def pair(v: tuple[int, int]) -> str:
-            return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
-
-        parts = [
-            f"step {self.step + 1} of {r.steps}",
-            f"filter {self.f + 1} of {spec.filters}",
-            f"stride {pair(spec.strides)}",
-        ]
-        if spec.dilation_rate != (1, 1):
-            parts.append(f"dilation {pair(spec.dilation_rate)}")
-        parts.append(f"padding {spec.padding}")
-        if spec.activation != "linear":
-            parts.append(spec.activation)
-        bold = _font(_px(self.u, 21), bold=True)
-        _draw_line(self.p, lay.title, "  ·  ".join(parts), bold, INK, Qt.AlignmentFlag.AlignLeft)
-        line = conv2d_line(spec, tuple(int(v) for v in r.input.shape))  # type: ignore[arg-type]
-        _draw_line(self.p, lay.subtitle, line, _font(_px(self.u, 15), mono=True), MUTED, Qt.AlignmentFlag.AlignLeft)
+        self.u = unit
+        self.text_box = text_box
 
     def caption(self, rect: QRectF, name: str, shape: str) -> None:
         """A panel's name (bold) over its shape, centred on the panel."""
@@ -459,20 +464,213 @@ class _Frame:
         self.p.setBrush(Qt.BrushStyle.NoBrush)
         self.p.drawRect(rect.adjusted(width / 2, width / 2, -width / 2, -width / 2))
 
+
+    def colour_bar(self, bar: QRectF, lut: np.ndarray, levels: tuple[float, float]) -> None:
+        p = self.p
+        # In steps rather than a smooth ramp: a GIF has 256 colours, and steps stay crisp in it.
+        steps = max(8, min(32, int(bar.width() // 4)))
+        for k in range(steps):
+            colour = QColor(*(int(v) for v in lut[round(k * 255 / (steps - 1))]))
+            x0 = bar.left() + bar.width() * k / steps
+            p.fillRect(QRectF(x0, bar.top(), bar.width() / steps + 0.5, bar.height()), colour)
+        p.setPen(QPen(GRID_LINE, 1))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRect(bar)
+        font = _font(_px(self.u, 14))
+        label_h = _px(self.u, 14) * 1.3
+        half = QRectF(bar.left(), bar.bottom() + 2, bar.width() / 2, label_h)
+        _draw_line(p, half, format_number(levels[0]), font, MUTED, Qt.AlignmentFlag.AlignLeft)
+        half.moveLeft(bar.center().x())
+        _draw_line(p, half, format_number(levels[1]), font, MUTED, Qt.AlignmentFlag.AlignRight)
+
+    # ------------------------------------------------------------------ arithmetic
+    def arithmetic(self, text: StepText, taps: int | None) -> None:
+        """The step's arithmetic in the right column: every product when it fits (in as many
+        columns as the width allows), else each channel's sum; then SUM, bias and activation.
+        ``taps`` None (a text that is not one Conv2D window's products): the lines that fit, then
+        how many more there are."""
+        p, box = self.p, self.text_box
+        p.save()
+        p.setClipRect(box)
+        sizes = sorted({_px(self.u, v) for v in (18, 17, 16, 15, 14)}, reverse=True)
+        choice = None
+        for condensed in (False, True) if taps is not None else (False,):
+            items = _arithmetic_items(text, condensed, taps or 0)
+            for px in sizes:
+                choice = self._fit(items, text, px)
+                if choice is not None:
+                    break
+            if choice is not None:
+                break
+        if choice is None and taps is None:
+            choice = self._cut(_arithmetic_items(text, False, 0), text, sizes)
+        if choice is None:  # nothing fits even condensed at the smallest size: clip what does not
+            px = sizes[-1]
+            items = _arithmetic_items(text, True, taps or 0)
+            lh = math.ceil(px * 1.35)
+            rows = max(1, int((box.height() - self._title_h(text) - lh * (len(text.summary) + 1.9)) // lh))
+            choice = (px, [items[:rows]])
+        px, columns = choice
+        self._paint_text(text, px, columns)
+        p.restore()
+
+    def _cut(self, items: list[_Item], text: StepText, sizes: list[int]) -> tuple[int, list[list[_Item]]]:
+        """As many lines as one column holds at the smallest size, the last saying how many more
+        there are (a line too wide is elided)."""
+        box = self.text_box
+        px = sizes[-1]
+        lh = math.ceil(px * 1.35)
+        summary = _wrap_summary(text.summary, QFontMetricsF(_font(px, bold=True, mono=True)), box.width())
+        rows = max(2, int((box.height() - self._title_h(text) - lh * (len(summary) + 0.9)) // lh))
+        lines = [it for it in items if it.kind != "blank"]
+        kept = lines[: rows - 1]
+        more = sum(1 for it in lines[rows - 1:] if it.kind == "line")
+        return px, [[*kept, _Item(f"... and {more} more line{'' if more == 1 else 's'}", "line")]]
+
+    def _fit(self, items: list[_Item], text: StepText, px: int) -> tuple[int, list[list[_Item]]] | None:
+        box = self.text_box
+        lh = math.ceil(px * 1.35)
+        mono, bold = QFontMetricsF(_font(px, mono=True)), QFontMetricsF(_font(px, bold=True, mono=True))
+        summary = _wrap_summary(text.summary, bold, box.width())
+        widths = [
+            (bold if it.kind == "heading" else mono).horizontalAdvance(it.text) for it in items if it.kind != "blank"
+        ]
+        col_w = max(widths, default=0.0)
+        if col_w > box.width():
+            return None
+        gap = 2.0 * mono.horizontalAdvance("0")
+        columns = max(1, int((box.width() + gap) // (col_w + gap))) if col_w > 0 else 1
+        rows = int((box.height() - self._title_h(text) - lh * (len(summary) + 0.9)) // lh)
+        flowed = _flow(items, rows, columns)
+        return None if flowed is None else (px, flowed)
+
+    def _title_lines(self, text: StepText) -> list[str]:
+        """The title on one line, or broken after a comma when it is wider than the column."""
+        metrics = QFontMetricsF(_font(_px(self.u, 16), bold=True))
+        width = self.text_box.width()
+        if metrics.horizontalAdvance(text.title) <= width:
+            return [text.title]
+        lines = [""]
+        for piece in text.title.split(", "):
+            joined = f"{lines[-1]}, {piece}" if lines[-1] else piece
+            if lines[-1] and metrics.horizontalAdvance(joined) > width:
+                lines.append(piece)
+            else:
+                lines[-1] = joined
+        return lines
+
+    def _title_h(self, text: StepText) -> float:
+        return _px(self.u, 16) * 1.45 * len(self._title_lines(text))
+
+    def _paint_text(self, text: StepText, px: int, columns: list[list[_Item]]) -> None:
+        p, box = self.p, self.text_box
+        lh = math.ceil(px * 1.35)
+        title_font = _font(_px(self.u, 16), bold=True)
+        title = QRectF(box.left(), box.top(), box.width(), self._title_h(text))
+        line_h = _px(self.u, 16) * 1.45
+        for k, line in enumerate(self._title_lines(text)):
+            rect = QRectF(box.left(), box.top() + k * line_h, box.width(), line_h)
+            _draw_line(p, rect, line, title_font, INK, Qt.AlignmentFlag.AlignLeft)
+        mono, heading = _font(px, mono=True), _font(px, bold=True, mono=True)
+        y0 = title.bottom() + 0.25 * lh
+        metrics = QFontMetricsF(mono)
+        gap = 2.0 * metrics.horizontalAdvance("0")
+        col_w = (box.width() - gap * (len(columns) - 1)) / max(1, len(columns))
+        x = box.left()
+        bottom = y0
+        for column in columns:
+            y = y0
+            for item in column:
+                if item.kind != "blank":
+                    font, colour = (heading, MUTED) if item.kind == "heading" else (mono, INK)
+                    _draw_line(p, QRectF(x, y, col_w, lh), item.text, font, colour, Qt.AlignmentFlag.AlignLeft)
+                y += lh if item.kind != "blank" else lh * 0.5
+            bottom = max(bottom, y)
+            x += col_w + gap
+        y = bottom + 0.3 * lh
+        p.setPen(QPen(GRID_LINE, 1))
+        rule = min(box.width(), 14 * metrics.horizontalAdvance("0"))
+        p.drawLine(QPointF(box.left(), y), QPointF(box.left() + rule, y))
+        y += 0.3 * lh
+        summary_font = _font(px, bold=True, mono=True)
+        for line in _wrap_summary(text.summary, QFontMetricsF(summary_font), box.width()):
+            _draw_line(p, QRectF(box.left(), y, box.width(), lh), line, summary_font, INK, Qt.AlignmentFlag.AlignLeft)
+            y += lh
+
+
+
+class _Frame(FramePainter):
+    """The painting of one frame, part by part (kept apart so each part stays short)."""
+
+    def __init__(
+        self,
+        p: QPainter,
+        layout: FrameLayout,
+        result: ConvResult,
+        filter_index: int,
+        step: int,
+        value_range: tuple[float, float],
+        in_stack: InStack | None = None,
+        channels: int = 1,
+    ) -> None:
+        super().__init__(p, layout.unit, layout.text)
+        self.lay = layout
+        self.r = result
+        self.f = filter_index
+        self.step = step
+        self.range = value_range
+        self.stack = in_stack
+        self.channels = channels  # the layer's input channels (the result drawn may show one of them)
+
+    def _one_of_many(self) -> str | None:
+        """"channel k of C" when one input channel stands for many, else None."""
+        if self.stack is None or self.channels == int(self.r.input.shape[2]):
+            return None
+        return f"channel {self.stack.input_channel + 1} of {self.channels}"
+
+    # ------------------------------------------------------------------ text bits
+    def header(self) -> None:
+        lay, spec, r = self.lay, self.r.spec, self.r
+
+        def pair(v: tuple[int, int]) -> str:
+            return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
+
+        parts = [
+            f"step {self.step + 1} of {r.steps}",
+            f"filter {self.f + 1} of {spec.filters}",
+            f"stride {pair(spec.strides)}",
+        ]
+        if spec.dilation_rate != (1, 1):
+            parts.append(f"dilation {pair(spec.dilation_rate)}")
+        parts.append(f"padding {spec.padding}")
+        if spec.activation != "linear":
+            parts.append(spec.activation)
+        bold = _font(_px(self.u, 21), bold=True)
+        _draw_line(self.p, lay.title, "  ·  ".join(parts), bold, INK, Qt.AlignmentFlag.AlignLeft)
+        if self.stack is not None:
+            line = self.stack.subtitle
+        else:
+            line = conv2d_line(spec, tuple(int(v) for v in r.input.shape))  # type: ignore[arg-type]
+        _draw_line(self.p, lay.subtitle, line, _font(_px(self.u, 15), mono=True), MUTED, Qt.AlignmentFlag.AlignLeft)
+
     # ------------------------------------------------------------------ input
     def input_grid(self, rows: np.ndarray, cols: np.ndarray) -> None:
         p, lay, r = self.p, self.lay, self.r
         h, w, c = r.input.shape
         (top, bottom), (left, right) = r.pads
         s = lay.input_cell
-        shape = f"{h} × {w}" + (f" × {c}" if c > 1 else "")
+        one = self._one_of_many()
+        shape = f"{h} × {w}" + (f" × {c}" if c > 1 else "") if one is None else f"{h} × {w} × {self.channels}, {one}"
         padded = ", zero padding shaded" if top or bottom or left or right else ""
-        self.caption(lay.input_caption, "input", shape + padded)
+        name = "input" if self.stack is None else self.stack.input_name
+        self.caption(lay.input_caption, name, shape + padded)
 
         lo, hi = self.range
         t = np.clip((r.input - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(r.input)
         rgb = (t * 255 + 0.5).astype(np.uint8)
-        if c == 1:
+        if c == 1 and self.stack is not None and self.stack.input_colormap is not None:
+            rgb = np.array(lookup_table(self.stack.input_colormap)[rgb[:, :, 0]], dtype=np.uint8)
+        elif c == 1:
             rgb = np.repeat(rgb, 3, axis=2)
         rgb = np.ascontiguousarray(rgb[:, :, :3])
         cells = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
@@ -524,11 +722,12 @@ class _Frame:
         kh, kw = r.spec.kernel_size
         c = r.input.shape[2]
         s = lay.kernel_cell
-        self.caption(lay.kernel_caption, "kernel", f"{kh} × {kw}" + (f" × {c}" if c > 1 else ""))
+        self.caption(lay.kernel_caption, "kernel", self._one_of_many() or f"{kh} × {kw}" + (f" × {c}" if c > 1 else ""))
         weights = r.kernels[:, :, :, self.f]
         limit = float(np.abs(weights).max()) or 1.0
         px = min(round(s * 0.38), _px(self.u, 20, 1))
-        names = CHANNEL_NAMES.get(c, tuple(str(i + 1) for i in range(c)))
+        numbered = tuple(str(i + 1) for i in range(c))
+        names = CHANNEL_NAMES.get(c, numbered) if self.stack is None else self.stack.channel_names or numbered
         label_font = _font(_px(self.u, 14), bold=True)
         for ch in range(c):
             first = lay.kernel_cell_rect(0, 0, ch, kh)
@@ -583,100 +782,3 @@ class _Frame:
         self.frame_rect(lay.map_cell_rect(i, j), max(2.0, s * 0.1))
         if lay.colour_bar is not None:
             self.colour_bar(lay.colour_bar, lut, levels)
-
-    def colour_bar(self, bar: QRectF, lut: np.ndarray, levels: tuple[float, float]) -> None:
-        p = self.p
-        # In steps rather than a smooth ramp: a GIF has 256 colours, and steps stay crisp in it.
-        steps = max(8, min(32, int(bar.width() // 4)))
-        for k in range(steps):
-            colour = QColor(*(int(v) for v in lut[round(k * 255 / (steps - 1))]))
-            x0 = bar.left() + bar.width() * k / steps
-            p.fillRect(QRectF(x0, bar.top(), bar.width() / steps + 0.5, bar.height()), colour)
-        p.setPen(QPen(GRID_LINE, 1))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRect(bar)
-        font = _font(_px(self.u, 14))
-        label_h = _px(self.u, 14) * 1.3
-        half = QRectF(bar.left(), bar.bottom() + 2, bar.width() / 2, label_h)
-        _draw_line(p, half, format_number(levels[0]), font, MUTED, Qt.AlignmentFlag.AlignLeft)
-        half.moveLeft(bar.center().x())
-        _draw_line(p, half, format_number(levels[1]), font, MUTED, Qt.AlignmentFlag.AlignRight)
-
-    # ------------------------------------------------------------------ arithmetic
-    def arithmetic(self, text: StepText, taps: int) -> None:
-        """The step's arithmetic in the right column: every product when it fits (in as many
-        columns as the width allows), else each channel's sum; then SUM, bias and activation."""
-        p, box = self.p, self.lay.text
-        p.save()
-        p.setClipRect(box)
-        sizes = sorted({_px(self.u, v) for v in (18, 17, 16, 15, 14)}, reverse=True)
-        choice = None
-        for condensed in (False, True):
-            items = _arithmetic_items(text, condensed, taps)
-            for px in sizes:
-                choice = self._fit(items, text, px)
-                if choice is not None:
-                    break
-            if choice is not None:
-                break
-        if choice is None:  # nothing fits even condensed at the smallest size: clip what does not
-            px = sizes[-1]
-            items = _arithmetic_items(text, True, taps)
-            lh = math.ceil(px * 1.35)
-            rows = max(1, int((box.height() - self._title_h() - lh * (len(text.summary) + 1.9)) // lh))
-            choice = (px, [items[:rows]])
-        px, columns = choice
-        self._paint_text(text, px, columns)
-        p.restore()
-
-    def _fit(self, items: list[_Item], text: StepText, px: int) -> tuple[int, list[list[_Item]]] | None:
-        box = self.lay.text
-        lh = math.ceil(px * 1.35)
-        mono, bold = QFontMetricsF(_font(px, mono=True)), QFontMetricsF(_font(px, bold=True, mono=True))
-        summary = _wrap_summary(text.summary, bold, box.width())
-        widths = [
-            (bold if it.kind == "heading" else mono).horizontalAdvance(it.text) for it in items if it.kind != "blank"
-        ]
-        col_w = max(widths, default=0.0)
-        if col_w > box.width():
-            return None
-        gap = 2.0 * mono.horizontalAdvance("0")
-        columns = max(1, int((box.width() + gap) // (col_w + gap))) if col_w > 0 else 1
-        rows = int((box.height() - self._title_h() - lh * (len(summary) + 0.9)) // lh)
-        flowed = _flow(items, rows, columns)
-        return None if flowed is None else (px, flowed)
-
-    def _title_h(self) -> float:
-        return _px(self.u, 16) * 1.45
-
-    def _paint_text(self, text: StepText, px: int, columns: list[list[_Item]]) -> None:
-        p, box = self.p, self.lay.text
-        lh = math.ceil(px * 1.35)
-        title_font = _font(_px(self.u, 16), bold=True)
-        title = QRectF(box.left(), box.top(), box.width(), self._title_h())
-        _draw_line(p, title, text.title, title_font, INK, Qt.AlignmentFlag.AlignLeft)
-        mono, heading = _font(px, mono=True), _font(px, bold=True, mono=True)
-        y0 = title.bottom() + 0.25 * lh
-        metrics = QFontMetricsF(mono)
-        gap = 2.0 * metrics.horizontalAdvance("0")
-        col_w = (box.width() - gap * (len(columns) - 1)) / max(1, len(columns))
-        x = box.left()
-        bottom = y0
-        for column in columns:
-            y = y0
-            for item in column:
-                if item.kind != "blank":
-                    font, colour = (heading, MUTED) if item.kind == "heading" else (mono, INK)
-                    _draw_line(p, QRectF(x, y, col_w, lh), item.text, font, colour, Qt.AlignmentFlag.AlignLeft)
-                y += lh if item.kind != "blank" else lh * 0.5
-            bottom = max(bottom, y)
-            x += col_w + gap
-        y = bottom + 0.3 * lh
-        p.setPen(QPen(GRID_LINE, 1))
-        rule = min(box.width(), 14 * metrics.horizontalAdvance("0"))
-        p.drawLine(QPointF(box.left(), y), QPointF(box.left() + rule, y))
-        y += 0.3 * lh
-        summary_font = _font(px, bold=True, mono=True)
-        for line in _wrap_summary(text.summary, QFontMetricsF(summary_font), box.width()):
-            _draw_line(p, QRectF(box.left(), y, box.width(), lh), line, summary_font, INK, Qt.AlignmentFlag.AlignLeft)
-            y += lh

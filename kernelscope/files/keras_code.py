@@ -11,18 +11,16 @@ that has weights. This module never imports Qt (or Keras).
 
 from __future__ import annotations
 
-import json
 import os
 import unicodedata
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from kernelscope import __version__
 from kernelscope.core.engine import ConvSpec, count_params, output_shape
 from kernelscope.files.export import atomic_write_bytes
+from kernelscope.files.keras_line import keras_layer_line
 from kernelscope.files.sessions import Session, format_float32
 
 __all__ = ["MAX_INLINE_INPUT_SIDE", "keras_code", "keras_layer_call", "keras_sequential_code", "write_keras_code"]
@@ -175,20 +173,6 @@ def keras_code(session: Session) -> str:
     return "\n".join(out) + "\n"
 
 
-def _python_value(value: Any) -> str:
-    """A config value as a Python literal: pairs as tuples, text quoted, true as True."""
-    if isinstance(value, (list, tuple)):
-        items = [_python_value(v) for v in value]
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_python_value(k)}: {_python_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a Python string literal, escapes included
-    if isinstance(value, float):
-        return repr(value)
-    return repr(value)
-
-
 def _array_literal(arr: np.ndarray, indent: str) -> str:
     """A weights array as nested lists: a vector on one line, else one line per outermost row."""
     strings = _strings(arr)
@@ -228,8 +212,7 @@ def keras_sequential_code(session: Session) -> str:
         f"    keras.Input(shape=({h}, {w}, {c})),",
     ]
     for entry in entries:
-        args = ", ".join(f"{key}={_python_value(value)}" for key, value in entry.config.items())
-        out.append(f"    layers.{entry.class_name}({args}),")
+        out.append(f"    {keras_layer_line(entry.class_name, entry.config)},")
     out += ["])", ""]
     for i, entry in enumerate(entries):
         if not entry.weights:

@@ -466,35 +466,88 @@ def test_export_keras_writes_the_whole_sequential(tmp_path: Path) -> None:
     assert "model.layers[1].set_weights" not in code
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (
-            ["--npy", "maps.npy", "--gif", "steps.gif"],
-            "--gif: the stepping GIF shows a Conv2D layer: this session's layer 4 is a Dense (dense); "
-            "nothing was written",
-        ),
-        (
-            ["--npy", "maps.npy", "--gif", "steps.gif", "--layer", "max_pooling2d"],
-            "this session's layer 2 is a MaxPooling2D",
-        ),
-        (
-            ["--npz", "all.npz", "--gif", "steps.gif", "--layer", "1"],
-            "--gif: this session is a stack of 4 layers; the window shows one Conv2D for now; nothing was written",
-        ),
-        (["--keras", "model.py", "--png", "window.png"], "--png: this session is a stack of 4 layers"),
-        (
-            ["--npz", "all.npz", "--keras", "model.py", "--layer", "2"],
-            "--layer applies to --npy OUT.npy or --gif OUT.gif",
-        ),
-    ],
-)
-def test_drawing_a_stack_is_refused_and_nothing_is_written(tmp_path: Path, args: list[str], message: str) -> None:
+def test_layer_needs_an_output_that_takes_it(tmp_path: Path) -> None:
     path = tmp_path / "digits.kscope"
     save_session(digits_session(), path)
-    proc = run("export", str(path), *args, cwd=tmp_path)
-    assert_one_line_error(proc, message)
+    proc = run("export", str(path), "--npz", "all.npz", "--keras", "model.py", "--layer", "2", cwd=tmp_path)
+    assert_one_line_error(proc, "--layer applies to --npy OUT.npy, --gif OUT.gif or --png OUT.png, which are missing")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["digits.kscope"]
+
+
+@pytest.mark.parametrize(
+    ("lesson", "flags", "frames", "said"),
+    [
+        ("10", [], 4, "(layer 2 (max_pooling2d), channel 1)"),  # the default: the last layer
+        ("10", ["--layer", "max_pooling2d", "--filter", "2"], 4, "(layer 2 (max_pooling2d), channel 2)"),
+        ("10", ["--layer", "1", "--from", "3", "--to", "5"], 3, "(layer 1 (conv2d), filter 1, steps 3 to 5)"),
+        ("11", ["--layer", "3", "--filter", "7", "--to", "2"], 2, "(layer 3 (conv2d_1), filter 7, steps 1 to 2)"),
+        ("12", ["--fps", "4"], 6, "(layer 4 (dense), one unit a step)"),
+    ],
+)
+def test_a_stack_layer_gif_from_the_command_line(
+    tmp_path: Path, lesson: str, flags: list[str], frames: int, said: str
+) -> None:
+    proc = run("export", lesson, "--gif", "o.gif", *flags, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    fps = "4" if "--fps" in flags else "2"
+    assert proc.stdout == f"wrote o.gif: {frames} frames at {fps} per second {said}\n"
+    assert gif_frame_count(tmp_path / "o.gif") == frames
+
+
+def test_a_softmax_gif_of_a_session_with_class_names(tmp_path: Path) -> None:
+    path = tmp_path / "digits.kscope"
+    save_session(digits_session(), path)
+    proc = run("export", str(path), "--gif", "d.gif", "--npy", "d.npy", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote d.gif: 10 frames at 2 per second (layer 4 (dense), one unit a step)" in proc.stdout
+    assert gif_frame_count(tmp_path / "d.gif") == 10
+    assert np.load(tmp_path / "d.npy").shape == (10,)
+
+
+@pytest.mark.parametrize(
+    ("lesson", "flags", "message"),
+    [
+        ("12", ["--filter", "2"],
+         "--filter: layer 4 (dense) gives a vector: the GIF steps through its units, so --filter does not apply"),
+        ("12", ["--layer", "2", "--filter", "5"],
+         "--filter: there is no channel 5: layer 2 (max_pooling2d) has 4 channels (--filter 1 to 4)"),
+        ("12", ["--layer", "conv2d", "--filter", "9"],
+         "--filter: there is no filter 9: layer 1 (conv2d) has 4 filters (--filter 1 to 4)"),
+        ("12", ["--from", "7"], "--from: a step from 1 to 6, like 1, not 7"),
+        ("12", ["--layer", "2", "--to", "170"], "--to: a step from 1 (--from) to 169, like 169, not 170"),
+        ("12", ["--layer", "pool"],
+         "--layer: no layer named 'pool': this session has 4 layers: 1 conv2d, 2 max_pooling2d, 3 flatten, 4 dense"),
+        ("11", ["--layer", "conv2d", "--filter", "2"],
+         "a GIF is limited to 2500 frames: this range has 21904 steps (steps 1 to 21904 of 148x148 outputs); "
+         "choose --from/--to or a larger stride"),
+    ],
+)
+def test_a_stack_gif_refusal_is_one_line_and_writes_nothing(
+    tmp_path: Path, lesson: str, flags: list[str], message: str
+) -> None:
+    proc = run("export", lesson, "--gif", "o.gif", "--npy", "o.npy", *flags, cwd=tmp_path)
+    assert_one_line_error(proc)
+    assert proc.stderr == f"kernelscope: error: {message}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_png_of_a_stack_shows_the_chosen_layer(tmp_path: Path) -> None:
+    from PIL import Image
+
+    first = run("export", "12", "--png", "first.png", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == "wrote first.png\n"
+    dense = run("export", "12", "--png", "dense.png", "--layer", "dense", cwd=tmp_path)
+    assert dense.returncode == 0, dense.stderr
+    assert dense.stdout == "wrote dense.png (layer 4 selected)\n"
+    a = np.asarray(Image.open(tmp_path / "first.png").convert("RGB"))
+    b = np.asarray(Image.open(tmp_path / "dense.png").convert("RGB"))
+    assert a.shape == b.shape == (800, 1280, 3)
+    assert (a != b).any(axis=2).mean() > 0.05  # another layer's settings, input and output are shown
+    refused = run("export", "12", "--png", "x.png", "--layer", "9", cwd=tmp_path)
+    assert_one_line_error(refused, "--layer: no layer 9")
+    assert not (tmp_path / "x.png").exists()
 
 
 def test_the_window_opens_a_stack_and_screenshots_it(tmp_path: Path) -> None:
