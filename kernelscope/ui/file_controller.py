@@ -309,7 +309,7 @@ class FileController(QObject):
         )
 
     def export_gif(self) -> Path | None:
-        """The stepping of the selected filter as a GIF, with a progress bar and a cancel button."""
+        """The stepping of the selected layer and filter as a GIF, with a progress bar and a cancel button."""
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -318,9 +318,9 @@ class FileController(QObject):
         doc = self.document
         session = doc.to_session()
         fps = self.host.gif_speed()
-        f = doc.view.selected_filter
+        f, layer = doc.view.selected_filter, doc.selected_layer
         try:
-            frames = check_gif_options(session, fps, f)
+            frames = check_gif_options(session, fps, f, layer=layer)
         except ExportError as exc:
             self.host.report(str(exc))
             return None
@@ -336,7 +336,7 @@ class FileController(QObject):
 
         def write(p: Path) -> None:
             try:
-                export_gif(session, p, fps=fps, filter_index=f, progress=progress)
+                export_gif(session, p, fps=fps, filter_index=f, progress=progress, layer=layer)
             finally:
                 dialog.reset()
 
