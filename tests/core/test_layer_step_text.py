@@ -99,7 +99,9 @@ def test_a_conv2d_step_ends_in_its_output_cell(case: tuple[np.ndarray, dict[str,
         if whole and entry["config"]["activation"] != "tanh":
             assert trace.value == result.output[index]
         else:
-            assert trace.value == pytest.approx(float(result.output[index]), rel=1e-5, abs=1e-6)
+            # float32 rounding scales with the terms summed, not with their (possibly cancelling) total
+            scale = 1.0 + float(np.abs(trace.products).sum()) + abs(trace.bias)
+            assert trace.value == pytest.approx(float(result.output[index]), rel=1e-5, abs=2e-6 * scale)
         if channels <= 3:  # delegated: the article's products, unchanged
             assert text == step_text(trace, use_bias=entry["config"]["use_bias"])
         else:
