@@ -150,7 +150,7 @@ def _natural_cell_px(rows: range, cols: range, info: CellInfo, font: QFont, font
     metrics = QFontMetricsF(font)
     widest = max((metrics.horizontalAdvance(format_value(v, guess)) for r in rows for c in cols
                   if (v := info(r, c)[0]) is not None), default=metrics.horizontalAdvance("0"))
-    return float(np.ceil(max(font_px * 1.9, widest + font_px * 0.6)))
+    return float(np.ceil(max(font_px * 1.8, widest + font_px * 0.35)))
 
 
 def _strips(widget: QRectF, avoid: QRectF) -> list[QRectF]:

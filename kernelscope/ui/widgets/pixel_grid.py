@@ -325,8 +325,11 @@ class PixelGrid(QWidget):
         return None if shown is None else (shown.rows, shown.cols)
 
     def loupe_cell_rect(self, row: int, col: int) -> QRectF | None:
+        """Where the loupe draws an input cell, None when it does not show it."""
         shown = self._loupe_layout()
-        return None if shown is None else shown.cell_rect(row, col)
+        if shown is None or row not in shown.rows or col not in shown.cols:
+            return None
+        return shown.cell_rect(row, col)
 
     def loupe_digit_px(self) -> int:
         """How tall the loupe's digits stand, 0 while it is hidden."""
