@@ -94,8 +94,9 @@ class GridViewport:
         self._centre = self.centre()
 
     def follow(self, left: float, top: float, right: float, bottom: float) -> bool:
-        """Pan the least that brings a cell span (grid cells, ends exclusive) into view with a margin,
-        as a camera follows what moves; True when the view moved."""
+        """Keep a cell span (grid cells, ends exclusive) in view as a camera follows what moves: still
+        while it stays inside, centred on it once it leaves (half a view of travel before the next
+        move, so stepping redraws the cells seldom); True when the view moved."""
         if self._zoom is None:
             return False
         size = self.size()
@@ -109,13 +110,9 @@ class GridViewport:
     @staticmethod
     def _follow_axis(centre: float, lo: float, hi: float, view: float, size: float) -> float:
         half = view / 2 / size
-        margin = min(2.0, max(0.0, (2 * half - (hi - lo)) / 2))  # cells kept round it, when they fit
-        if hi - lo > 2 * half - 2 * margin:
+        margin = min(1.0, max(0.0, (2 * half - (hi - lo)) / 2))  # a cell round it, when there is room
+        if lo - margin < centre - half or hi + margin > centre + half:
             return (lo + hi) / 2
-        if lo - margin < centre - half:
-            return lo - margin + half
-        if hi + margin > centre + half:
-            return hi + margin - half
         return centre
 
     # ------------------------------------------------------------------ mapping

@@ -126,7 +126,7 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
         size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
     font.setPixelSize(font_px)
     panel = _corner(fitting, size, avoid)
-    caption = f"Loupe: rows {_span(rows)}, columns {_span(cols)}"
+    caption = f"rows {_span(rows)}, cols {_span(cols)}"
     caption_rect = QRectF(panel.left() + INSET_PX, panel.top(), panel.width() - 2 * INSET_PX, caption_h)
     result = LoupeLayout(panel, caption, caption_rect, caption_px, font_px, digit_height(font), cell_px, rows, cols)
     metrics = QFontMetricsF(font)
@@ -194,7 +194,9 @@ def paint(p: QPainter, loupe: LoupeLayout, base_font: QFont, thick: bool, taps: 
     caption_font.setPixelSize(loupe.caption_px)
     p.setFont(caption_font)
     p.setPen(CAPTION_INK)
-    p.drawText(loupe.caption_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, loupe.caption)
+    caption = QFontMetricsF(caption_font).elidedText(loupe.caption, Qt.TextElideMode.ElideRight,
+                                                     loupe.caption_rect.width())
+    p.drawText(loupe.caption_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, caption)
     font = QFont(base_font)
     font.setPixelSize(loupe.font_px)
     p.setFont(font)

@@ -488,8 +488,16 @@ class PixelGrid(QWidget):
                 if 0 <= r < h and 0 <= c < w:
                     cell = self.cell_colour(r, c)
                     p.setPen(QColor(*text_colour_on(cell.red(), cell.green(), cell.blue())))
-                    text = loupe.fitting_text(self._cell_value(r, c), size, metrics)  # never spilling over
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    text = loupe.fitting_text(self._cell_value(r, c), size, metrics)
+                    room = size - max(4.0, size * 0.14)  # a gap, so neighbours do not read as one number
+                    if metrics.horizontalAdvance(text) > room:  # never spilling over: smaller, not cut
+                        narrow = QFont(font)
+                        narrow.setPixelSize(max(6, int(font.pixelSize() * room / metrics.horizontalAdvance(text))))
+                        p.setFont(narrow)
+                        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                        p.setFont(font)
+                    else:
+                        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
                 else:
                     p.setPen(ring_text)
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "0")
@@ -577,9 +585,9 @@ class PixelGrid(QWidget):
                 cell = self._clamped_cell(pos)
                 self._preview = self._shape_cells(self._anchor, cell)
                 self.update()
-        cell = self.cell_at(pos)
-        if cell is not None:
-            r, c = cell
+        hovered = self.cell_at(pos)
+        if hovered is not None:
+            r, c = hovered
             v = self._image[r, c]
             text = ", ".join(format_value(float(x), 60) for x in v)
             self.setToolTip(f"row {r}, column {c}: {text}")
