@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
 
     def _fill_menus(self) -> None:
         self.lessons_menu, self.recent_menu = self.menus.menus["lessons"], self.menus.menus["recent"]
+        self.actions_by_name["loupe"].setChecked(self.pixel_grid.loupe_on())
         self.colormap_actions = fill_colour_maps(self.menus.menus["colour_map"], lambda n: (
             self.controller.set_view(colormap=n), self.settings.set_colormap(n)))  # and the next start's default
         fill_lessons(self.lessons_menu, self.files.open_lesson)

@@ -29,5 +29,8 @@ def window_handlers(window: Any) -> dict[str, Callable[[], object]]:
         "last": lambda: s().last(), "faster": lambda: s().change_speed(1.5),
         "slower": lambda: s().change_speed(1 / 1.5), "about": lambda: show_about(window),
         "shortcuts": lambda: show_shortcuts(window, window.shortcut_table()),
+        "zoom_in": lambda: window.pixel_grid.zoom_in(), "zoom_out": lambda: window.pixel_grid.zoom_out(),
+        "zoom_fit": lambda: window.pixel_grid.fit(),
+        "loupe": lambda: window.pixel_grid.set_loupe(window.actions_by_name["loupe"].isChecked()),
     }
 
