@@ -578,7 +578,7 @@ class FeatureMaps(QWidget):
         height = max(1, self.height() - self.hover.sizeHint().height())
         fm = self.fontMetrics()
         under = strip.largest + fm.height() + 16 + self.focus_bar.back.sizeHint().height() // 4
-        beside = max(strip.largest + 24, self.focus_bar.back.sizeHint().width()) + 6
+        beside = self.focus_bar.column_width() + 12
         vertical = min((width - beside) / w, height / h) > min(width / w, (height - under) / h)
         if vertical != (self._row.indexOf(self.focus_bar) >= 0):
             (self._column if vertical else self._row).removeWidget(self.focus_bar)
@@ -723,7 +723,7 @@ class FeatureMaps(QWidget):
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         mh, mw = m.shape
         if self._focus is not None:
-            self.focus_bar.title.setText(self._title(self._focus, False))
+            self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
             self.titles.set_titles([], QFont(), QColor(), QRectF(0, 0, mw, mh))
             return
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
@@ -749,10 +749,21 @@ class FeatureMaps(QWidget):
         self.marks.set_marks(self._mosaic, self._cell, self._reveal)
         self.focus_bar.strip.set_cell(self._cell)
 
+    def minimumSizeHint(self) -> QSize:
+        """The mosaic's: the focus bar (which asks for nothing) does not even add its spacing."""
+        hint = super().minimumSizeHint()
+        if not self.focus_bar.isHidden():
+            if self.focus_bar.vertical:
+                hint.setWidth(hint.width() - max(0, self._row.spacing()))
+            else:
+                hint.setHeight(hint.height() - max(0, self._column.spacing()))
+        return hint
+
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._place_focus_bar()
-        self._redraw()
+        if (self.view_widget.width(), self.view_widget.height()) != self._planned_for:
+            self._redraw()  # the view's own resize has not planned for this size yet
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -29,6 +29,7 @@ FOCUS_TEXT_SCALE_THICK = 0.5
 FOCUS_TEXT_WIDTH = 0.76  # the widest number fills at most this much of a cell's width
 FOCUS_TEXT_WIDTH_THICK = 0.84  # a projector trades the cells' margins for larger digits
 FOCUS_TEXT_MAX_PX = 160
+SMALLEST_TILE = 28  # px: below this a thumbnail is a coloured speck
 
 
 def focus_text_px(values: np.ndarray, cell_px: float, scale: float, font: QFont,
@@ -62,6 +63,7 @@ class _Tiles(QWidget):
         self._cell: tuple[int, int] | None = None
         self._tile = 48
         self.vertical = False
+        self.across = 1  # in a column beside the map: thumbnails side by side in each line
         self.gap = 8
         self.setToolTip("Click a map to see it large")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -94,17 +96,14 @@ class _Tiles(QWidget):
     def label_px(self) -> int:
         return math.ceil(QFontMetricsF(self.label_font()).height()) + 7
 
-    def pitch(self) -> int:
-        """From one thumbnail to the next along the strip."""
-        return self._tile + self.gap + (self.label_px() if self.vertical else 0)
-
-    def set_tile(self, tile: int) -> None:
-        self._tile = tile
+    def set_tile(self, tile: int, across: int = 1) -> None:
+        self._tile, self.across = tile, across
         n = max(1, len(self._images))
         if self.vertical:
-            self.setFixedSize(tile + 2 * self.gap, n * self.pitch() + self.gap)
+            lines = -(-n // across)
+            self.setFixedSize(across * (tile + self.gap) + self.gap, lines * (tile + self.gap + self.label_px()) + 4)
         else:
-            self.setFixedSize(n * self.pitch() + self.gap, tile + self.label_px() + 8)
+            self.setFixedSize(n * (tile + self.gap) + self.gap, tile + self.label_px() + 8)
         self.update()
 
     def count(self) -> int:
@@ -113,8 +112,10 @@ class _Tiles(QWidget):
     def tile_rect(self, k: int) -> QRect:
         """Where thumbnail ``k`` is drawn, in this widget's coordinates."""
         if self.vertical:
-            return QRect(self.gap, self.gap + k * self.pitch(), self._tile, self._tile)
-        return QRect(self.gap + k * self.pitch(), 4, self._tile, self._tile)
+            line, place = divmod(k, self.across)
+            pitch_y = self._tile + self.gap + self.label_px()
+            return QRect(self.gap + place * (self._tile + self.gap), 4 + line * pitch_y, self._tile, self._tile)
+        return QRect(self.gap + k * (self._tile + self.gap), 4, self._tile, self._tile)
 
     def _picture_rect(self, k: int) -> QRectF:
         """The map inside its tile, its own aspect kept and centred."""
@@ -181,6 +182,7 @@ class ThumbnailStrip(QScrollArea):
         self.setWidgetResizable(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.largest = 64  # the owner sets it from the room it has
+        self.column_width = 120  # beside the map: the width the column has anyway (its button's)
         self.set_vertical(False)
         self.setAccessibleName("Other maps")
 
@@ -218,24 +220,43 @@ class ThumbnailStrip(QScrollArea):
             self.ensureVisible(r.center().x(), r.center().y(), r.width(), r.height())
 
     def _fit(self) -> None:
-        """Tiles as large as the strip's length allows (within ``largest``), and the strip's depth
-        just what they need, with a scroll bar only when they still do not fit."""
+        """Tiles as large as the strip allows (within ``largest``) and the strip's depth just what they
+        need; a scroll bar only when they still do not fit."""
+        if self.tiles.vertical:
+            self._fit_column()
+            return
         count = max(1, self.tiles.count())
         gap = self.tiles.gap
-        vertical = self.tiles.vertical
-        room = self.height() if vertical else self.width()
-        label = self.tiles.label_px() if vertical else 0
-        smallest = 28
-        tile = min(self.largest, (room - gap) // count - gap - label)
-        if tile < smallest:  # they scroll anyway: large enough to tell apart
-            tile = max(smallest, min(self.largest, 48))
+        room = self.width()
+        tile = min(self.largest, (room - gap) // count - gap)
+        if tile < SMALLEST_TILE:  # they scroll anyway: large enough to tell apart
+            tile = max(SMALLEST_TILE, min(self.largest, 48))
         self.tiles.set_tile(tile)
-        if vertical:
-            bar = self.verticalScrollBar().sizeHint().width() if self.tiles.height() > room else 0
-            self.setFixedWidth(self.tiles.width() + bar)
-        else:
-            bar = self.horizontalScrollBar().sizeHint().height() if self.tiles.width() > room else 0
-            self.setFixedHeight(self.tiles.height() + bar)
+        bar = self.horizontalScrollBar().sizeHint().height() if self.tiles.width() > room else 0
+        self.setFixedHeight(self.tiles.height() + bar)
+
+    def _fit_column(self) -> None:
+        """Beside the map: as many thumbnails side by side as make them largest while all fit in the
+        column's height; when none do, as many as the width holds at a readable size, scrolling."""
+        count = max(1, self.tiles.count())
+        gap, label = self.tiles.gap, self.tiles.label_px()
+        width = self.column_width - self.verticalScrollBar().sizeHint().width()
+        best: tuple[int, int] | None = None
+        for across in range(1, count + 1):
+            by_width = (width - gap) // across - gap
+            if by_width < SMALLEST_TILE:
+                break
+            lines = -(-count // across)
+            by_height = (self.height() - 4) // lines - gap - label
+            tile = min(self.largest, by_width, by_height)
+            if tile >= SMALLEST_TILE and (best is None or tile > best[0]):
+                best = (tile, across)
+        if best is None:
+            across = max(1, (width - gap) // (SMALLEST_TILE + gap))
+            best = (max(SMALLEST_TILE, min(self.largest, (width - gap) // across - gap)), across)
+        self.tiles.set_tile(*best)
+        bar = self.verticalScrollBar().sizeHint().width() if self.tiles.height() > self.height() else 0
+        self.setFixedWidth(self.tiles.width() + bar)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -269,13 +290,31 @@ class FocusBar(QWidget):
         self._box.addWidget(self.title)
         self._box.addWidget(self.strip, 1)
         self.vertical = False
+        self._widest_title = ""
 
     def set_vertical(self, on: bool) -> None:
         """A column beside the map, or a row under it."""
         self.vertical = on
         self._box.setDirection(QBoxLayout.Direction.TopToBottom if on else QBoxLayout.Direction.LeftToRight)
-        self.title.setWordWrap(on)
+        self.strip.column_width = self.column_width()
         self.strip.set_vertical(on)
+
+    def set_title(self, text: str, widest: str) -> None:
+        """The focused map's name; room kept for the ``widest`` name so the column never jumps."""
+        self.title.setText(text)
+        self._widest_title = widest
+        if self.vertical and self.strip.column_width != self.column_width():
+            self.set_vertical(True)
+
+    def column_width(self) -> int:
+        """How wide this bar is as a column beside the map: its button's or its title's width."""
+        title = self.title.fontMetrics().horizontalAdvance(self._widest_title) + 4
+        return max(self.back.sizeHint().width(), title, 2 * SMALLEST_TILE + 3 * self.strip.tiles.gap)
+
+    def minimumSizeHint(self) -> QSize:
+        """Nothing: the focus view never makes the maps' pane (and so the window) need more room than
+        the mosaic does; in a tiny pane the strip scrolls or is cut, the large map stays."""
+        return QSize(0, 0)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
