@@ -747,7 +747,7 @@ class FeatureMaps(QWidget):
 
     def _place_frames(self) -> None:
         self.marks.set_marks(self._mosaic, self._cell, self._reveal)
-        self.focus_bar.strip.set_cell(self._cell)
+        self.focus_bar.strip.set_cell(self._cell, self.marks.veil_colour() if self._reveal else None)
 
     def minimumSizeHint(self) -> QSize:
         """The mosaic's: the focus bar (which asks for nothing) does not even add its spacing."""

@@ -38,8 +38,8 @@ def focus_text_px(values: np.ndarray, cell_px: float, scale: float, font: QFont,
 
     One size for the whole map (not per cell) so a map never mixes large, small and missing numbers.
     """
-    if cell_px <= 0 or not values.size:
-        return None
+    if scale * cell_px < FOCUS_MIN_TEXT_PX or not values.size:
+        return None  # too small whatever the numbers are: no need to write them all out
     probe = QFont(font)
     probe.setPixelSize(100)
     metrics = QFontMetricsF(probe)
@@ -61,6 +61,7 @@ class _Tiles(QWidget):
         self._map_hw = (1, 1)
         self._current: int | None = None
         self._cell: tuple[int, int] | None = None
+        self._veil: QColor | None = None  # reveal mode: the cells still to come are covered
         self._tile = 48
         self.vertical = False
         self.across = 1  # in a column beside the map: thumbnails side by side in each line
@@ -83,8 +84,8 @@ class _Tiles(QWidget):
     def current(self) -> int | None:
         return self._current
 
-    def set_cell(self, cell: tuple[int, int] | None) -> None:
-        self._cell = cell
+    def set_cell(self, cell: tuple[int, int] | None, veil: QColor | None = None) -> None:
+        self._cell, self._veil = cell, veil
         self.update()
 
     def label_font(self) -> QFont:
@@ -151,6 +152,12 @@ class _Tiles(QWidget):
             if self._cell is not None:
                 r, c = self._cell
                 cw, ch = picture.width() / w, picture.height() / h
+                if self._veil is not None:
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(self._veil)
+                    p.drawRect(QRectF(picture.left() + (c + 1) * cw, picture.top() + r * ch, (w - c - 1) * cw, ch))
+                    p.drawRect(QRectF(picture.left(), picture.top() + (r + 1) * ch, picture.width(),
+                                      (h - r - 1) * ch))
                 p.setPen(QPen(QColor(*WINDOW_RED), 1.5))
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawRect(QRectF(picture.left() + c * cw, picture.top() + r * ch, max(cw, 2.0), max(ch, 2.0)))
@@ -203,8 +210,9 @@ class ThumbnailStrip(QScrollArea):
         self._fit()
         self.show_current()
 
-    def set_cell(self, cell: tuple[int, int] | None) -> None:
-        self.tiles.set_cell(cell)
+    def set_cell(self, cell: tuple[int, int] | None, veil: QColor | None = None) -> None:
+        """Frame ``cell`` on every thumbnail; with a ``veil`` colour, cover the cells after it."""
+        self.tiles.set_cell(cell, veil)
 
     def count(self) -> int:
         return self.tiles.count()

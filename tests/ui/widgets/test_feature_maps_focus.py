@@ -257,6 +257,12 @@ def test_reveal_mode_veils_the_large_map_too(maps: FeatureMaps) -> None:
     maps.set_reveal(True)
     assert seen(maps, cell_point(maps, 0, 2, 2, 0.2)) == CellMarks.VEIL
     assert seen(maps, cell_point(maps, 0, 0, 0, 0.2)) != CellMarks.VEIL
+    # The thumbnails keep the surprise too: map 2's last cell is veiled, its first is not.
+    strip = maps.focus_bar.strip
+    thumb = maps.thumbnail_rect(1)
+    image = strip.viewport().grab().toImage()
+    assert image.pixelColor(thumb.right() - 2, thumb.bottom() - 2) == CellMarks.VEIL
+    assert image.pixelColor(thumb.left() + 2, thumb.top() + 2) != CellMarks.VEIL
 
 
 def test_hover_and_click_read_the_large_map(maps: FeatureMaps, qtbot) -> None:  # type: ignore[no-untyped-def]
