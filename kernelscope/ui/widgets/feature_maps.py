@@ -102,8 +102,10 @@ def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float, t
     Every column count is judged by the scale its real tiling gets (gaps are whole cells, so a
     title over a 3x3 map costs a whole row of cells), not by an estimate that ignores the rounding.
     """
+    if count <= 0:
+        return Mosaic(count, h, w, 1, max(1, round(w * 0.1)), 1)
     best: tuple[float, Mosaic] | None = None
-    for cols in range(1, max(1, count) + 1):
+    for cols in range(1, count + 1):
         scale, mosaic = _tiled(count, h, w, cols, width_px, height_px, title_px)
         if best is None or scale > best[0] * 1.0001:
             best = (scale, mosaic)
