@@ -15,12 +15,13 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
     QImage,
+    QKeyEvent,
     QLinearGradient,
     QPainter,
     QPaintEvent,
@@ -45,6 +46,14 @@ from kernelscope.core.colour_scale import (
     colour_maps,
     lookup_table,
     scale_levels,
+)
+from kernelscope.ui.widgets.focus_view import (
+    FOCUS_TEXT_SCALE,
+    FOCUS_TEXT_SCALE_THICK,
+    FOCUS_TEXT_WIDTH,
+    FOCUS_TEXT_WIDTH_THICK,
+    FocusBar,
+    focus_text_px,
 )
 
 BACKGROUND = (255, 255, 255)
@@ -88,19 +97,43 @@ class Mosaic:
 
 
 def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float, title_px: float = 18) -> Mosaic:
-    """The column count that shows the maps largest in the pane, with ``title_px`` above each map."""
-    best: tuple[float, int] = (0.0, 1)
+    """The column count that shows the maps largest in the pane, with ``title_px`` above each map.
+
+    Every column count is judged by the scale its real tiling gets (gaps are whole cells, so a
+    title over a 3x3 map costs a whole row of cells), not by an estimate that ignores the rounding.
+    """
+    if count <= 0:
+        return Mosaic(count, h, w, 1, max(1, round(w * 0.1)), 1)
+    best: tuple[float, Mosaic] | None = None
     for cols in range(1, count + 1):
-        rows = math.ceil(count / cols)
-        gap_x = max(1.0, w * 0.1)
-        scale = min(width_px / (cols * w + (cols - 1) * gap_x), (height_px - rows * title_px) / (rows * h))
-        if scale > best[0] * 1.0001:
-            best = (scale, cols)
-    scale, cols = best
+        scale, mosaic = _tiled(count, h, w, cols, width_px, height_px, title_px)
+        if best is None or scale > best[0] * 1.0001:
+            best = (scale, mosaic)
+    assert best is not None
+    return best[1]
+
+
+def _tiled(count: int, h: int, w: int, cols: int, width_px: float, height_px: float,
+           title_px: float) -> tuple[float, Mosaic]:
+    """``cols`` columns: the scale the pane gives them and their mosaic, with gaps that hold a title
+    and 8 px at that scale. Starts from the scale with exact-pixel gaps (an upper bound) and lowers
+    it until the gaps it needs stop growing."""
+    rows = math.ceil(count / cols)
+    gap_x0 = max(1.0, w * 0.1)
+    scale = min(width_px / (cols * w + (cols - 1) * gap_x0), (height_px - rows * title_px) / (rows * h))
     scale = max(scale, 1e-3)
-    gap_x = max(1, round(max(w * 0.1, 8 / scale)))
-    gap_y = max(1, math.ceil(title_px / scale))
-    return Mosaic(count, h, w, cols, gap_x, gap_y)
+    mosaic = Mosaic(count, h, w, cols, 1, 1)
+    for _ in range(20):
+        gap_x = max(1, round(max(w * 0.1, 8 / scale)))
+        gap_y = max(1, math.ceil(title_px / scale))
+        mosaic = Mosaic(count, h, w, cols, gap_x, gap_y)
+        mh, mw = mosaic.shape
+        real = min(width_px / mw, height_px / mh)
+        if real >= scale * 0.9999:
+            return real, mosaic
+        scale = real
+    mh, mw = mosaic.shape
+    return min(width_px / mw, height_px / mh), mosaic
 
 
 class CellNumbers(QGraphicsItem):
@@ -112,6 +145,8 @@ class CellNumbers(QGraphicsItem):
         self._colours = np.zeros((0, 1, 1, 3), np.uint8)
         self._mosaic = Mosaic(0, 1, 1, 1, 1, 1)
         self._scale = 0.34
+        self._focus_scale: float | None = None  # set: one focused map, numbers as large as they fit
+        self._focus_width = FOCUS_TEXT_WIDTH
         # Drawn once per change of the maps or the zoom, then blitted: a step repaints the frames.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -120,10 +155,34 @@ class CellNumbers(QGraphicsItem):
         self._scale = fraction
         self.update()
 
+    def set_focus_scale(self, fraction: float | None, width: float = FOCUS_TEXT_WIDTH) -> None:
+        """A focused map's text height as a fraction of the cell, and the widest number's share of
+        the cell's width (None: the mosaic's small numbers)."""
+        self._focus_scale, self._focus_width = fraction, width
+        self.update()
+
     def set_data(self, maps: np.ndarray, colours: np.ndarray, mosaic: Mosaic) -> None:
         self.prepareGeometryChange()
         self._maps, self._colours, self._mosaic = maps, colours, mosaic
         self.update()
+
+    def text_px(self, cell_px: float) -> int | None:
+        """The numbers' pixel size at ``cell_px`` device pixels a cell, or None when none are written."""
+        if not self._maps.size:
+            return None
+        if self._focus_scale is not None:
+            return focus_text_px(self._maps, cell_px, self._focus_scale, QFont(), self._focus_width)
+        if cell_px < MIN_CELL_PX_FOR_TEXT:
+            return None
+        return int(max(9, min(64, cell_px * self._scale)))
+
+    def texts(self, cell_px: float) -> list[tuple[int, int, int, str]]:
+        """(tile, row, col, text) of every number written at ``cell_px``."""
+        if self.text_px(cell_px) is None:
+            return []
+        m = self._mosaic
+        return [(k, r, c, format_value(float(self._maps[k, r, c]), cell_px))
+                for k in range(m.count) for r in range(m.h) for c in range(m.w)]
 
     def boundingRect(self) -> QRectF:
         h, w = self._mosaic.shape
@@ -132,13 +191,14 @@ class CellNumbers(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         transform = painter.worldTransform()
         cell_px = min(abs(transform.m11()), abs(transform.m22()))
-        if cell_px < MIN_CELL_PX_FOR_TEXT or not self._maps.size:
+        px = self.text_px(cell_px)
+        if px is None:
             return
         exposed = option.exposedRect  # type: ignore[attr-defined]
         painter.save()
         painter.setWorldTransform(QTransform())
         font = QFont()
-        font.setPixelSize(int(max(9, min(64, cell_px * self._scale))))
+        font.setPixelSize(px)
         painter.setFont(font)
         m = self._mosaic
         for k in range(m.count):
@@ -364,10 +424,15 @@ class ColourBar(QWidget):
 
 
 class FeatureMaps(QWidget):
-    """All F maps in a grid that fits the pane, a colour bar, and a line that reads the hovered cell."""
+    """All F maps in a grid that fits the pane, a colour bar, and a line that reads the hovered cell.
+
+    Focus view: one map large (numbers written when they are big enough to read) above a strip of
+    the others; the large map is a one-map mosaic, so frames, hover and clicks work on it unchanged.
+    """
 
     cell_clicked = Signal(int, int, int)  # filter, row, col
     cell_hovered = Signal(int, int, int)  # filter, row, col under the pointer; (-1, -1, -1) off every cell
+    focus_changed = Signal(object)  # the focused map's index, or None back on the mosaic
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -386,17 +451,20 @@ class FeatureMaps(QWidget):
         self.numbers = CellNumbers()
         self.view.addItem(self.numbers)
         self.colour_bar = ColourBar()
+        self.focus_bar = FocusBar()
+        self.focus_bar.hide()
         self.hover = QLabel(" ")
         self.hover.setAccessibleName("Hovered feature-map cell")
 
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.view_widget, 1)
-        row.addWidget(self.colour_bar)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row, 1)
-        layout.addWidget(self.hover)
+        self._row = QHBoxLayout()
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.addWidget(self.view_widget, 1)
+        self._row.addWidget(self.colour_bar)
+        self._column = QVBoxLayout(self)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.addLayout(self._row, 1)
+        self._column.addWidget(self.focus_bar)
+        self._column.addWidget(self.hover)
 
         self._colormap = DEFAULT_COLORMAP
         self._lut = lookup_table(DEFAULT_COLORMAP)
@@ -407,10 +475,18 @@ class FeatureMaps(QWidget):
         self._mosaic: Mosaic | None = None
         self._cell: tuple[int, int] | None = None
         self._reveal = False
+        self._thick = False
         self._background = BACKGROUND
+        self._focus: int | None = None  # the map shown large, or None for the mosaic of all
+        self._current_map = 0  # the map Enter focuses: the last one clicked, or the window's choice
+        self._planned_for = (0, 0)  # the view's size the mosaic was last planned for
+        self._maps_hw: tuple[int, ...] = (1, 1)
         self.view_widget.installEventFilter(self)
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.focus_bar.strip.chosen.connect(self._on_thumbnail_chosen)
+        self.focus_bar.back.clicked.connect(lambda: self.focus(None))
+        self.setFocusProxy(self.view_widget)  # keys (Enter, Esc) reach the maps after a click on them
         self.setAccessibleName("Feature maps")
 
     # ------------------------------------------------------------------ reading back
@@ -425,13 +501,105 @@ class FeatureMaps(QWidget):
         return float(self._levels[index, 0]), float(self._levels[index, 1])
 
     def mosaic(self) -> Mosaic | None:
+        """The tiling drawn: every map, or in the focus view the focused one alone."""
         return self._mosaic
+
+    def shown_maps(self) -> list[int]:
+        """The maps drawn in the view, tile by tile: every one, or the focused one."""
+        return [self._focus] if self._focus is not None else list(range(self.map_count()))
+
+    def _tile(self, filter_index: int) -> int:
+        shown = self.shown_maps()
+        if filter_index not in shown:
+            raise ValueError(f"map {filter_index} is not drawn large now (focused: {self._focus})")
+        return shown.index(filter_index)
 
     def cell_scene_rect(self, filter_index: int, row: int, col: int) -> QRectF:
         """Where a cell is drawn, in this widget's view coordinates (for tests and tooltips)."""
         assert self._mosaic is not None
-        oy, ox = self._mosaic.origin(filter_index)
+        oy, ox = self._mosaic.origin(self._tile(filter_index))
         return self.view.mapViewToScene(QRectF(ox + col, oy + row, 1, 1)).boundingRect()
+
+    def frame_scene_rect(self, filter_index: int) -> QRectF | None:
+        """Where the current-cell frame on map ``filter_index`` is drawn (view widget coordinates)."""
+        rect = self.marks.frame_rect(self._tile(filter_index))
+        return None if rect is None else self.view.mapViewToScene(rect).boundingRect()
+
+    def cell_px(self) -> float:
+        """How many screen pixels one cell is across now."""
+        return 1.0 / max(1e-9, self.view.viewPixelSize()[0])
+
+    def text_px(self) -> int | None:
+        """The pixel size of the numbers written in the cells now, or None when none are."""
+        return self.numbers.text_px(self.cell_px())
+
+    def cell_texts(self) -> list[tuple[int, int, int, str]]:
+        """(filter, row, col, text) of every number written in a cell now."""
+        shown = self.shown_maps()
+        return [(shown[k], r, c, text) for k, r, c, text in self.numbers.texts(self.cell_px())]
+
+    def thumbnail_count(self) -> int:
+        """How many maps the focus view's strip shows (0 on the mosaic)."""
+        return self.focus_bar.strip.count() if self._focus is not None else 0
+
+    def thumbnail_rect(self, k: int) -> QRect:
+        """Where map ``k``'s thumbnail is on the strip's viewport (for a click)."""
+        return self.focus_bar.strip.tile_rect(k)
+
+    # ------------------------------------------------------------------ focus
+    def focused(self) -> int | None:
+        """The map shown large, or None when every map is tiled."""
+        return self._focus
+
+    def focus(self, k: int | None) -> None:
+        """Show map ``k`` large with the others as thumbnails; None goes back to all maps."""
+        if k is not None and not 0 <= k < self.map_count():
+            raise ValueError(f"no map {k}: there are {self.map_count()}")
+        if k == self._focus:
+            return
+        self._focus = k
+        if k is not None:
+            self._current_map = k
+        self._hovered = None  # the cell under the pointer is another one now
+        self.numbers.set_focus_scale(*self._focus_text())
+        self._place_focus_bar()
+        self.focus_bar.setVisible(k is not None)
+        self._mosaic = None
+        self._redraw()
+        self.focus_changed.emit(k)
+
+    def _place_focus_bar(self) -> None:
+        """The strip goes where it takes the least from the large map: under it in a wide pane with
+        a tall map, beside it otherwise. Thumbnails are at most a seventh of the pane's height."""
+        strip = self.focus_bar.strip
+        strip.largest = max(28, min(4 * self.fontMetrics().height(), self.height() // 7, 120))
+        if self._focus is None:
+            return
+        h, w = self._maps.shape[1:]
+        width = max(1, self.width() - self.colour_bar.sizeHint().width())
+        height = max(1, self.height() - self.hover.sizeHint().height())
+        fm = self.fontMetrics()
+        under = strip.largest + fm.height() + 16 + self.focus_bar.back.sizeHint().height() // 4
+        beside = self.focus_bar.column_width() + 12
+        vertical = min((width - beside) / w, height / h) > min(width / w, (height - under) / h)
+        if vertical != (self._row.indexOf(self.focus_bar) >= 0):
+            (self._column if vertical else self._row).removeWidget(self.focus_bar)
+            if vertical:
+                self._row.insertWidget(0, self.focus_bar)
+            else:
+                self._column.insertWidget(1, self.focus_bar)
+        if vertical != self.focus_bar.vertical:
+            self.focus_bar.set_vertical(vertical)
+
+    def set_current_map(self, k: int) -> None:
+        """The map Enter focuses (the window's selected filter); a click on a map chooses it too."""
+        self._current_map = k
+
+    def _focus_text(self) -> tuple[float | None, float]:
+        """The focused map's text height and width shares of a cell (projector: larger digits)."""
+        if self._thick:
+            return (FOCUS_TEXT_SCALE_THICK if self._focus is not None else None), FOCUS_TEXT_WIDTH_THICK
+        return (FOCUS_TEXT_SCALE if self._focus is not None else None), FOCUS_TEXT_WIDTH
 
     # ------------------------------------------------------------------ data in
     def set_style(self, colormap: str, shared_scale: bool) -> None:
@@ -446,12 +614,25 @@ class FeatureMaps(QWidget):
     def set_maps(self, maps: np.ndarray, ranges: np.ndarray | None = None) -> None:
         """Show (F, H', W') maps; the tiling is rebuilt only when the shape or the pane changes.
         ``ranges``: each map's (min, max) when already known. A hovered cell's readout follows the new
-        values, and goes when the maps change shape (another scene: that cell may not exist)."""
+        values, and goes when the maps change shape (another scene: that cell may not exist). A focus
+        stays while its map exists (a weight edit, a step), and goes with it."""
         if maps.shape != self._maps.shape:
             self._hovered = None
         self._maps = maps
         self._ranges = ranges
+        lost_focus = self._focus is not None and self._focus >= maps.shape[0]
+        if lost_focus:
+            self._focus = None
+            self.numbers.set_focus_scale(None)
+            self.focus_bar.hide()
+            self._mosaic = None
+        self._current_map = max(0, min(self._current_map, maps.shape[0] - 1))
+        if self._focus is not None and maps.shape[1:] != self._maps_hw:
+            self._place_focus_bar()  # a taller or wider map may want the strip on the other side
+        self._maps_hw = maps.shape[1:]
         self._redraw()
+        if lost_focus:
+            self.focus_changed.emit(None)
 
     def set_cell(self, row: int | None, col: int | None) -> None:
         """Frame the current output cell on every map (None hides the frames); moves overlays only."""
@@ -460,7 +641,9 @@ class FeatureMaps(QWidget):
 
     def set_thick(self, on: bool) -> None:
         """Projector mode: thicker current-cell frames and larger numbers."""
+        self._thick = on
         self.numbers.set_scale(0.44 if on else 0.34)
+        self.numbers.set_focus_scale(*self._focus_text())
         self.marks.set_thick(on)
 
     def set_dark(self, on: bool) -> None:
@@ -484,9 +667,14 @@ class FeatureMaps(QWidget):
     # ------------------------------------------------------------------ drawing
     def _redraw(self) -> None:
         f, h, w = self._maps.shape
+        shown = self.shown_maps()
         vw = max(50, self.view_widget.width())
         vh = max(50, self.view_widget.height())
-        mosaic = plan_mosaic(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+        self._planned_for = (self.view_widget.width(), self.view_widget.height())
+        if self._focus is None:
+            mosaic = plan_mosaic(len(shown), h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+        else:
+            mosaic = Mosaic(1, h, w, 1, 1, 0)  # its title is in the focus bar: the map fills the view
         rebuilt = mosaic != self._mosaic
         if rebuilt:
             self._mosaic = mosaic
@@ -500,71 +688,106 @@ class FeatureMaps(QWidget):
         # Never colour more cells than the screen has pixels: large maps are drawn from every s-th
         # cell (numbers, hover and clicks still read the full maps).
         s = max(1, int(1.0 / max(1e-9, min(vw / mw, vh / mh))))
-        colours = colour_maps(self._maps[:, ::s, ::s], self._levels, self._lut)
+        drawn = self._maps if self._focus is None else self._maps[self._focus : self._focus + 1]
+        colours = colour_maps(drawn[:, ::s, ::s], self._levels[shown], self._lut)
         rgb = np.empty((-(-mh // s), -(-mw // s), 3), np.uint8)
         rgb[...] = self._background
         th, tw = colours.shape[1:3]
-        for k in range(f):
+        for k in range(len(shown)):
             oy, ox = mosaic.origin(k)
             rgb[oy // s : oy // s + th, ox // s : ox // s + tw] = colours[k]
         self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
         self.image.setRect(QRectF(0, 0, rgb.shape[1] * s, rgb.shape[0] * s))
         self.marks.set_drawn_step(s)
-        self.numbers.set_data(self._maps, colours, mosaic)
-        self.colour_bar.set_scale(self._lut, self.levels(0), self._shared)
+        self.numbers.set_data(drawn, colours, mosaic)
+        self.colour_bar.set_scale(self._lut, self.levels(self._focus or 0), self._shared)
+        if self._focus is not None:
+            t = max(1, max(h, w) // 64)  # a thumbnail needs no more than 64 cells across
+            thumbs = colour_maps(self._maps[:, ::t, ::t], self._levels, self._lut)
+            self.focus_bar.strip.set_maps(thumbs, (h, w), self._focus)
         self._show_hover()
         if rebuilt:
             self.view.setRange(QRectF(0, 0, mw, mh), padding=0.01)
             self._place_frames()
 
+    def _title(self, k: int, short: bool) -> str:
+        if short:
+            return f"{k + 1}"
+        if self._focus is not None:
+            return f"{self._noun} {k + 1} of {self.map_count()}"
+        return f"{self._noun} {k + 1}"
+
     def _build_titles(self) -> None:
         assert self._mosaic is not None
         m = self._mosaic
+        shown = self.shown_maps()
         font = QFont()
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         mh, mw = m.shape
+        if self._focus is not None:
+            self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
+            self.titles.set_titles([], QFont(), QColor(), QRectF(0, 0, mw, mh))
+            return
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
         pitch = (m.w + m.gap_x) * scale  # screen pixels from one map's left edge to the next
-        fits = QFontMetrics(font).horizontalAdvance(f"{self._noun} {m.count}") + 8 <= pitch
+        fits = QFontMetrics(font).horizontalAdvance(self._title(shown[-1], False)) + 8 <= pitch
         every = 1
         if not fits:
             # Numbers alone; narrower type if even "32" is wider than a map, and past a floor of
             # 7 pt, every n-th map numbered, so titles never run into each other.
-            widest = QFontMetrics(font).horizontalAdvance(str(m.count)) + 4
+            widest = QFontMetrics(font).horizontalAdvance(str(shown[-1] + 1)) + 4
             if widest > pitch:
                 font.setPointSizeF(max(7.0, font.pointSizeF() * pitch / widest))
-                widest = QFontMetrics(font).horizontalAdvance(str(m.count)) + 4
+                widest = QFontMetrics(font).horizontalAdvance(str(shown[-1] + 1)) + 4
                 every = math.ceil(widest / pitch)
         ink = QColor(30, 30, 30) if sum(self._background) > 380 else QColor(230, 230, 230)
         titles = []
-        for k in range(0, m.count, every):
-            oy, ox = m.origin(k)
-            titles.append((f"{self._noun} {k + 1}" if fits else f"{k + 1}", float(ox), float(oy)))
+        for tile in range(0, m.count, every):
+            oy, ox = m.origin(tile)
+            titles.append((self._title(shown[tile], not fits), float(ox), float(oy)))
         self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))
 
     def _place_frames(self) -> None:
         self.marks.set_marks(self._mosaic, self._cell, self._reveal)
+        self.focus_bar.strip.set_cell(self._cell, self.marks.veil_colour() if self._reveal else None)
+
+    def minimumSizeHint(self) -> QSize:
+        """The mosaic's: the focus bar (which asks for nothing) does not even add its spacing."""
+        hint = super().minimumSizeHint()
+        if not self.focus_bar.isHidden():
+            if self.focus_bar.vertical:
+                hint.setWidth(hint.width() - max(0, self._row.spacing()))
+            else:
+                hint.setHeight(hint.height() - max(0, self._column.spacing()))
+        return hint
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
-        self._redraw()
+        self._place_focus_bar()
+        if (self.view_widget.width(), self.view_widget.height()) != self._planned_for:
+            self._redraw()  # the view's own resize has not planned for this size yet
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange and hasattr(self, "_maps"):
             self._mosaic = None  # titles in the new size, and room for them
+            self._place_focus_bar()
             self._redraw()
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]
         self._redraw()
 
-    # ------------------------------------------------------------------ mouse
+    # ------------------------------------------------------------------ mouse and keys
     def _locate_scene(self, scene_pos: QPointF) -> tuple[int, int, int] | None:
         if self._mosaic is None:
             return None
         p = self.view.mapSceneToView(scene_pos)
-        return self._mosaic.locate(p.y(), p.x())
+        hit = self._mosaic.locate(p.y(), p.x())
+        if hit is None:
+            return None
+        tile, row, col = hit
+        return self.shown_maps()[tile], row, col
 
     def describe(self, filter_index: int, row: int, col: int) -> str:
         value = float(self._maps[filter_index, row, col])
@@ -591,16 +814,42 @@ class FeatureMaps(QWidget):
         self.hover.setText(self.describe(*hit) + "   (click to step there)" if hit else " ")
 
     def eventFilter(self, watched: object, event: QEvent) -> bool:
-        if watched is self.view_widget and event.type() == QEvent.Type.Leave:
-            if self._hovered is not None:
-                self.cell_hovered.emit(-1, -1, -1)
-            self._hovered = None  # the pointer left the maps: no cell is under it any more
-            self._show_hover()
+        if watched is self.view_widget:
+            kind = event.type()
+            if kind == QEvent.Type.Leave:
+                if self._hovered is not None:
+                    self.cell_hovered.emit(-1, -1, -1)
+                self._hovered = None  # the pointer left the maps: no cell is under it any more
+                self._show_hover()
+            elif kind == QEvent.Type.Resize and self.isVisible():
+                # The strip coming or going resizes the view, not this widget: plan for the new room.
+                if (self.view_widget.width(), self.view_widget.height()) != self._planned_for:
+                    self._redraw()
+            elif kind in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+                return self._on_key(event, kind == QEvent.Type.KeyPress)  # type: ignore[arg-type]
         return False
+
+    def _on_key(self, event: QKeyEvent, press: bool) -> bool:
+        """Enter focuses the current map, Esc goes back to all maps; other keys go on their way."""
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.map_count():
+            wanted: int | None = min(self._current_map, self.map_count() - 1)
+        elif key == Qt.Key.Key_Escape and self._focus is not None:
+            wanted = None
+        else:
+            return False
+        event.accept()  # a window shortcut on the same key does not take it from the maps
+        if press:
+            self.focus(wanted)
+        return press
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self._on_key(event, True):
+            super().keyPressEvent(event)
 
     def picture(self) -> QImage:
         """The maps and their colour bar as Export > Feature maps writes them: without the hover line,
-        which tells where the pointer was, not what the maps are."""
+        which tells where the pointer was, not what the maps are. In the focus view: what is shown."""
         text = self.hover.text()
         self.hover.setText(" ")
         try:
@@ -612,5 +861,15 @@ class FeatureMaps(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         hit = self._locate_scene(event.scenePos())
+        if event.double():
+            # The first click of the pair already stepped there; the second opens or closes the map.
+            if hit is not None:
+                self.focus(None if self._focus is not None else hit[0])
+            return
         if hit is not None:
+            self._current_map = hit[0]
             self.cell_clicked.emit(*hit)
+
+    def _on_thumbnail_chosen(self, k: int) -> None:
+        self.focus(k)
+        self.view_widget.setFocus(Qt.FocusReason.MouseFocusReason)  # Esc still works after a thumbnail click
