@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             (self.map_options.show_activation_toggled, lambda b: c.set_view(show_activation=b)),
             (self.feature_maps.cell_clicked, lambda f, r, col: (st.stop(), c.go_to_cell(f, r, col))),
             (self.feature_maps.cell_hovered, self.stack_view.hover_map_cell),
+            (self.feature_maps.focus_changed, lambda k: None if k is None else c.select_filter(k)),
             (self.stack_view.input_field, self._on_input_field),
             (self.line_paste.line_submitted, c.paste_line),
             (self.channel_picker.currentIndexChanged, lambda _i: panes.draw_input(self)),

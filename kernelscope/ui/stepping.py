@@ -119,6 +119,8 @@ class Stepping(QObject):
             self.step_panel.set_steps(steps)
         self.step_panel.set_step(step)
         cell = cell_at(res.output.shape, step, doc.view.selected_filter)
+        if len(cell) == 3:
+            self.feature_maps.set_current_map(cell[2])  # the map Enter shows large
         if doc.selected_layer != self._drawn_layer:  # another layer's marks do not belong on this input
             self._drawn_layer = doc.selected_layer
             self.pixel_grid.set_highlight(set())
