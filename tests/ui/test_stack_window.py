@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QPlainTextEdit, QSpinBox
 
 from kernelscope.core import engine
@@ -534,3 +535,123 @@ def test_lesson_11_computes_off_the_ui_thread_and_shows_the_second_conv(window: 
     assert window.conv_controls.isVisible()  # a Conv2D later in the stack: its own panels
     assert window.conv_controls.filters.value() == 64
     assert window.kernel_channel.isVisible()  # 32 input channels to pick from
+
+
+# --------------------------------------------------------------------------- the receptive field on the strip
+
+
+def move_pointer(widget, point: QPoint) -> None:  # type: ignore[no-untyped-def]
+    """QTest.mouseMove to ``point``, by way of a pixel beside it: the first move into a window that the
+    pointer has not entered yet only enters it (offscreen), and a move to where it already is sends nothing."""
+    QTest.mouseMove(widget, point + QPoint(1, 0))
+    QTest.mouseMove(widget, point)
+
+
+def field_counts(window: MainWindow, layer: int, cell: tuple[int, ...]) -> list[int | None]:
+    """What core.receptive_field says should be lit, in lit_counts's terms."""
+    doc = window.document
+    regions = receptive_field(doc.layers, doc.input.shape, layer, cell)
+    counts: list[int | None] = [-1 if r.everything else len(r.rows) * len(r.cols) for r in regions]
+    return counts + [None] * (len(doc.layers) + 1 - len(counts))
+
+
+def test_hovering_a_later_tile_lights_its_receptive_field(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    strip = window.stack_view.strip
+    assert strip.isVisible()
+    step_field = field_counts(window, 0, (0, 0, 0))
+    assert lit_counts(window) == step_field == [9, None, None, None, None]  # the step's 3x3 window
+
+    move_pointer(strip, strip.cell_rect(2, 5, 7).center().toPoint())  # max_pooling2d's cell (5, 7)
+    assert lit_counts(window) == field_counts(window, 1, (5, 7, 0)) == [16, 4, None, None, None]
+    rows, cols, everything = strip._lit[0]  # type: ignore[attr-defined]
+    assert (rows.tolist(), cols.tolist(), everything) == ([10, 11, 12, 13], [14, 15, 16, 17], False)
+    move_pointer(strip, strip.cell_rect(4, 2, 0).center().toPoint())  # a Dense unit reads everything
+    assert lit_counts(window) == field_counts(window, 3, (2,)) == [-1, -1, -1, -1, None]
+    assert window.document.selected_layer == 0  # hovering selects nothing
+
+    gap = strip.tile_rect(1).topLeft() + QPoint(0, 1)  # a caption: no cell under the pointer
+    assert strip.cell_at(gap.toPoint()) is None
+    move_pointer(strip, gap.toPoint())
+    assert lit_counts(window) == step_field
+    move_pointer(strip, strip.cell_rect(3, 100, 0).center().toPoint())  # a Flatten value, then out of the strip
+    assert lit_counts(window) == field_counts(window, 2, (100,))
+    table = window.stack_view.layer_list.table
+    move_pointer(table, table.rect().center())
+    assert lit_counts(window) == step_field
+
+    # A click on a cell selects its layer and steps there; its field stays lit.
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.cell_rect(2, 5, 7).center().toPoint())
+    assert window.document.selected_layer == 1
+    assert window.document.step == 5 * 13 + 7
+    move_pointer(strip, gap.toPoint())
+    assert lit_counts(window) == field_counts(window, 1, (5, 7, 0))
+
+
+# --------------------------------------------------------------------------- projector mode
+
+
+def test_projector_mode_on_the_dense_hides_the_model_and_keeps_the_bars_readable(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    click_row(qtbot, window, 3)
+    sv = window.stack_view
+    bars = sv.vector_bars
+    size_before = bars.area.fontMetrics().height()
+    texts = bars.row_texts()
+    window.set_projector(True, full_screen=False)
+    try:
+        assert window.is_projector()
+        assert not sv.model_bar.isVisible()
+        assert bars.isVisible()
+        assert bars.row_texts() == texts
+        qtbot.waitUntil(lambda: bars.area.fontMetrics().height() > size_before * 1.5)  # the type follows the scale
+        assert bars.row_height() > bars.area.fontMetrics().height()  # every label fits its row
+        assert not sv.strip.isVisible()  # the strip goes with the model bar
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+        assert bars.current() == 1
+    finally:
+        window.set_projector(False)
+    assert sv.model_bar.isVisible()
+    assert sv.layer_list.table.isVisible()
+    qtbot.waitUntil(lambda: bars.area.fontMetrics().height() == size_before)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: projector mode at a classroom's 1024x768 leaves the Dense's bars about 68 px: 1 of the 6 classes "
+    "in view (the most likely one, X, scrolled away), the summary and 'Edit class names...' clipped. The "
+    "step panel moved under the panes (projector.py) takes most of the height, and the Dense's settings "
+    "form and weight table stay shown (they are not in ProjectorParts.advanced)"))
+def test_projector_mode_at_1024x768_shows_every_class(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    click_row(qtbot, window, 3)
+    bars = window.stack_view.vector_bars
+    window.set_projector(True, full_screen=False)
+    window.resize(1024, 768)
+    try:
+        qtbot.waitUntil(lambda: window.width() == 1024)
+        for _ in range(3):
+            QApplication.processEvents()
+        assert list(bars.visible_rows()) == list(range(6))
+        assert bars.row_rect(5).bottom() < bars.viewport().height()
+    finally:
+        window.set_projector(False)
+
+
+# --------------------------------------------------------------------------- closing
+
+
+def test_closing_after_stack_edits_is_clean(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    ll = window.stack_view.layer_list
+    click_row(qtbot, window, 1)
+    ll.add_actions["BatchNormalization"].trigger()
+    ll.add_actions["Dense"].trigger()  # after the pooling: a Dense on maps, fits or not
+    qtbot.keyClick(ll.table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    click_row(qtbot, window, 0)
+    set_spin(qtbot, window.conv_controls.filters, 2)
+    move_pointer(window.stack_view.strip, window.stack_view.strip.cell_rect(1, 3, 3).center().toPoint())
+    doc = window.document
+    assert window.close()
+    assert not window.isVisible()
+    doc.undo()  # an edit after closing reaches no widget (a deleted one would raise)
+    doc.redo()
