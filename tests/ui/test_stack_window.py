@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QPlainTextEdit, QSpinBox
 
 from kernelscope.core import engine
 from kernelscope.core.arithmetic import format_number, groups_text
 from kernelscope.core.layer_step_text import layer_step_text
 from kernelscope.core.receptive_field import receptive_field
+from kernelscope.core.stack_ops import layer_config
 from kernelscope.files.sessions import load_session
 from kernelscope.ui.file_controller import FileController
 from kernelscope.ui.main_window import MainWindow
@@ -114,7 +114,9 @@ def test_lesson_12_lists_the_model_and_its_dense_shows_the_classes(window: MainW
                        window.feature_maps, window.input_tools, window.map_options):
         assert not conv_panel.isVisible()
     sv = window.stack_view
-    assert sv.layer_settings.isVisible() and sv.weight_table.isVisible() and sv.vector_bars.isVisible()
+    assert sv.layer_settings.isVisible()
+    assert sv.weight_table.isVisible()
+    assert sv.vector_bars.isVisible()
     assert sv.settings_heading.text() == "dense (Dense)"
     editors = sv.layer_settings.field_editors()
     assert list(editors) == ["units", "activation", "use_bias"]
@@ -196,7 +198,8 @@ def test_the_pooling_reads_conv2ds_maps_and_steps_max(window: MainWindow, qtbot)
         win_r, win_c = np.unravel_index(int(np.argmax(window_cells)), (2, 2))
         assert window.pixel_grid._highlight == {(2 * r + int(win_r), 2 * c + int(win_c))}  # type: ignore[attr-defined]
         rows, cols = window.pixel_grid._window  # type: ignore[misc]
-        assert rows.min() == 2 * r and cols.min() == 2 * c
+        assert rows.min() == 2 * r
+        assert cols.min() == 2 * c
         qtbot.keyClick(window, Qt.Key.Key_Right)
     assert doc.step == 3
 
@@ -219,7 +222,8 @@ def test_painting_the_input_changes_every_layer_and_undo_brings_all_back(window:
     open_lesson(qtbot, window, 12)
     doc = window.document
     click_row(qtbot, window, 0)
-    assert window.pixel_grid.paintable() and window.input_tools.isVisible()
+    assert window.pixel_grid.paintable()
+    assert window.input_tools.isVisible()
     before = [r.output.copy() for r in doc.results]
     before_input_column = doc.input[3:25, 14, 0].tolist()
     qtbot.mouseClick(window.input_tools.brush_white, Qt.MouseButton.LeftButton)
@@ -249,6 +253,22 @@ def test_painting_the_input_changes_every_layer_and_undo_brings_all_back(window:
     assert bars.row_texts() == bars_before
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: after Lessons > 12 the brush is 0, the lesson's black paper, so the stroke its notes ask for ('Draw "
+    "another stroke with a one-cell pen') paints nothing on the paper (it only erases). InputTools.set_state "
+    "keeps the previous brush converted into the new value mode (the article's black -1 becomes grey 0); a "
+    "lesson drawn white on black needs a white brush"))
+def test_the_stroke_lesson_12_asks_for_paints_on_its_paper(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    doc = window.document
+    empty = [r for r in range(28) if not doc.input[r, :, 0].any()]
+    assert empty, "the lesson has an empty row to draw across"
+    row = empty[0]
+    grid = window.pixel_grid
+    drag(grid, [grid.cell_rect(row, 2).center().toPoint(), grid.cell_rect(row, 25).center().toPoint()])
+    assert doc.input[row, 2:26, 0].any()
+
+
 # --------------------------------------------------------------------------- editing the stack
 
 
@@ -261,7 +281,8 @@ def test_add_remove_move_and_duplicate_layers(window: MainWindow, qtbot) -> None
     names = [row[0] for row in rows_shown(window)]
     assert names == ["conv2d (Conv2D)", "dropout (Dropout)", "max_pooling2d (MaxPooling2D)", "flatten (Flatten)",
                      "dense (Dense)"]
-    assert ll.selected() == 1 and doc.selected_layer == 1
+    assert ll.selected() == 1
+    assert doc.selected_layer == 1
     assert rows_shown(window)[1][1:] == ["(None, 26, 26, 4)", "0"]
     assert window.stack_view.settings_heading.text() == "dropout (Dropout)"
     assert window.stack_view.model_heading.text().startswith("Model: 5 layers")
@@ -281,7 +302,8 @@ def test_add_remove_move_and_duplicate_layers(window: MainWindow, qtbot) -> None
     qtbot.mouseClick(ll.down_button, Qt.MouseButton.LeftButton)
     assert doc.layer_names == ("conv2d", "flatten", "max_pooling2d", "dense")
     assert ll.selected() == 2
-    assert doc.problem is not None and doc.problem[0] == 2  # pooling a vector: refused, marked, kept
+    assert doc.problem is not None
+    assert doc.problem[0] == 2
     qtbot.mouseClick(ll.up_button, Qt.MouseButton.LeftButton)
     assert doc.layer_names == ("conv2d", "max_pooling2d", "flatten", "dense")
     assert doc.problem is None
@@ -298,12 +320,14 @@ def test_add_remove_move_and_duplicate_layers(window: MainWindow, qtbot) -> None
     assert doc.layer_names == ("conv2d", "max_pooling2d", "max_pooling2d_1", "flatten", "dense")
     assert ll.selected() == 2
     assert rows_shown(window)[2] == ["max_pooling2d_1 (MaxPooling2D)", "(None, 6, 6, 4)", "0"]
-    assert doc.problem is not None and doc.problem[0] == 4  # the Dense now receives 144 values, not 676
+    assert doc.problem is not None
+    assert doc.problem[0] == 4
     click_row(qtbot, window, 0)
     qtbot.mouseClick(ll.duplicate_button, Qt.MouseButton.LeftButton)  # a copy reads 4 maps, not the grey input
     assert doc.layer_names[:2] == ("conv2d", "conv2d_1")
     assert ll.selected() == 1
-    assert doc.problem is not None and doc.problem[0] == 1
+    assert doc.problem is not None
+    assert doc.problem[0] == 1
     assert rows_shown(window)[1] == ["conv2d_1 (Conv2D)", NOT_SHOWN, NOT_SHOWN]
     np.testing.assert_array_equal(doc.layers[1].kernels, doc.layers[0].kernels)  # settings and weights copied
 
@@ -335,7 +359,8 @@ def test_fewer_filters_break_the_dense_which_is_marked_fitted_and_undone(  # typ
     ]
     tip = table.item(3, 0).toolTip()
     assert tip.startswith("dense (Dense) does not fit: ")
-    assert "676" in tip and "507" in tip
+    assert "676" in tip
+    assert "507" in tip
     assert window.stack_view.layer_list.total_label.text() == f"Total params: {NOT_SHOWN}"
     assert tile_note(window, 4).endswith("does not fit")
     assert tile_note(window, 3).startswith("flatten 507")
@@ -637,6 +662,20 @@ def test_projector_mode_at_1024x768_shows_every_class(window: MainWindow, qtbot)
         window.set_projector(False)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a refused setting names the wrong layer: max_pooling2d is layers[1] but the form says 'layers[0] "
+    "(max_pooling2d): a 3x40 pool does not fit...'. stack_ops.build_layer checks the config through "
+    "stack.normalize([entry], ...) as a one-layer list with the name dropped, so every refusal says layers[0] "
+    "and Keras's default name for the class (dense_1 would read '(dense)')"))
+def test_a_refused_setting_names_its_own_layer(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 10)
+    click_row(qtbot, window, 1)
+    form = window.stack_view.layer_settings
+    set_spin(qtbot, form.field_editors()["pool_size"][1], 40)
+    assert "pool does not fit" in form.problem_text()
+    assert "layers[0]" not in form.problem_text()
+
+
 # --------------------------------------------------------------------------- closing
 
 
@@ -655,3 +694,42 @@ def test_closing_after_stack_edits_is_clean(window: MainWindow, qtbot) -> None: 
     assert not window.isVisible()
     doc.undo()  # an edit after closing reaches no widget (a deleted one would raise)
     doc.redo()
+
+
+# --------------------------------------------------------------------------- the settings form
+
+
+def test_typing_units_and_pool_sizes_in_the_settings_form(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    doc = window.document
+    click_row(qtbot, window, 3)
+    form = window.stack_view.layer_settings
+    set_spin(qtbot, form.field_editors()["units"][0], 10)
+    assert doc.layers[3].units == 10
+    assert rows_shown(window)[3] == ["dense (Dense)", "(None, 10)", "6,770"]
+    assert window.stack_view.layer_list.total_label.text() == "Total params: 6,810"
+    bars = window.stack_view.vector_bars
+    expected = expected_outputs(window)[3]
+    labels = [*DIGIT_CLASSES, "6", "7", "8", "9"]  # four new units: named by their index
+    assert bars.row_texts() == [(n, value_text(float(p), True)) for n, p in zip(labels, expected, strict=True)]
+    assert window.stack_view.weight_table.shape_text() == "kernel 676 x 10 · 6,760 weights"
+
+    click_row(qtbot, window, 1)
+    height, width = form.field_editors()["pool_size"]
+    set_spin(qtbot, height, 3)
+    assert layer_config(doc.layers[1])["pool_size"] == [3, 2]
+    assert rows_shown(window)[1] == ["max_pooling2d (MaxPooling2D)", "(None, 12, 13, 4)", "0"]
+    assert doc.problem is not None  # the Dense's 676 inputs no longer match 624
+    assert rows_shown(window)[3][1:] == [NOT_SHOWN, NOT_SHOWN]
+    conv = doc.results[0].output
+    pooled = np.array([[conv[2 * r: 2 * r + 3, 2 * c: 2 * c + 2].max(axis=(0, 1)) for c in range(13)]
+                       for r in range(12)])
+    for k in range(4):
+        np.testing.assert_array_equal(window.feature_maps.image_data(k), pooled[:, :, k])
+
+    set_spin(qtbot, width, 40)  # wider than the 26 columns it pools: refused where the person is looking
+    assert "a 3x40 pool does not fit a 26x26 input with padding='valid'" in form.problem_text()
+    assert form.problem.isVisible()
+    assert width.value() == 2
+    assert layer_config(doc.layers[1])["pool_size"] == [3, 2]
+    assert rows_shown(window)[1][1] == "(None, 12, 13, 4)"
