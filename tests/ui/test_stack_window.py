@@ -161,6 +161,24 @@ def test_the_right_key_steps_while_the_layer_list_has_the_focus(window: MainWind
     assert window.document.step == 1
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: with lesson 12's Dense selected at 1280x800 the step panel gets less height than its minimum (about "
+    "197 px for 207): the bold 'SUM = ... / + bias ... / softmax: ...' lines are drawn over the products box's "
+    "third line and the softmax line is cut. The bars (stretch 1 in the maps pane, main_window._build_layout) "
+    "take the height the panel needs; the same overlap shows for a Conv2D at 1024x768"))
+def test_the_dense_step_sum_is_not_drawn_over_its_products(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    open_lesson(qtbot, window, 12)
+    click_row(qtbot, window, 3)
+    panel = window.step_panel
+    qtbot.waitUntil(lambda: panel.summary.text().startswith("SUM"))
+    QApplication.processEvents()
+    products_bottom = panel.products.mapTo(panel, panel.products.rect().bottomLeft()).y()
+    summary = panel.summary
+    assert summary.mapTo(panel, summary.rect().topLeft()).y() > products_bottom
+    assert summary.mapTo(panel, summary.rect().bottomLeft()).y() < panel.height()
+    assert panel.height() >= panel.minimumSizeHint().height()
+
+
 # --------------------------------------------------------------------------- lesson 10: stepping the pooling
 
 
