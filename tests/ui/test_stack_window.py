@@ -316,7 +316,7 @@ def test_add_remove_move_and_duplicate_layers(window: MainWindow, qtbot) -> None
     assert doc.layer_names == ("conv2d", "max_pooling2d", "flatten", "dense")
     assert ll.count() == 4
 
-    click_row(qtbot, window, 1)  # max_pooling2d down past flatten: the Dense no longer fits? it still gets 676
+    click_row(qtbot, window, 1)  # max_pooling2d down past the Flatten: it cannot pool a vector
     qtbot.mouseClick(ll.down_button, Qt.MouseButton.LeftButton)
     assert doc.layer_names == ("conv2d", "flatten", "max_pooling2d", "dense")
     assert ll.selected() == 2
@@ -660,7 +660,7 @@ def test_projector_mode_on_the_dense_hides_the_model_and_keeps_the_bars_readable
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "BUG: projector mode at a classroom's 1024x768 leaves the Dense's bars about 68 px: 1 of the 6 classes "
+    "BUG: projector mode at a classroom's 1024x768 leaves the Dense's bars about 68 px: under 2 of the 6 classes "
     "in view (the most likely one, X, scrolled away), the summary and 'Edit class names...' clipped. The "
     "step panel moved under the panes (projector.py) takes most of the height, and the Dense's settings "
     "form and weight table stay shown (they are not in ProjectorParts.advanced)"))
