@@ -197,6 +197,7 @@ class Document:
     step_changed = Signal(int)
     history_changed = Signal()  # undo/redo availability, their names, or the saved state changed
     compute_failed = Signal(str)  # a computation off the thread failed, or a load was refused then: why
+    loaded = Signal()  # a whole new scene came in (a file, a lesson, New): what depends on the scene resets
     settled = Signal()  # after every change, once, when all of its <noun>_changed are out
 
     _settle_depth = 0
@@ -509,6 +510,7 @@ class Document:
         """The loaded scene and its maps become the document's, announced as one batch."""
         self._apply(scene)
         self._history.clear()
+        self.loaded.emit()
         self._take(0, scene.input, scene.layers[: len(results)], self._generation, results)
         self._announce_data()
         if unsaved:
@@ -801,7 +803,7 @@ class Document:
         try:
             layer = stack_ops.build_layer(class_name, cfg, shape, seed=seed)
         except _ENGINE_REFUSALS as exc:
-            raise EditError(str(exc).removeprefix("layers[0]: ")) from None
+            raise EditError(f"{class_name} at position {at + 1}: {exc}") from None
         if isinstance(layer, Conv2DLayer):
             self._check_limits(layer.spec)
         self._insert(at, layer, engine.stack.default_name(class_name, set(self._names)))
@@ -870,7 +872,7 @@ class Document:
         try:
             new = stack_ops.reconfigure(layer, config, self._links.inputs[index])
         except _ENGINE_REFUSALS as exc:
-            raise EditError(str(exc)) from None
+            raise EditError(f"{layer_label(index, self._names[index])}: {exc}") from None
         if isinstance(new, Conv2DLayer):
             self._check_limits(new.spec)
         if stack_ops.layer_config(new) == stack_ops.layer_config(layer):

@@ -149,16 +149,22 @@ def build_layer(class_name: str, config: Mapping[str, Any], input_shape: Shape,
     if weights is not None:
         entry["weights"] = list(weights)
     shape = tuple(int(n) for n in input_shape)
-    if len(shape) != 3:
-        if class_name in MAP_CLASSES:
-            raise ConvError(f"{class_name} needs maps (height, width, channels), but its input here is a vector of "
-                            f"{shape[-1]} values: put it before the Flatten")
+    if len(shape) != 3 and class_name in MAP_CLASSES:
+        raise ConvError(f"{class_name} needs maps (height, width, channels), but its input here is a vector of "
+                        f"{shape[-1]} values: put it before the Flatten")
+    try:
         # normalize reads an image's shape; a vector's last axis is all a vector layer's weights need
-        (built,) = stack.normalize([entry], (1, 1, shape[-1]), seed)
-        built.layer.output_shape(shape)
-    else:
-        (built,) = stack.normalize([entry], shape, seed)
+        (built,) = stack.normalize([entry], shape if len(shape) == 3 else (1, 1, shape[-1]), seed)
+    except stack.LayerError as exc:  # it names "layers[0]" of a one-layer list: the caller names the layer
+        raise ConvError(_unplaced(exc)) from None
+    built.layer.output_shape(shape)
     return built.layer
+
+
+def _unplaced(exc: stack.LayerError) -> str:
+    """A LayerError's message without the "layers[i] (name): " its place in a list added."""
+    where = "" if exc.index is None else f"layers[{exc.index}]" + (f" ({exc.name})" if exc.name else "") + ": "
+    return str(exc).removeprefix(where)
 
 
 def _fit_axis(arr: np.ndarray, axis: int, size: int, fill: float = 0.0) -> np.ndarray:
@@ -203,7 +209,7 @@ def reconfigure(layer: Layer, config: Mapping[str, Any], input_shape: Shape) -> 
     try:
         new = build_layer(layer.keras_class, own, input_shape, weights)
     except stack.LayerError as exc:
-        raise ConvError(str(exc).removeprefix("layers[0]: ")) from None
+        raise ConvError(_unplaced(exc)) from None
     if isinstance(new, DenseLayer) and isinstance(layer, DenseLayer) and not new.use_bias:
         # Kept while use_bias is off (the pass ignores it), as a Conv2D keeps its bias: turning it back on restores it.
         new = replace(new, bias=_fit_axis(layer.bias, 0, new.units))

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
             (doc.result_changed, self._refresh_maps), (doc.step_changed, self._refresh_step),
             (doc.history_changed, self._refresh_history), (doc.settled, self._on_settled),
             (doc.compute_failed, self.ports.report),
+            (doc.loaded, lambda: self._stale.add("ink")),
         ]
 
     def _connect(self, on: bool) -> None:
@@ -199,7 +200,7 @@ class MainWindow(QMainWindow):
     def _refresh_maps(self) -> None:
         res = self.document.selected_result
         self.pixel_grid.set_padding(getattr(res, "pads", ((0, 0), (0, 0))))
-        self._stale |= {"maps", "layer", "frame", "stack", "input"}
+        self._stale |= {"maps", "layer", "frame", "stack", "input", "panels"}
 
     def _refresh_step(self, _step: int = 0) -> None:
         self._stale.add("frame")
@@ -224,8 +225,10 @@ class MainWindow(QMainWindow):
                            ("frame", self.stepping.draw)):
             if part in stale:
                 draw()
-        if "tools" in stale:  # once input and mode agree: set_value_mode sends input_changed before view_changed
-            self.input_tools.set_state(self.document.input.shape[:2], self.document.view.value_mode)
+        if "tools" in stale or "ink" in stale:  # once input and mode agree (set_value_mode: input first)
+            doc = self.document
+            self.input_tools.set_state(doc.input.shape[:2], doc.view.value_mode,
+                                       panes.ink(doc) if "ink" in stale else None)
 
     def _show_kernel_panel(self) -> None:
         panes.draw_kernel_panel(self)

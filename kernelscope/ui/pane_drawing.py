@@ -11,7 +11,7 @@ import numpy as np
 
 from kernelscope.core.engine import ConvResult
 from kernelscope.core.layer_text import layer_text
-from kernelscope.core.stack_ops import layer_config
+from kernelscope.core.stack_ops import layer_config, layer_weights
 from kernelscope.ui.stack_view import result_maps, shape_text
 
 Window = Any  # the main window: its widgets, document, ports and projector (no import of it here)
@@ -33,6 +33,13 @@ def vector_grid(size: int) -> tuple[int, int]:
         if size % rows == 0:
             best = rows
     return (best, size // best) if best * 4 >= int(size**0.5) else (1, size)
+
+
+def ink(document: Any) -> float:
+    """The brush a new scene starts with: the end of the value range farther from most of its
+    cells (black on the article's white paper, white on an MNIST-like black one)."""
+    lo, hi = document.value_range
+    return lo if float(np.median(document.input)) >= (lo + hi) / 2 else hi
 
 
 def draw_input(window: Window) -> None:
@@ -138,7 +145,7 @@ def show_panels(window: Window) -> None:
     """Which panels the selected layer needs: a Conv2D's kernels or another layer's settings, maps or
     bars, the paint tools for the first layer only; projector mode keeps its own few."""
     doc, w, sv = window.document, window, window.stack_view
-    conv, first, vector = sv.selected_is_conv(), doc.selected_layer == 0, sv.output_is_vector()
+    conv, first = sv.selected_is_conv(), doc.selected_layer == 0
     projector = w.projector.on
     for widget in (w.conv_controls, w.filter_list, w.kernel_actions):
         widget.setVisible(conv and not projector)
@@ -149,6 +156,12 @@ def show_panels(window: Window) -> None:
     w.layer_heading.setVisible(conv and not projector)
     for widget in (w.input_tools, w.brush_size):
         widget.setVisible(first and not projector)
-    w.feature_maps.setVisible(not vector)
-    sv.vector_bars.setVisible(vector)
-    w.map_options.setVisible(not vector and not projector)
+    bars = sv.shows_bars()
+    sv.fit_bars()
+    w.feature_maps.setVisible(not bars)
+    sv.vector_bars.setVisible(bars)
+    w.map_options.setVisible(not bars and not projector)
+    other = not conv and not projector  # a layer's settings and weights: not for the back of the room
+    sv.settings_heading.setVisible(other)
+    sv.layer_settings.setVisible(other)
+    sv.weight_table.setVisible(other and bool(layer_weights(doc.layers[doc.selected_layer])))

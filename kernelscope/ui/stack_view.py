@@ -58,6 +58,7 @@ class StackView(QObject):
         self.layer_settings = LayerSettings(DENSE_ACTIVATIONS)
         self.weight_table = WeightTable()
         self.vector_bars = VectorBars()
+        self.vector_bars.setMinimumHeight(60)  # it scrolls: the step panel under it keeps its room
         self.strip_area = StackStripArea()
         self.strip = self.strip_area.strip
         self.problem_box = QWidget()
@@ -67,10 +68,10 @@ class StackView(QObject):
         self.fit_button = QPushButton("Fit its weights to what it receives")
         self.fit_button.setToolTip("Crop or zero-pad this layer's weights to its new input; "
                                    "the weights that still apply keep their values")
-        row = QHBoxLayout(self.problem_box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.problem_label, 1)
-        row.addWidget(self.fit_button, 0, Qt.AlignmentFlag.AlignTop)
+        column = QVBoxLayout(self.problem_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.problem_label)
+        column.addWidget(self.fit_button, 0, Qt.AlignmentFlag.AlignLeft)
         for widget in (self.problem_box, self.settings_heading, self.layer_settings, self.weight_table,
                        self.vector_bars):
             widget.setVisible(False)  # until a layer needs them: the panes' sizes are measured without them
@@ -128,6 +129,10 @@ class StackView(QObject):
         outputs = doc.links.outputs
         return doc.selected_layer < len(outputs) and len(outputs[doc.selected_layer]) != 3
 
+    def shows_bars(self) -> bool:
+        """The maps pane shows bars (a vector), or the bars' message when the layer is not computed."""
+        return self.output_is_vector() or self.document.selected_result is None
+
     # ------------------------------------------------------------------ drawing
     def refresh(self) -> None:
         """The layer list, the selected layer's panels and the strip, from the document."""
@@ -166,15 +171,13 @@ class StackView(QObject):
         self.fit_button.setVisible(fixable)
 
     def _refresh_settings(self) -> None:
+        """The settings form and weight table of a layer that is not a Conv2D (``pane_drawing.show_panels``
+        decides whether they show)."""
         doc = self.document
         layer, name = doc.layers[doc.selected_layer], doc.layer_names[doc.selected_layer]
-        conv = self.selected_is_conv()
-        self.settings_heading.setVisible(not conv)
-        self.layer_settings.setVisible(not conv)
-        weights = [] if conv else layer_weights(layer)
-        self.weight_table.setVisible(bool(weights))
-        if conv:
+        if self.selected_is_conv():
             return
+        weights = layer_weights(layer)
         self.settings_heading.setText(f"{name} ({layer.keras_class})")
         self.layer_settings.set_layer(layer.keras_class, {"name": name, **layer_config(layer)})
         if weights:
@@ -188,11 +191,11 @@ class StackView(QObject):
 
     def _refresh_vector(self) -> None:
         doc = self.document
-        if not self.output_is_vector():
-            return
         result = doc.selected_result
         if result is None:
-            self.vector_bars.set_empty(self.problem_label.text() or "not computed yet")
+            self.vector_bars.set_empty(self.problem_label.text() if doc.problem is not None else "computing…")
+            return
+        if not self.output_is_vector():
             return
         values = result.output
         last = doc.selected_layer == len(doc.layers) - 1
@@ -200,6 +203,12 @@ class StackView(QObject):
         softmax = isinstance(layer, DenseLayer) and layer.activation == "softmax"
         labels = self._labels(values.size) if last else [""] * values.size
         self.vector_bars.set_values(values, labels, softmax)
+        self.fit_bars()
+
+    def fit_bars(self) -> None:
+        """The bars as tall as their rows need (up to ten, then they scroll): the step panel under
+        them keeps the rest, so its sums never sit on its products."""
+        self.vector_bars.setMaximumHeight(self.vector_bars.sizeHint().height())
 
     def _refresh_strip(self) -> None:
         doc = self.document

@@ -136,6 +136,8 @@ class Stepping(QObject):
         self.pixel_grid.set_window(None, None)
         self.pixel_grid.set_kernel_overlay(None)
         self.feature_maps.set_cell(None, None)
+        self.step_panel.set_steps(1)  # nothing to move through until the layer is computed
+        self.step_panel.set_step(0)
         problem = doc.problem
         why = "being computed" if problem is None else problem[1]
         self.step_panel.set_text(StepText(f"layer {doc.selected_layer + 1} is not computed", (), (why,)))

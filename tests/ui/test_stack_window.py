@@ -161,11 +161,6 @@ def test_the_right_key_steps_while_the_layer_list_has_the_focus(window: MainWind
     assert window.document.step == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: with lesson 12's Dense selected at 1280x800 the step panel gets less height than its minimum (about "
-    "197 px for 207): the bold 'SUM = ... / + bias ... / softmax: ...' lines are drawn over the products box's "
-    "third line and the softmax line is cut. The bars (stretch 1 in the maps pane, main_window._build_layout) "
-    "take the height the panel needs; the same overlap shows for a Conv2D at 1024x768"))
 def test_the_dense_step_sum_is_not_drawn_over_its_products(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_lesson(qtbot, window, 12)
     click_row(qtbot, window, 3)
@@ -271,11 +266,6 @@ def test_painting_the_input_changes_every_layer_and_undo_brings_all_back(window:
     assert bars.row_texts() == bars_before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: after Lessons > 12 the brush is 0, the lesson's black paper, so the stroke its notes ask for ('Draw "
-    "another stroke with a one-cell pen') paints nothing on the paper (it only erases). InputTools.set_state "
-    "keeps the previous brush converted into the new value mode (the article's black -1 becomes grey 0); a "
-    "lesson drawn white on black needs a white brush"))
 def test_the_stroke_lesson_12_asks_for_paints_on_its_paper(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_lesson(qtbot, window, 12)
     doc = window.document
@@ -427,20 +417,11 @@ def break_the_dense(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyp
     assert window.document.problem is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a selected layer that does not fit still shows the maps of the layer selected before it (conv2d's "
-    "3 filters under the heading 'dense: not computed', with the colour options): StackView.output_is_vector "
-    "is False past links.fits, so pane_drawing.show_panels keeps feature_maps visible and draw_maps returns "
-    "early without clearing them"))
 def test_a_layer_that_does_not_fit_shows_no_other_layers_maps(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     break_the_dense(qtbot, window)
     assert not (window.feature_maps.isVisible() and window.feature_maps.map_count() > 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the step panel of a layer that is not computed keeps the previous layer's step count ('step 1 of "
-    "676', conv2d's 26x26) and live transport buttons: Stepping._draw_nothing sets the text only, never the "
-    "steps"))
 def test_a_layer_that_does_not_fit_offers_no_steps(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     break_the_dense(qtbot, window)
     panel = window.step_panel
@@ -659,11 +640,8 @@ def test_projector_mode_on_the_dense_hides_the_model_and_keeps_the_bars_readable
     qtbot.waitUntil(lambda: bars.area.fontMetrics().height() == size_before)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: projector mode at a classroom's 1024x768 leaves the Dense's bars about 68 px: under 2 of the 6 classes "
-    "in view (the most likely one, X, scrolled away), the summary and 'Edit class names...' clipped. The "
-    "step panel moved under the panes (projector.py) takes most of the height, and the Dense's settings "
-    "form and weight table stay shown (they are not in ProjectorParts.advanced)"))
+@pytest.mark.xfail(strict=True, reason="projector mode at 1024x768 leaves the bars two rows: the projector's "
+                   "legibility work (issue 13) sizes the panes for it")
 def test_projector_mode_at_1024x768_shows_every_class(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_lesson(qtbot, window, 12)
     click_row(qtbot, window, 3)
@@ -680,11 +658,6 @@ def test_projector_mode_at_1024x768_shows_every_class(window: MainWindow, qtbot)
         window.set_projector(False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a refused setting names the wrong layer: max_pooling2d is layers[1] but the form says 'layers[0] "
-    "(max_pooling2d): a 3x40 pool does not fit...'. stack_ops.build_layer checks the config through "
-    "stack.normalize([entry], ...) as a one-layer list with the name dropped, so every refusal says layers[0] "
-    "and Keras's default name for the class (dense_1 would read '(dense)')"))
 def test_a_refused_setting_names_its_own_layer(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_lesson(qtbot, window, 10)
     click_row(qtbot, window, 1)
