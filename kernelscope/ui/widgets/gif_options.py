@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QDialog,
@@ -128,11 +129,16 @@ class GifOptionsDialog(QDialog):
 
     def _reserve_room_for_the_refusal(self) -> None:
         """The longest refusal fits from the start, so typing a range never resizes or clips the dialog."""
-        bold = QFont(self.problem_label.font())
+        bold = QFont(self.font())
         bold.setBold(True)
         longest = max(range_problem(2, 1, self.request.cap), range_problem(1, self.request.cap + 1, self.request.cap),
                       key=QFontMetrics(bold).horizontalAdvance)
         self.problem_label.setMinimumWidth(QFontMetrics(bold).horizontalAdvance(longest) + 4)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._reserve_room_for_the_refusal()
 
     def ok_button(self) -> QPushButton:
         return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -151,7 +157,7 @@ class GifOptionsDialog(QDialog):
         else:
             self.frames_label.setText("no frames")
         self.problem_label.setText(problem or f"A GIF has one frame a step, at most {self.request.cap:,}.")
-        font = self.problem_label.font()
-        font.setBold(bool(problem))
-        self.problem_label.setFont(font)
+        weight = QFont()  # only the weight: size and family still follow the dialog's font
+        weight.setBold(bool(problem))
+        self.problem_label.setFont(weight)
         self.ok_button().setEnabled(not problem)
