@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
@@ -22,6 +22,9 @@ from kernelscope.files.export import ExportError, export_npy, save_png
 from kernelscope.files.lessons import Lesson, load_lesson
 from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
 from kernelscope.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from kernelscope.ui.widgets.gif_options import GifOptions, GifRequest
 
 SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
 
@@ -308,8 +311,42 @@ class FileController(QObject):
             lambda p: write_keras_code(self.document.to_session(), p),
         )
 
+    def ask_gif_options(self, request: GifRequest) -> GifOptions | None:
+        """The GIF's step range and speed (None: cancelled)."""
+        from kernelscope.ui.widgets.gif_options import GifOptionsDialog
+
+        dialog = GifOptionsDialog(request, parent=self.host.dialog_parent())
+        if dialog.exec() != GifOptionsDialog.DialogCode.Accepted:
+            return None
+        return dialog.options()
+
+    def gif_request(self) -> GifRequest:
+        """What the GIF of the selected layer and filter would step; an ExportError when it cannot be made."""
+        from kernelscope.files.export import (
+            GIF_FPS_RANGE,
+            MAX_GIF_FRAMES,
+            check_gif_options,
+            gif_layer,
+            layer_label,
+            layer_steps,
+        )
+        from kernelscope.ui.widgets.gif_options import GifRequest
+
+        doc = self.document
+        session = doc.to_session()
+        fps, f, layer = self.host.gif_speed(), doc.view.selected_filter, doc.selected_layer
+        check_gif_options(session, fps, f, first=0, last=0, layer=layer)  # all but the range, asked next
+        index = gif_layer(session, layer)
+        steps, channels = layer_steps(session, index)
+        if channels is None:
+            stepped = f"its {steps:,} units, one a step"
+        else:
+            stepped = f"{'filter' if session.layers[index].class_name == 'Conv2D' else 'channel'} {f + 1} of {channels}"
+        return GifRequest(layer_label(session, index), stepped, steps, doc.step, fps, GIF_FPS_RANGE, MAX_GIF_FRAMES)
+
     def export_gif(self) -> Path | None:
-        """The stepping of the selected layer and filter as a GIF, with a progress bar and a cancel button."""
+        """The stepping of the selected layer and filter as a GIF over the steps the person chooses,
+        with a progress bar and a cancel button."""
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -317,10 +354,13 @@ class FileController(QObject):
 
         doc = self.document
         session = doc.to_session()
-        fps = self.host.gif_speed()
         f, layer = doc.view.selected_filter, doc.selected_layer
         try:
-            frames = check_gif_options(session, fps, f, layer=layer)
+            options = self.ask_gif_options(self.gif_request())
+            if options is None:
+                return None
+            fps, first, last = options.fps, options.first, options.last
+            frames = check_gif_options(session, fps, f, first=first, last=last, layer=layer)
         except ExportError as exc:
             self.host.report(str(exc))
             return None
@@ -336,7 +376,7 @@ class FileController(QObject):
 
         def write(p: Path) -> None:
             try:
-                export_gif(session, p, fps=fps, filter_index=f, progress=progress, layer=layer)
+                export_gif(session, p, fps=fps, filter_index=f, progress=progress, first=first, last=last, layer=layer)
             finally:
                 dialog.reset()
 
@@ -345,4 +385,3 @@ class FileController(QObject):
         except ExportCancelled:
             self.host.status("GIF export cancelled: nothing was written", NOTE_MS)
             return None
-

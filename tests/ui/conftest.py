@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from kernelscope.ui.file_controller import FileController
+from kernelscope.ui.widgets.gif_options import GifOptions
 from kernelscope.ui.widgets.image_options import ImageOptions
 
 
@@ -20,5 +21,8 @@ def _no_modal_dialogs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     monkeypatch.setattr(FileController, "ask_open_path", unanswered)
     monkeypatch.setattr(FileController, "ask_image_options", lambda self, path: ImageOptions(3, None, "crop"))
     monkeypatch.setattr(FileController, "ask_save_path", unanswered)
+    # A GIF over every step at the window's speed: what Export GIF wrote before it asked for a range.
+    monkeypatch.setattr(FileController, "ask_gif_options",
+                        lambda self, request: GifOptions(0, request.steps - 1, request.fps))
     # A name typed without an extension that then matches an existing file: keep it, unless a test says.
     monkeypatch.setattr(FileController, "ask_overwrite", lambda self, path: False)
