@@ -3,6 +3,8 @@
 Full screen, keyboard focus and X mouse clicks differ from the offscreen platform every other test
 uses (spec section 4). ``.ci/run`` installs Xvfb, a window manager (openbox: full screen is the
 window manager's job on X) and xdotool with apt; where they are missing the test says so and skips.
+The classroom tests run ``real_x_classroom.py`` on a 1024x768 screen: what a teacher does with the
+projector (issue 13), measured on the real window; what it finds broken is marked xfail with the bug.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,18 +45,18 @@ def _wait_for(path: Path, proc: subprocess.Popen[bytes], seconds: float) -> bool
     return False
 
 
-@pytest.fixture(scope="module")
-def x_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], bool]]:
-    """(environment for a child on a fresh Xvfb display, whether a window manager runs there)."""
+@contextmanager
+def _x_display(tmp: Path, size: str) -> Iterator[tuple[dict[str, str], bool]]:
+    """A fresh Xvfb screen of ``size`` ("WxH"), with openbox when installed: (environment for a child
+    there, whether a window manager runs). Skips the test, saying why, where that cannot be had."""
     xvfb, xdotool = shutil.which("Xvfb"), shutil.which("xdotool")
     if sys.platform != "linux" or xvfb is None or xdotool is None:
         pytest.skip("needs Linux with Xvfb and xdotool (.ci/run installs them with apt where it can)")
     n = _free_display()
-    tmp = tmp_path_factory.mktemp("real-x")
     log = tmp / "xvfb.log"
     with open(log, "wb") as log_file:
         server = subprocess.Popen(
-            [xvfb, f":{n}", "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
+            [xvfb, f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL, stderr=log_file,
         )
     manager: subprocess.Popen[bytes] | None = None
@@ -92,6 +97,13 @@ def x_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[st
                     proc.kill()
 
 
+@pytest.fixture(scope="module")
+def x_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], bool]]:
+    """(environment for a child on a fresh 1920x1080 Xvfb display, whether a window manager runs there)."""
+    with _x_display(tmp_path_factory.mktemp("real-x"), "1920x1080") as found:
+        yield found
+
+
 def test_real_window_keys_clicks_full_screen_and_quit(x_server: tuple[dict[str, str], bool]) -> None:
     env, window_manager = x_server
     proc = subprocess.run(
@@ -114,3 +126,173 @@ def test_real_window_keys_clicks_full_screen_and_quit(x_server: tuple[dict[str, 
         assert seen["projector_size"] == seen["screen"]
     assert seen["after_projector"] == [False, False, 1280, 800]
     assert seen["exit_code"] == 0
+
+
+# ---------------------------------------------------------------------- the classroom at 1024x768
+CLASSROOM = Path(__file__).with_name("real_x_classroom.py")
+CLASSROOM_SCREEN = (1024, 768)
+ARTICLE_X, PHOTO, STACK = "none", "9", "12"  # the article's X; lesson 9 (photo, 32 filters); lesson 12 (a stack)
+
+
+@dataclass(frozen=True)
+class ClassroomRun:
+    """One lesson through F5, a click on a map, Ctrl+= twice and F5 again (``real_x_classroom.py``)."""
+
+    returncode: int
+    stderr: str
+    seen: dict[str, Any]
+
+    def stage(self, name: str) -> dict[str, Any]:
+        return dict(self.seen["stages"])[name]
+
+    def stages(self) -> list[tuple[str, dict[str, Any]]]:
+        return [(name, stage) for name, stage in self.seen["stages"]]
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], ClassroomRun]]:
+    """Runs a lesson's classroom scenario on a 1024x768 screen once; every test of it reads that run.
+    Each run has its own settings folder, so the window opens as on a first start."""
+    tmp = tmp_path_factory.mktemp("classroom")
+    with _x_display(tmp, "x".join(map(str, CLASSROOM_SCREEN))) as (env, window_manager):
+        if not window_manager:
+            pytest.skip("needs a window manager (openbox): full screen and the window's frame are its job")
+        runs: dict[str, ClassroomRun] = {}
+
+        def run(lesson: str) -> ClassroomRun:
+            if lesson not in runs:
+                folder = tmp / f"lesson-{lesson}"
+                folder.mkdir()
+                proc = subprocess.run(
+                    [sys.executable, str(CLASSROOM), lesson, str(folder / "screen")],
+                    env=env | {"XDG_CONFIG_HOME": str(folder / "config")},
+                    capture_output=True, text=True, timeout=180, check=False,
+                )
+                lines = proc.stdout.strip().splitlines()
+                runs[lesson] = ClassroomRun(proc.returncode, proc.stderr, json.loads(lines[-1]) if lines else {})
+            return runs[lesson]
+
+        yield run
+
+
+def _on_screen(stage: dict[str, Any]) -> bool:
+    """The window's client area lies on the screen and its title bar starts on it. The window
+    manager's thin side and bottom borders may stand past the edge, as on a maximized window."""
+    x, y, w, h = stage["geometry"]
+    screen_w, screen_h = CLASSROOM_SCREEN
+    frame = stage["x_frame"] or stage["frame"]
+    return x >= 0 and y >= 0 and x + w <= screen_w and y + h <= screen_h and frame[1] >= 0
+
+
+def _bug(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"BUG: {reason}")
+
+
+@pytest.mark.parametrize("lesson", [ARTICLE_X, PHOTO, STACK])
+def test_classroom_run_through_x_is_clean(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    """F5, a real click on a map, Ctrl+= twice, F5: every step takes, no Qt warning, a clean quit."""
+    run = classroom(lesson)
+    assert run.returncode == 0, run.stderr or run.seen.get("error")
+    assert run.stderr == "", "Qt or the app logged a warning"
+    seen = run.seen
+    assert seen["platform"] == "xcb"
+    assert seen["maps_ready"], "the maps never arrived"
+    assert seen["active"], "the window never got the keyboard focus"
+    assert [name for name, _ in run.stages()] == ["before", "projector", "clicked", "bigger", "after"]
+    projector = run.stage("projector")
+    assert projector["projector"]
+    assert projector["full_screen"]
+    assert projector["geometry"] == [0, 0, *CLASSROOM_SCREEN]
+    click = seen["click"]
+    assert click["clicked"] is not None, "the click on a map reached no cell"
+    filter_index, row, col = click["clicked"]
+    assert filter_index == click["aimed"][0]
+    if click["cell_px"] >= 2:  # a cell big enough to aim at: exactly that one
+        assert click["clicked"] == click["aimed"]
+    assert click["selected_filter"] == filter_index
+    assert click["step"] == row * click["map_hw"][1] + col, "the click did not step to the cell"
+    assert run.stage("bigger")["scale"] == pytest.approx(run.stage("clicked")["scale"] + 0.5)
+    assert not run.stage("after")["projector"]
+    assert not run.stage("after")["full_screen"]
+    assert seen["exit_code"] == 0
+
+
+@pytest.mark.parametrize("lesson", [ARTICLE_X, PHOTO, STACK])
+def test_classroom_fonts_restored(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    run = classroom(lesson)
+    before, after = run.stage("before")["fonts"], run.stage("after")["fonts"]
+    assert after == before
+    assert run.stage("bigger")["fonts"]["application"] != before["application"]  # projector type was on
+
+
+@pytest.mark.parametrize("lesson", [ARTICLE_X, PHOTO, STACK])
+def test_classroom_no_pane_under_its_minimum_width(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    for name, stage in classroom(lesson).stages():
+        for i, (size, minimum) in enumerate(stage["panes"]):
+            assert size >= minimum, f"{name}: pane {i} is {size} px < its minimum {minimum} ({stage['screenshot']})"
+
+
+_GEOMETRY_BUG = (
+    "leaving projector mode at 1024x768 does not give back the window's geometry: the window opens as "
+    "(0, 24) 1024x744; after F5, a click on a map, Ctrl+= twice and F5 it is {after}. F5 twice alone "
+    "already gives (0, 24) 1192x744 (right edge past the screen); after the click or Ctrl+= the restored "
+    "window is as wide as its grown minimum width and, once full screen was dropped, has no title bar on the screen"
+)
+
+
+@pytest.mark.parametrize("lesson", [
+    pytest.param(ARTICLE_X, marks=_bug(_GEOMETRY_BUG.format(after="(0, 0) 1040x768"))),
+    pytest.param(PHOTO, marks=_bug(_GEOMETRY_BUG.format(after="(0, 0) 1092x768"))),
+    pytest.param(STACK, marks=_bug(
+        "lesson 12 opens at (0, 24) 1024x747 (its minimum height 747 is more than the 744 the screen leaves "
+        "under the title bar); after F5, a click on a map, Ctrl+= twice and F5 it is (0, 0) 1040x780")),
+])
+def test_classroom_geometry_restored(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    run = classroom(lesson)
+    before, after = run.stage("before"), run.stage("after")
+    assert (after["geometry"], after["x_frame"]) == (before["geometry"], before["x_frame"]), after["screenshot"]
+
+
+_SPLITTER_BUG = (
+    "the splitter sizes are not given back after projector mode at 1024x768: {before} before, {after} "
+    "after: the window is wider and the panes' minimum widths grew (the input tools' Values and crop/pad combo boxes "
+    "keep the minimumSizeHint of projector type, 104->160 and 83->121 px, after F5 twice alone)"
+)
+
+
+@pytest.mark.parametrize("lesson", [
+    pytest.param(ARTICLE_X, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 334]"))),
+    pytest.param(PHOTO, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 386]"))),
+    pytest.param(STACK, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 334]"))),
+])
+def test_classroom_splitter_restored(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    run = classroom(lesson)
+    assert run.stage("after")["splitter"] == run.stage("before")["splitter"], run.stage("after")["screenshot"]
+
+
+_WIDER_BUG = (
+    "in projector mode at 1024x768 the window grows past the screen's right edge ({where}): the hover "
+    "readout under the maps ('filter 32, row 76, column 73: 0.0618822   (click to step there)') has no "
+    "fixed width and Ctrl+= raises the panes' minimum widths, so the window's minimum width exceeds 1024, "
+    "it leaves full screen and the colour bar, maps and arithmetic are cut off"
+)
+
+
+@pytest.mark.parametrize("lesson", [
+    pytest.param(ARTICLE_X, marks=_bug(_WIDER_BUG.format(where="1151 px after Ctrl+= twice; 1040 px after F5"))),
+    pytest.param(PHOTO, marks=_bug(_WIDER_BUG.format(where="1171 px after one click on a map, 1473 after Ctrl+="))),
+    pytest.param(STACK, marks=_bug(
+        "lesson 12 does not fit 1024x768 even before F5: its minimum height 747 puts the client's bottom at "
+        "771; later Ctrl+= makes the projector window 1208 px wide and after F5 it is 1040x780")),
+])
+def test_classroom_window_on_screen(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
+    for name, stage in classroom(lesson).stages():
+        assert _on_screen(stage), f"{name}: window at {stage['geometry']} ({stage['screenshot']})"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: Ctrl+= in projector mode makes the feature-map digits of the article's X smaller, not bigger: "
+    "31 px at the projector's 1.75x, 25 px at 2.25x (the maps pane does not grow with the type)"))
+def test_classroom_bigger_makes_map_digits_bigger(classroom: Callable[[str], ClassroomRun]) -> None:
+    run = classroom(ARTICLE_X)
+    assert run.stage("bigger")["map_text_px"] >= run.stage("clicked")["map_text_px"]
