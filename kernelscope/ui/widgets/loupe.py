@@ -95,10 +95,14 @@ def fitting_text(value: float, cell_px: float, metrics: QFontMetricsF, room: flo
 
 
 def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], bounds: tuple[int, int, int, int],
-           info: CellInfo, thick: bool, base_font: QFont) -> LoupeLayout:
+           info: CellInfo, thick: bool, base_font: QFont,
+           value: Callable[[int, int], float | None] | None = None) -> LoupeLayout:
     """The loupe for a window spanning rows window[0]..window[1] and columns window[2]..window[3]
     (inclusive), inside a grid whose cells run bounds[0]..bounds[1] by bounds[2]..bounds[3]; the panel
-    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it."""
+    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it. ``value``
+    reads a cell's number alone (sizing tries several plans: no colour is needed for those)."""
+    if value is None:
+        value = lambda r, c: info(r, c)[0]  # noqa: E731
     font = QFont(base_font)
     font_px = _font_px_for_digits(font.family(), THICK_DIGIT_PX if thick else DIGIT_PX)
     caption_px = 16 if thick else 11
@@ -110,7 +114,7 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     for margin, text_room in plans:
         rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
         cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
-        cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room)
+        cell_px = _natural_cell_px(rows, cols, value, font, font_px, font_px * text_room)
         size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
         fitting = [strip for strip in strips if size.width() <= strip.width() and size.height() <= strip.height()]
         if fitting:
@@ -143,13 +147,14 @@ def _span(values: range) -> str:
     return f"{values.start}–{values.stop - 1}" if len(values) > 1 else str(values.start)
 
 
-def _natural_cell_px(rows: range, cols: range, info: CellInfo, font: QFont, font_px: int, guess: float) -> float:
+def _natural_cell_px(rows: range, cols: range, value: Callable[[int, int], float | None], font: QFont, font_px: int,
+                     guess: float) -> float:
     """Square cells wide enough for the widest number at the loupe's font, written for a ``guess`` wide cell."""
     font = QFont(font)
     font.setPixelSize(font_px)
     metrics = QFontMetricsF(font)
-    widest = max((metrics.horizontalAdvance(format_value(v, guess)) for r in rows for c in cols
-                  if (v := info(r, c)[0]) is not None), default=metrics.horizontalAdvance("0"))
+    texts = {format_value(v, guess) for r in rows for c in cols if (v := value(r, c)) is not None}
+    widest = max((metrics.horizontalAdvance(text) for text in texts), default=metrics.horizontalAdvance("0"))
     return float(np.ceil(max(font_px * 1.8, widest + font_px * 0.35)))
 
 

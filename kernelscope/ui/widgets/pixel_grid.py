@@ -297,7 +297,11 @@ class PixelGrid(QWidget):
         return loupe.layout(widget=self.rect().toRectF(), avoid=frame,
                             window=(int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())),
                             bounds=(-top, h - 1 + bottom, -left, w - 1 + right), info=self._cell_info,
-                            thick=self._thick, base_font=self.font())
+                            thick=self._thick, base_font=self.font(), value=self._loupe_value)
+
+    def _loupe_value(self, row: int, col: int) -> float | None:
+        h, w = self._image.shape[:2]
+        return self._cell_value(row, col) if 0 <= row < h and 0 <= col < w else None
 
     def _cell_info(self, row: int, col: int) -> tuple[float | None, QColor]:
         h, w = self._image.shape[:2]

@@ -139,6 +139,7 @@ class StackStrip(QWidget):
         self._lut = lookup_table(DEFAULT_COLORMAP)
         self._pictures: list[QImage | None] = []  # one per tile, a pixel per cell (or per band of a long vector)
         self._scaled_cache: dict[int, tuple[QImage, QPixmap]] = {}
+        self._still_cache: tuple[tuple[object, ...], QPixmap] | None = None
         self._lit: list[LitRegion | None] = []
         self._cell: tuple[int, int, int] | None = None
         self._hovered = (-1, -1, -1)
@@ -381,13 +382,30 @@ class StackStrip(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
         places = self._layout()
+        p.drawPixmap(0, 0, self._still(places))
+        if self._lit:
+            for k, place in enumerate(places):
+                if self._pictures[k] is not None:
+                    self._paint_spotlight(p, k, place)
+        self._paint_cell(p)
+        p.end()
+
+    def _still(self, places: list[_Place]) -> QPixmap:
+        """Everything a step does not change (captions, pictures, arrows, the selection), drawn once
+        into a pixmap: a step repaints only the lit cells and the framed one over it."""
+        ratio = self.devicePixelRatioF()
+        key = (self.size().toTuple(), ratio, id(self._tiles), tuple(id(pic) for pic in self._pictures),
+               self._selected, self._thick, self.palette().cacheKey(), self.font().key())
+        if self._still_cache is not None and self._still_cache[0] == key:
+            return self._still_cache[1]
+        pixmap = QPixmap((self.size().toSizeF() * ratio).toSize())
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(self.palette().color(QPalette.ColorRole.Window))
+        p = QPainter(pixmap)
         if self._selected >= 0:
             self._paint_selection(p, places[self._selected])
         for k, place in enumerate(places):
-            if not event.rect().intersects(place.column.toAlignedRect().adjusted(-20, -4, 20, 4)):
-                continue
             self._paint_caption(p, k, place)
             if self._pictures[k] is None:
                 self._paint_not_computed(p, k, place)
@@ -395,8 +413,9 @@ class StackStrip(QWidget):
                 self._paint_picture(p, k, place)
             if k:
                 self._paint_arrow(p, places[k - 1], place)
-        self._paint_cell(p)
         p.end()
+        self._still_cache = (key, pixmap)
+        return pixmap
 
     def _paint_selection(self, p: QPainter, place: _Place) -> None:
         highlight = self.palette().color(QPalette.ColorRole.Highlight)
@@ -445,8 +464,6 @@ class StackStrip(QWidget):
         p.setPen(QPen(edge, 1))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRect(target.adjusted(-0.5, -0.5, 0.5, 0.5))
-        if self._lit:
-            self._paint_spotlight(p, k, place)
 
     def _paint_spotlight(self, p: QPainter, k: int, place: _Place) -> None:
         """Dim the picture outside its lit cells, tint and outline them: a few rectangles a tile,
