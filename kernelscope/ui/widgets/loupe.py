@@ -103,6 +103,10 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     reads a cell's number alone (sizing tries several plans: no colour is needed for those)."""
     if value is None:
         value = lambda r, c: info(r, c)[0]  # noqa: E731
+    widest_rows = range(max(bounds[0], window[0] - NEIGHBOURS), min(bounds[1], window[1] + NEIGHBOURS) + 1)
+    widest_cols = range(max(bounds[2], window[2] - NEIGHBOURS), min(bounds[3], window[3] + NEIGHBOURS) + 1)
+    known = {(r, c): value(r, c) for r in widest_rows for c in widest_cols}  # read once, tried by every plan
+    value = lambda r, c, get=known.get: get((r, c))  # noqa: E731
     font = QFont(base_font)
     font_px = _font_px_for_digits(font.family(), THICK_DIGIT_PX if thick else DIGIT_PX)
     caption_px = 16 if thick else 11

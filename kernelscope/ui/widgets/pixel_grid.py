@@ -310,8 +310,8 @@ class PixelGrid(QWidget):
         return None, QColor(*colour_scale.PADDING_FILL)
 
     def _cell_value(self, row: int, col: int) -> float:
-        px = self._image[row, col]
-        return float(px.mean()) if px.shape[0] == 3 else float(px[0])
+        px = self._image[row, col].tolist()
+        return (px[0] + px[1] + px[2]) / 3 if len(px) == 3 else float(px[0])
 
     def loupe_rect(self) -> QRectF | None:
         """The loupe's panel in widget pixels, None while it is hidden."""
@@ -345,13 +345,14 @@ class PixelGrid(QWidget):
 
     # ------------------------------------------------------------------ colour
     def cell_colour(self, row: int, col: int) -> QColor:
+        """The cell's grey (or RGB) on the value range; plain floats, as the loupe asks for dozens a step."""
         lo, hi = self._range
-        px = self._image[row, col]
-        t = np.clip((px - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(px)
-        if px.shape[0] == 3:
-            return QColor.fromRgbF(float(t[0]), float(t[1]), float(t[2]))
-        g = float(t[0])
-        return QColor.fromRgbF(g, g, g)
+        span = float(hi - lo)
+        px = self._image[row, col].tolist()
+        t = [min(1.0, max(0.0, (v - lo) / span)) if span > 0 else 0.0 for v in px]
+        if len(t) == 3:
+            return QColor.fromRgbF(t[0], t[1], t[2])
+        return QColor.fromRgbF(t[0], t[0], t[0])
 
     # ------------------------------------------------------------------ painting
     def _rgb_image(self) -> QImage:
