@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QHideEvent
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QComboBox, QMainWindow
 
 from kernelscope.core import kernel_tools
 from kernelscope.core.controller import Controller
@@ -256,6 +256,9 @@ class MainWindow(QMainWindow):
             self.stepping.draw()
 
     def _on_projector_changed(self) -> None:
+        QApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)  # the new type reaches all now
+        for combo in self.findChildren(QComboBox):  # Qt keeps a combo's minimum size across a font change
+            QApplication.sendEvent(combo, QEvent(QEvent.Type.StyleChange))
         self.stepping.columns_follow_kernel = self.projector.on
         panes.show_panels(self)
         self._show_kernel_panel()

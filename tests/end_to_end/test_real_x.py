@@ -232,17 +232,9 @@ def test_classroom_no_pane_under_its_minimum_width(classroom: Callable[[str], Cl
             assert size >= minimum, f"{name}: pane {i} is {size} px < its minimum {minimum} ({stage['screenshot']})"
 
 
-_GEOMETRY_BUG = (
-    "leaving projector mode at 1024x768 does not give back the window's geometry: the window opens as "
-    "(0, 24) 1024x744; after F5, a click on a map, Ctrl+= twice and F5 it is {after}. F5 twice alone "
-    "already gives (0, 24) 1192x744 (right edge past the screen); after the click or Ctrl+= the restored "
-    "window is as wide as its grown minimum width and, once full screen was dropped, has no title bar on the screen"
-)
-
-
 @pytest.mark.parametrize("lesson", [
-    pytest.param(ARTICLE_X, marks=_bug(_GEOMETRY_BUG.format(after="(0, 0) 1040x768"))),
-    pytest.param(PHOTO, marks=_bug(_GEOMETRY_BUG.format(after="(0, 0) 1092x768"))),
+    ARTICLE_X,
+    PHOTO,
     pytest.param(STACK, marks=_bug(
         "lesson 12 opens at (0, 24) 1024x747 (its minimum height 747 is more than the 744 the screen leaves "
         "under the title bar); after F5, a click on a map, Ctrl+= twice and F5 it is (0, 0) 1040x780")),
@@ -253,34 +245,19 @@ def test_classroom_geometry_restored(classroom: Callable[[str], ClassroomRun], l
     assert (after["geometry"], after["x_frame"]) == (before["geometry"], before["x_frame"]), after["screenshot"]
 
 
-_SPLITTER_BUG = (
-    "the splitter sizes are not given back after projector mode at 1024x768: {before} before, {after} "
-    "after: the window is wider and the panes' minimum widths grew (the input tools' Values and crop/pad combo boxes "
-    "keep the minimumSizeHint of projector type, 104->160 and 83->121 px, after F5 twice alone)"
-)
-
-
 @pytest.mark.parametrize("lesson", [
-    pytest.param(ARTICLE_X, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 334]"))),
-    pytest.param(PHOTO, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 386]"))),
-    pytest.param(STACK, marks=_bug(_SPLITTER_BUG.format(before="[306, 317, 381]", after="[369, 317, 334]"))),
+    ARTICLE_X,
+    PHOTO,
+    STACK,
 ])
 def test_classroom_splitter_restored(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
     run = classroom(lesson)
     assert run.stage("after")["splitter"] == run.stage("before")["splitter"], run.stage("after")["screenshot"]
 
 
-_WIDER_BUG = (
-    "in projector mode at 1024x768 the window grows past the screen's right edge ({where}): the hover "
-    "readout under the maps ('filter 32, row 76, column 73: 0.0618822   (click to step there)') has no "
-    "fixed width and Ctrl+= raises the panes' minimum widths, so the window's minimum width exceeds 1024, "
-    "it leaves full screen and the colour bar, maps and arithmetic are cut off"
-)
-
-
 @pytest.mark.parametrize("lesson", [
-    pytest.param(ARTICLE_X, marks=_bug(_WIDER_BUG.format(where="1151 px after Ctrl+= twice; 1040 px after F5"))),
-    pytest.param(PHOTO, marks=_bug(_WIDER_BUG.format(where="1171 px after one click on a map, 1473 after Ctrl+="))),
+    ARTICLE_X,
+    PHOTO,
     pytest.param(STACK, marks=_bug(
         "lesson 12 does not fit 1024x768 even before F5: its minimum height 747 puts the client's bottom at "
         "771; later Ctrl+= makes the projector window 1208 px wide and after F5 it is 1040x780")),

@@ -30,7 +30,7 @@ class InputChannelPicker(QComboBox):
         index = self.currentIndex()
         self.blockSignals(True)
         self.clear()
-        first = "colour (all channels)" if channels == 3 else "all channels (their mean shown)"
+        first = "colour (all channels)" if channels == 3 else "all channels (mean)"
         self.addItem(first)
         for name in channel_names(channels):
             self.addItem(f"{name} only" if channels == 3 else f"channel {name} only")

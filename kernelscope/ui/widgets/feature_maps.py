@@ -455,6 +455,9 @@ class FeatureMaps(QWidget):
         self.focus_bar.hide()
         self.hover = QLabel(" ")
         self.hover.setAccessibleName("Hovered feature-map cell")
+        # A fixed home: the readout's text never widens the pane (a click once pushed the others aside).
+        self.hover.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hover.setMinimumWidth(0)
 
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)
