@@ -256,9 +256,10 @@ class MainWindow(QMainWindow):
             self.stepping.draw()
 
     def _on_projector_changed(self) -> None:
-        QApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)  # the new type reaches all now
-        for combo in self.findChildren(QComboBox):  # Qt keeps a combo's minimum size across a font change
-            QApplication.sendEvent(combo, QEvent(QEvent.Type.StyleChange))
+        if not self.projector.on:  # back to normal type: measure combos anew (Qt keeps their minimum size)
+            QApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
+            for combo in self.findChildren(QComboBox):
+                QApplication.sendEvent(combo, QEvent(QEvent.Type.StyleChange))
         self.stepping.columns_follow_kernel = self.projector.on
         panes.show_panels(self)
         self._show_kernel_panel()
