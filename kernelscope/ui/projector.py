@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QBoxLayout, QMainWindow, QSplitter, 
 from kernelscope.ui import theme
 from kernelscope.ui.settings import Settings
 from kernelscope.ui.widgets.feature_maps import FeatureMaps
+from kernelscope.ui.widgets.digit_size import font_for_digits
 from kernelscope.ui.widgets.heading import Heading
 from kernelscope.ui.widgets.kernel_grid import KernelGrid
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
@@ -20,6 +21,8 @@ from kernelscope.ui.widgets.status_strip import StatusStrip
 from kernelscope.ui.widgets.step_panel import StepPanel
 
 MIN_SCALE, MAX_SCALE = 1.5, 2.5
+DEFAULT_SCALE = 1.75  # Settings' default projector scale: the promised digit height
+MIN_DIGIT_PX = 24  # digits the class reads are never shorter in projector mode
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class Projector:
         p = self.parts
         if on:
             self._remember_window()
-            self._hidden = [w for w in p.advanced if not w.isHidden()]
+            picker = getattr(p.window, "channel_picker", None)  # which channel: the teacher's choice, not the class's
+            self._hidden = [w for w in (*p.advanced, *([picker] if picker is not None else [])) if not w.isHidden()]
             for w in self._hidden:
                 w.hide()
             self._apply_theme()
@@ -95,6 +99,7 @@ class Projector:
         p.kernel_grid.set_large(on)
         p.feature_maps.set_thick(on)
         self.apply_fonts()
+        self._apply_digits()
         p.actions["projector"].setChecked(on)
         p.actions["full_screen"].setChecked(p.window.isFullScreen())
         self._changed()
@@ -136,7 +141,22 @@ class Projector:
         if self.on:
             self._apply_theme()
             self.apply_fonts()
+            self._apply_digits()
         self.parts.window.statusBar().showMessage(f"projector scale {scale:g}x", 3000)
+
+    def digit_px(self) -> int:
+        """How tall the digits the class reads stand: never under the promise, larger with "Bigger"."""
+        return max(MIN_DIGIT_PX, round(MIN_DIGIT_PX * self.settings.projector_scale() / DEFAULT_SCALE))
+
+    def _apply_digits(self) -> None:
+        """The numbers the class reads (input window, kernel, current output cell, arithmetic) follow
+        the scale in their own right: a larger UI font alone would only take room from them."""
+        p = self.parts
+        px = self.digit_px() if self.on else None
+        p.step_panel.set_digit_px(px or MIN_DIGIT_PX)
+        p.pixel_grid.set_digit_px(px)
+        p.kernel_grid.set_digit_px(px)
+        p.feature_maps.set_digit_px(px)
 
     def set_theme(self, name: str) -> None:
         self.settings.set_theme(name)
@@ -166,3 +186,6 @@ class Projector:
         self.parts.strip.apply_fonts(base)
         self.parts.step_panel.setFont(base)
         self.parts.feature_maps.setFont(base)
+        bars = getattr(getattr(self.parts.window, "stack_view", None), "vector_bars", None)
+        if bars is not None:  # a Dense layer's values are what the class reads: the promised digits
+            bars.area.setFont(font_for_digits(base, self.digit_px()) if self.on else QFont())

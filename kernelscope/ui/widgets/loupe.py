@@ -95,12 +95,14 @@ def fitting_text(value: float, cell_px: float, metrics: QFontMetricsF, room: flo
 
 
 def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], bounds: tuple[int, int, int, int],
-           info: CellInfo, thick: bool, base_font: QFont) -> LoupeLayout:
+           info: CellInfo, thick: bool, base_font: QFont, digit_px: int | None = None) -> LoupeLayout:
     """The loupe for a window spanning rows window[0]..window[1] and columns window[2]..window[3]
     (inclusive), inside a grid whose cells run bounds[0]..bounds[1] by bounds[2]..bounds[3]; the panel
-    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it."""
+    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it. Digits
+    ``digit_px`` tall (default: as for a desk, or a projector when ``thick``); a projector's loupe
+    covers the grid before its digits shrink."""
     font = QFont(base_font)
-    font_px = _font_px_for_digits(font.family(), THICK_DIGIT_PX if thick else DIGIT_PX)
+    font_px = _font_px_for_digits(font.family(), digit_px or (THICK_DIGIT_PX if thick else DIGIT_PX))
     caption_px = 16 if thick else 11
     caption_h = caption_px * 1.6
     chrome_w, chrome_h = 2 * INSET_PX, INSET_PX + caption_h
@@ -116,10 +118,20 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
         if fitting:
             break
     else:
+        if thick:  # the class reads the window's numbers or nothing: over the grid, at full size
+            inner = widget.adjusted(INSET_PX, INSET_PX, -INSET_PX, -INSET_PX)
+            for margin, text_room in plans:
+                rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
+                cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
+                cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room)
+                size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
+                if size.width() <= inner.width() and size.height() <= inner.height():
+                    strips = [inner]
+                    break
         scales = [(min((strip.width() - chrome_w) / (len(cols) * cell_px),
                        (strip.height() - chrome_h) / (len(rows) * cell_px)), strip) for strip in strips]
         scale, strip = max(scales, key=lambda pair: pair[0])
-        scale = max(0.2, scale)
+        scale = max(0.2, min(1.0, scale))
         fitting = [strip]
         cell_px *= scale
         font_px = max(7, int(font_px * scale))
