@@ -38,6 +38,7 @@ def projector_window(session: object, size: tuple[int, int], bigger: int = 0) ->
     for _ in range(bigger):
         window.actions_by_name["bigger"].trigger()
         settle()
+    window.statusBar().clearMessage()  # "projector scale 2.25x" goes after three seconds
     window.resize(*size)
     settle()
     return window

@@ -181,8 +181,11 @@ class Projector:
     def apply_fonts(self) -> None:
         """Headings and monospace lines follow the application font (the UI scale)."""
         base = QFont(QApplication.font())
+        heading_base = QFont(base)
+        if self.on:  # "Bigger" is for the numbers: the headings keep the projector's own size
+            heading_base.setPointSizeF(base.pointSizeF() * min(1.0, DEFAULT_SCALE / self.settings.projector_scale()))
         for heading in self.parts.headings:
-            heading.apply_font(base)
+            heading.apply_font(heading_base)
         self.parts.strip.apply_fonts(base)
         self.parts.step_panel.setFont(base)
         self.parts.feature_maps.setFont(base)

@@ -690,7 +690,7 @@ class FeatureMaps(QWidget):
 
         return loupe.layout(widget=QRectF(self.view_widget.rect()), avoid=frame, window=(row, row, col, col),
                             bounds=(0, h - 1, 0, w - 1), info=info, thick=True, base_font=self.font(),
-                            digit_px=self._digit_px)
+                            digit_px=self._digit_px, least_digit_px=loupe.THICK_DIGIT_PX)
 
     def loupe_visible(self) -> bool:
         return self._map_loupe() is not None

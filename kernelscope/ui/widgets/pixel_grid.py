@@ -325,7 +325,8 @@ class PixelGrid(QWidget):
         return loupe.layout(widget=self.rect().toRectF(), avoid=frame,
                             window=(int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())),
                             bounds=(-top, h - 1 + bottom, -left, w - 1 + right), info=self._cell_info,
-                            thick=self._thick, base_font=self.font(), digit_px=self._digit_target())
+                            thick=self._thick, base_font=self.font(), digit_px=self._digit_target(),
+                            least_digit_px=loupe.THICK_DIGIT_PX)
 
     def _cell_info(self, row: int, col: int) -> tuple[float | None, QColor]:
         h, w = self._image.shape[:2]

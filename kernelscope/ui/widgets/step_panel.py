@@ -100,6 +100,7 @@ class StepPanel(QWidget):
         self._pages: list[list[str]] = [[]]
         self._headings = [""]
         self._page = 0
+        self._rendered_for = (0, 0)
 
         self.title = QLabel("no step")
         self.title.setAccessibleName("Step title")
@@ -372,7 +373,7 @@ class StepPanel(QWidget):
         lines = max(1, max(len(page) for page in self._pages))
         spacing = self.products.fontMetrics().lineSpacing()
         frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
-        self.products.setFixedHeight(lines * spacing + frame + 4)
+        self.products.setFixedHeight(lines * spacing + frame + lines + 4)  # line heights are fractional
 
     def set_text(self, text: StepText) -> None:
         """Show one step's arithmetic; the products keep their scroll position from step to step."""
@@ -398,6 +399,7 @@ class StepPanel(QWidget):
         if not self._projector or self._text is None:
             return
         text = self._text
+        self._rendered_for = (self.products.viewport().width(), self.window().height())
         metrics = QFontMetricsF(self.products.font())
         room = self.products.viewport().width() - 2 * self.products.document().documentMargin() - 2
         char = max(1e-6, metrics.horizontalAdvance("0"))
@@ -459,8 +461,8 @@ class StepPanel(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self._projector and event.size().width() != event.oldSize().width():
-            self._render()
+        if self._projector and self._rendered_for != (self.products.viewport().width(), self.window().height()):
+            self._render()  # another width, or another window height (lines a page holds)
 
     def set_playing(self, playing: bool) -> None:
         """Reflect the playback state on the play button, without emitting ``play_toggled``."""
