@@ -17,12 +17,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kernelscope.core.document import Document  # noqa: E402
-from kernelscope.files.lessons import find_lesson, list_lessons, load_lesson  # noqa: E402
-from kernelscope.ui.app import application  # noqa: E402
-from kernelscope.ui.legibility import MIN_DIGIT_PX, Part, measure, settle  # noqa: E402
-from kernelscope.ui.main_window import MainWindow  # noqa: E402
-from kernelscope.ui.settings import Settings  # noqa: E402
+from kernelscope.core.document import Document
+from kernelscope.files.lessons import find_lesson, list_lessons, load_lesson
+from kernelscope.ui.app import application
+from kernelscope.ui.legibility import MIN_DIGIT_PX, Part, measure, settle
+from kernelscope.ui.main_window import MainWindow
+from kernelscope.ui.settings import Settings
 
 
 def projector_window(session: object, size: tuple[int, int], bigger: int = 0) -> MainWindow:

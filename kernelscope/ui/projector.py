@@ -6,14 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QRect, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QAction, QFont
-from PySide6.QtWidgets import QApplication, QBoxLayout, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QBoxLayout,
+    QComboBox,
+    QMainWindow,
+    QSplitter,
+    QWidget,
+)
 
 from kernelscope.ui import theme
 from kernelscope.ui.settings import Settings
-from kernelscope.ui.widgets.feature_maps import FeatureMaps
 from kernelscope.ui.widgets.digit_size import font_for_digits
+from kernelscope.ui.widgets.feature_maps import FeatureMaps
 from kernelscope.ui.widgets.heading import Heading
 from kernelscope.ui.widgets.kernel_grid import KernelGrid
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
@@ -23,6 +31,29 @@ from kernelscope.ui.widgets.step_panel import StepPanel
 MIN_SCALE, MAX_SCALE = 1.5, 2.5
 DEFAULT_SCALE = 1.75  # Settings' default projector scale: the promised digit height
 MIN_DIGIT_PX = 24  # digits the class reads are never shorter in projector mode
+PANE_SHARES = (0.37, 0.26, 0.37)  # input, layer and kernel, maps: what the class reads gets the room
+
+
+def _forget_size_hints(window: QWidget) -> None:
+    """Combo and spin boxes keep the minimum size they had in projector type (Qt caches it past a
+    font change): left so, the panes would hold the window wider than the one given back."""
+    for box in (*window.findChildren(QComboBox), *window.findChildren(QAbstractSpinBox)):
+        QApplication.sendEvent(box, QEvent(QEvent.Type.StyleChange))
+        box.updateGeometry()
+
+
+class _ResizeWatch(QObject):
+    """Calls ``resized`` after each resize of ``widget``."""
+
+    def __init__(self, widget: QWidget, resized: Callable[[], object]) -> None:
+        super().__init__(widget)
+        self._resized = resized
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._resized()
+        return False
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,9 @@ class Projector:
         self._normal_rect: QRect | None = None
         self._normal_maximized = False
         self._normal_geometry: QByteArray | None = None
+        self._moved_by_hand = False
+        self._resize_watch = _ResizeWatch(parts.splitter, lambda: QTimer.singleShot(0, self._share_panes))
+        parts.splitter.splitterMoved.connect(self._on_splitter_moved)
 
     def is_on(self) -> bool:
         return self.on
@@ -70,6 +104,7 @@ class Projector:
         p = self.parts
         if on:
             self._remember_window()
+            self._normal_sizes = p.splitter.sizes()  # before anything hides: the person's own panes
             picker = getattr(p.window, "channel_picker", None)  # which channel: the teacher's choice, not the class's
             self._hidden = [w for w in (*p.advanced, *([picker] if picker is not None else [])) if not w.isHidden()]
             for w in self._hidden:
@@ -77,9 +112,8 @@ class Projector:
             self._apply_theme()
             p.central_layout.insertWidget(1, p.step_panel)
             p.step_panel.show()  # re-parenting hides a widget until the next event loop turn
-            self._normal_sizes = p.splitter.sizes()
-            total = sum(self._normal_sizes)
-            p.splitter.setSizes([int(total * 0.38), int(total * 0.26), int(total * 0.36)])
+            self._moved_by_hand = False
+            self._share_panes()
             if full_screen:
                 p.window.showFullScreen()
         else:
@@ -91,7 +125,6 @@ class Projector:
             p.step_panel.show()
             if p.window.isFullScreen():
                 p.window.showNormal()
-            self._restore_window(self._normal_sizes or p.splitter.sizes())
         p.strip.set_projector(on)
         p.step_panel.set_projector(on)
         p.step_panel.set_columns(1)
@@ -100,9 +133,24 @@ class Projector:
         p.feature_maps.set_thick(on)
         self.apply_fonts()
         self._apply_digits()
+        if not on:  # once the normal type is back everywhere: the frame and panes as they were
+            self._restore_window(self._normal_sizes or p.splitter.sizes())
         p.actions["projector"].setChecked(on)
         p.actions["full_screen"].setChecked(p.window.isFullScreen())
         self._changed()
+
+    def _share_panes(self) -> None:
+        """The input and the maps get the room, the kernel what is left: again whenever the window's
+        size changes (going full screen, another screen), until the teacher drags a handle."""
+        if not self.on or self._moved_by_hand:
+            return
+        splitter = self.parts.splitter
+        total = sum(splitter.sizes())
+        splitter.setSizes([int(total * share) for share in PANE_SHARES])
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        if self.on:
+            self._moved_by_hand = True
 
     def _remember_window(self) -> None:
         window = self.parts.window
@@ -119,6 +167,9 @@ class Projector:
         def put_back() -> None:
             if self.on:
                 return
+            QApplication.sendPostedEvents()  # the normal type reaches every widget first
+            _forget_size_hints(window)
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)  # minimum sizes as they are now
             if rect is not None and not window.isMaximized():
                 window.setGeometry(rect)
             splitter.setSizes(sizes)

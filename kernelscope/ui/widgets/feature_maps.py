@@ -484,6 +484,9 @@ class FeatureMaps(QWidget):
         self.focus_bar.hide()
         self.hover = QLabel(" ")
         self.hover.setAccessibleName("Hovered feature-map cell")
+        # The pane's width is never the readout's: a long line is cut at the edge, not pushing the
+        # maps' pane wider (and the input's narrower) on every hover.
+        self.hover.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)

@@ -357,6 +357,7 @@ class StepPanel(QWidget):
         self._update_position()
         if not on:
             self.products.setMinimumHeight(self.products.fontMetrics().lineSpacing() * 4)
+            self.summary.setMinimumHeight(0)
             for widget in (self.page_back, self.page_label, self.page_forward):
                 widget.setVisible(False)
         self._render()
@@ -425,6 +426,8 @@ class StepPanel(QWidget):
         self._page = min(self._page, len(self._pages) - 1)
         self.summary.setText("\n".join(_packed(list(text.summary), self.summary.contentsRect().width(),
                                                QFontMetricsF(self.summary.font()))))
+        # Every wrapped line of the SUM has its height: the layout alone may not ask for it.
+        self.summary.setMinimumHeight(max(0, self.summary.heightForWidth(max(1, self.summary.width()))))
         self._fit_products()
         self._show_page()
 
