@@ -30,6 +30,7 @@ def projector_window(session: object, size: tuple[int, int], bigger: int = 0) ->
     window = MainWindow(Document(session), threaded=False, settings=Settings())  # type: ignore[arg-type]
     window.geometry_keeper.remembering = False
     window.settings.set_projector_scale(1.75)
+    window.statusBar()  # the app's window has one (it says what loading and autosave do)
     window.resize(*size)
     window.show()
     window.set_projector(True, full_screen=False)

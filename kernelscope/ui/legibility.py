@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QStyle, QWidget
 
@@ -184,7 +184,8 @@ def sum_part(window: Window) -> Part:
     width = label.contentsRect().width()
     if any(metrics.horizontalAdvance(word) > width for word in label.text().split()):
         return Part("SUM", px, "a term wider than the line")
-    if label.heightForWidth(label.width()) > label.height():
+    wrapped = metrics.boundingRect(QRect(0, 0, width, 100000), Qt.TextFlag.TextWordWrap, label.text())
+    if wrapped.height() > label.contentsRect().height():
         return Part("SUM", px, "the SUM line's last lines are cut off")
     return Part("SUM", px, "")
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QMainWindow,
     QSplitter,
+    QStatusBar,
     QWidget,
 )
 
@@ -88,6 +89,7 @@ class Projector:
         self._normal_maximized = False
         self._normal_geometry: QByteArray | None = None
         self._moved_by_hand = False
+        self._status_bar: QStatusBar | None = None
         self._resize_watch = _ResizeWatch(parts.splitter, lambda: QTimer.singleShot(0, self._share_panes))
         parts.splitter.splitterMoved.connect(self._on_splitter_moved)
 
@@ -114,9 +116,11 @@ class Projector:
             p.step_panel.show()  # re-parenting hides a widget until the next event loop turn
             self._moved_by_hand = False
             self._share_panes()
+            self._quiet_status_bar(True)
             if full_screen:
                 p.window.showFullScreen()
         else:
+            self._quiet_status_bar(False)
             for w in self._hidden:
                 w.show()
             self._hidden = []
@@ -138,6 +142,24 @@ class Projector:
         p.actions["projector"].setChecked(on)
         p.actions["full_screen"].setChecked(p.window.isFullScreen())
         self._changed()
+
+    def _quiet_status_bar(self, on: bool) -> None:
+        """While projecting, the window's status bar shows only while it has a message: an empty line
+        of projector type is room the numbers need."""
+        if on:
+            bar = self.parts.window.findChild(QStatusBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+            if bar is not None:
+                self._status_bar = bar
+                bar.messageChanged.connect(self._show_status_bar)
+                self._show_status_bar(bar.currentMessage())
+        elif self._status_bar is not None:
+            self._status_bar.messageChanged.disconnect(self._show_status_bar)
+            self._status_bar.show()
+            self._status_bar = None
+
+    def _show_status_bar(self, message: str) -> None:
+        if self._status_bar is not None:
+            self._status_bar.setVisible(bool(message))
 
     def _share_panes(self) -> None:
         """The input and the maps get the room, the kernel what is left: again whenever the window's

@@ -762,6 +762,8 @@ class FeatureMaps(QWidget):
         self.numbers.set_focus_scale(*self._focus_text())
         self.marks.set_thick(on)
         self._place_focus_bar()
+        if self._focus is not None and self._mosaic is not None:
+            self._build_titles()
 
     def set_dark(self, on: bool) -> None:
         self._background = (18, 18, 20) if on else (255, 255, 255)
@@ -842,7 +844,10 @@ class FeatureMaps(QWidget):
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         mh, mw = m.shape
         if self._focus is not None:
-            self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
+            if self._thick:  # a projector's pane is narrow for its type: "filter 3", not "filter 3 of 32"
+                self.focus_bar.set_title(f"{self._noun} {self._focus + 1}", f"{self._noun} {self.map_count()}")
+            else:
+                self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
             self.titles.set_titles([], QFont(), QColor(), QRectF(0, 0, mw, mh))
             return
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)

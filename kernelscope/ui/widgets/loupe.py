@@ -128,13 +128,19 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     else:
         if thick:  # the class reads the window's numbers or nothing: over the grid, at full size
             inner = widget.adjusted(INSET_PX, INSET_PX, -INSET_PX, -INSET_PX)
-            for margin, text_room in plans:
-                rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
-                cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
-                cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room, 0.2 if thick else 0.35)
-                size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
-                if size.width() <= inner.width() and size.height() <= inner.height():
-                    break
+            # With its caption, then without (the numbers matter more than "rows 0-2, cols 0-2").
+            for caption_h in (caption_px * 1.6, 0.0):  # the one that fits is kept
+                chrome_h = INSET_PX + caption_h
+                for margin, text_room in plans:
+                    rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
+                    cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
+                    cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room, 0.2)
+                    size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
+                    if size.width() <= inner.width() and size.height() <= inner.height():
+                        break
+                else:
+                    continue
+                break
             strips = [inner]  # too large even there: the whole grid, the digits as large as it allows
         scales = [(min((strip.width() - chrome_w) / (len(cols) * cell_px),
                        (strip.height() - chrome_h) / (len(rows) * cell_px)), strip) for strip in strips]
@@ -146,7 +152,7 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
         size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
     font.setPixelSize(font_px)
     panel = _corner(fitting, size, avoid)
-    caption = f"rows {_span(rows)}, cols {_span(cols)}"
+    caption = f"rows {_span(rows)}, cols {_span(cols)}" if caption_h else ""
     caption_rect = QRectF(panel.left() + INSET_PX, panel.top(), panel.width() - 2 * INSET_PX, caption_h)
     result = LoupeLayout(panel, caption, caption_rect, caption_px, font_px, digit_height(font), cell_px, rows, cols)
     metrics = QFontMetricsF(font)

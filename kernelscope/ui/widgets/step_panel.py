@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QPainter, QPalette, QPixmap, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -424,10 +424,16 @@ class StepPanel(QWidget):
         self._pages = pages or [[]]
         self._headings = [self._heading_of(page, lines) for page in self._pages]
         self._page = min(self._page, len(self._pages) - 1)
-        self.summary.setText("\n".join(_packed(list(text.summary), self.summary.contentsRect().width(),
+        # The SUM sits under the products box, as wide (its own width may still be an older one).
+        width = self.products.width()
+        margins = self.summary.contentsMargins()
+        self.summary.setText("\n".join(_packed(list(text.summary), width - margins.left() - margins.right(),
                                                QFontMetricsF(self.summary.font()))))
         # Every wrapped line of the SUM has its height: the layout alone may not ask for it.
-        self.summary.setMinimumHeight(max(0, self.summary.heightForWidth(max(1, self.summary.width()))))
+        room = max(1, width - margins.left() - margins.right())
+        wrapped = self.summary.fontMetrics().boundingRect(QRect(0, 0, room, 100000), Qt.TextFlag.TextWordWrap,
+                                                          self.summary.text())
+        self.summary.setMinimumHeight(wrapped.height() + margins.top() + margins.bottom())
         self._fit_products()
         self._show_page()
 
