@@ -619,6 +619,7 @@ class FeatureMaps(QWidget):
         under = strip.largest + fm.height() + 16 + self.focus_bar.back.sizeHint().height() // 4
         beside = self.focus_bar.column_width() + 12
         vertical = min((width - beside) / w, height / h) > min(width / w, (height - under) / h)
+        vertical = vertical and not self._thick  # a projector's bar is one short line: under the map
         if vertical != (self._row.indexOf(self.focus_bar) >= 0):
             (self._column if vertical else self._row).removeWidget(self.focus_bar)
             if vertical:
