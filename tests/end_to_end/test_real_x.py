@@ -267,9 +267,6 @@ def test_classroom_window_on_screen(classroom: Callable[[str], ClassroomRun], le
         assert _on_screen(stage), f"{name}: window at {stage['geometry']} ({stage['screenshot']})"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Ctrl+= in projector mode makes the feature-map digits of the article's X smaller, not bigger: "
-    "31 px at the projector's 1.75x, 25 px at 2.25x (the maps pane does not grow with the type)"))
 def test_classroom_bigger_makes_map_digits_bigger(classroom: Callable[[str], ClassroomRun]) -> None:
     run = classroom(ARTICLE_X)
     assert run.stage("bigger")["map_text_px"] >= run.stage("clicked")["map_text_px"]

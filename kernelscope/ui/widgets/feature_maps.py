@@ -47,6 +47,8 @@ from kernelscope.core.colour_scale import (
     lookup_table,
     scale_levels,
 )
+from kernelscope.ui.widgets import loupe
+from kernelscope.ui.widgets.digit_size import font_for_digits
 from kernelscope.ui.widgets.focus_view import (
     FOCUS_TEXT_SCALE,
     FOCUS_TEXT_SCALE_THICK,
@@ -423,6 +425,33 @@ class ColourBar(QWidget):
         p.end()
 
 
+class _MapLoupe(QWidget):
+    """Paints the focused map's loupe over the view; clicks go through to the map."""
+
+    def __init__(self, owner: FeatureMaps) -> None:
+        super().__init__(owner.view_widget)
+        self.owner = owner
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        owner.view_widget.installEventFilter(self)
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.owner.view_widget.rect())
+        return False
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        shown = self.owner._map_loupe()
+        cell = self.owner._cell
+        if shown is None or cell is None:
+            return
+        p = QPainter(self)
+        taps = (np.array([[cell[0]]]), np.array([[cell[1]]]))
+        loupe.paint(p, shown, self.font(), True, taps, None, set())
+        frame = self.owner.cell_scene_rect(self.owner._focus or 0, *cell)
+        loupe.paint_leader(p, shown.panel, frame)
+        p.end()
+
+
 class FeatureMaps(QWidget):
     """All F maps in a grid that fits the pane, a colour bar, and a line that reads the hovered cell.
 
@@ -455,9 +484,9 @@ class FeatureMaps(QWidget):
         self.focus_bar.hide()
         self.hover = QLabel(" ")
         self.hover.setAccessibleName("Hovered feature-map cell")
-        # A fixed home: the readout's text never widens the pane (a click once pushed the others aside).
+        # The pane's width is never the readout's: a long line is cut at the edge, not pushing the
+        # maps' pane wider (and the input's narrower) on every hover.
         self.hover.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.hover.setMinimumWidth(0)
 
         self._row = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)
@@ -484,6 +513,10 @@ class FeatureMaps(QWidget):
         self._current_map = 0  # the map Enter focuses: the last one clicked, or the window's choice
         self._planned_for = (0, 0)  # the view's size the mosaic was last planned for
         self._maps_hw: tuple[int, ...] = (1, 1)
+        self._min_text_px: int | None = None  # projector: numbers this large, through the focus view
+        self._auto_focused = False
+        self._digit_px: int | None = None
+        self.map_loupe = _MapLoupe(self)
         self.view_widget.installEventFilter(self)
         self.view_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
@@ -560,6 +593,7 @@ class FeatureMaps(QWidget):
             raise ValueError(f"no map {k}: there are {self.map_count()}")
         if k == self._focus:
             return
+        self._auto_focused = False
         self._focus = k
         if k is not None:
             self._current_map = k
@@ -585,6 +619,7 @@ class FeatureMaps(QWidget):
         under = strip.largest + fm.height() + 16 + self.focus_bar.back.sizeHint().height() // 4
         beside = self.focus_bar.column_width() + 12
         vertical = min((width - beside) / w, height / h) > min(width / w, (height - under) / h)
+        vertical = vertical and not self._thick  # a projector's bar is one short line: under the map
         if vertical != (self._row.indexOf(self.focus_bar) >= 0):
             (self._column if vertical else self._row).removeWidget(self.focus_bar)
             if vertical:
@@ -593,10 +628,85 @@ class FeatureMaps(QWidget):
                 self._column.insertWidget(1, self.focus_bar)
         if vertical != self.focus_bar.vertical:
             self.focus_bar.set_vertical(vertical)
+        self.focus_bar.strip.setVisible(not self._thick)  # a projector's room goes to the large map
 
     def set_current_map(self, k: int) -> None:
-        """The map Enter focuses (the window's selected filter); a click on a map chooses it too."""
+        """The map Enter focuses (the window's selected filter); a click on a map chooses it too. A map
+        shown large because the mosaic could not hold the promised digits follows it."""
         self._current_map = k
+        if self._auto_focused and self._focus is not None and k != self._focus and 0 <= k < self.map_count():
+            self.focus(k)
+            self._auto_focused = True
+
+    def set_digit_px(self, px: int | None) -> None:
+        """Projector mode: the current cell's number must stand ``px`` tall. Where the mosaic's cells
+        cannot hold that, the current map is shown large (and, on a fine map, the current cell's
+        neighbourhood, following the cell); None gives the mosaic back if that is what took it."""
+        self._min_text_px = None if px is None else font_for_digits(QFont(), px).pixelSize()
+        self._digit_px = px
+        self.map_loupe.update()
+        if px is None:
+            if self._auto_focused:
+                self.focus(None)
+            self._auto_focused = False
+            return
+        self._check_legible()
+
+    def auto_focused(self) -> bool:
+        """Whether the map shown large was chosen because the mosaic could not hold the digits."""
+        return self._auto_focused
+
+    def _mosaic_text_px(self) -> int | None:
+        """The numbers' size the mosaic of every map would have in this view."""
+        f, h, w = self._maps.shape
+        vw, vh = max(50, self.view_widget.width()), max(50, self.view_widget.height())
+        mosaic = plan_mosaic(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+        mh, mw = mosaic.shape
+        cell = min(vw / mw, vh / mh) * 0.98
+        return None if cell < MIN_CELL_PX_FOR_TEXT else int(max(9, min(64, cell * self.numbers._scale)))
+
+    def _check_legible(self) -> None:
+        """On the mosaic with a digit promise it cannot keep: the current map, large."""
+        if self._min_text_px is None or self._focus is not None or not self.map_count() or not self.isVisible():
+            return
+        px = self._mosaic_text_px()
+        if px is None or px < self._min_text_px:
+            self.focus(min(self._current_map, self.map_count() - 1))
+            self._auto_focused = True
+
+    def _map_loupe(self) -> loupe.LoupeLayout | None:
+        """Over a focused map whose cells are too small for the promised digits: the current cell and
+        its neighbours, enlarged, with their numbers (the map itself stays in view)."""
+        if self._min_text_px is None or self._focus is None or self._cell is None or self._mosaic is None:
+            return None
+        px = self.text_px()
+        if px is not None and px >= self._min_text_px:
+            return None
+        k, (row, col) = self._focus, self._cell
+        h, w = self._maps.shape[1:]
+        frame = self.cell_scene_rect(k, row, col)
+        lo, hi = self.levels(k)
+
+        def info(r: int, c: int) -> tuple[float | None, QColor]:
+            value = float(self._maps[k, r, c])
+            rgb = colour_maps(self._maps[k : k + 1, r : r + 1, c : c + 1], np.array([[lo, hi]]), self._lut)[0, 0, 0]
+            return value, QColor(int(rgb[0]), int(rgb[1]), int(rgb[2]))
+
+        return loupe.layout(widget=QRectF(self.view_widget.rect()), avoid=frame, window=(row, row, col, col),
+                            bounds=(0, h - 1, 0, w - 1), info=info, thick=True, base_font=self.font(),
+                            digit_px=self._digit_px, least_digit_px=loupe.THICK_DIGIT_PX)
+
+    def loupe_visible(self) -> bool:
+        return self._map_loupe() is not None
+
+    def loupe_rect(self) -> QRectF | None:
+        """The map loupe's panel in the view widget's pixels, None while it is hidden."""
+        shown = self._map_loupe()
+        return None if shown is None else shown.panel
+
+    def loupe_digit_px(self) -> int:
+        shown = self._map_loupe()
+        return 0 if shown is None else shown.digit_px
 
     def _focus_text(self) -> tuple[float | None, float]:
         """The focused map's text height and width shares of a cell (projector: larger digits)."""
@@ -632,10 +742,14 @@ class FeatureMaps(QWidget):
         self._current_map = max(0, min(self._current_map, maps.shape[0] - 1))
         if self._focus is not None and maps.shape[1:] != self._maps_hw:
             self._place_focus_bar()  # a taller or wider map may want the strip on the other side
+        reshaped = maps.shape[1:] != self._maps_hw
         self._maps_hw = maps.shape[1:]
         self._redraw()
         if lost_focus:
+            self._auto_focused = False
             self.focus_changed.emit(None)
+        if reshaped or lost_focus:
+            self._check_legible()
 
     def set_cell(self, row: int | None, col: int | None) -> None:
         """Frame the current output cell on every map (None hides the frames); moves overlays only."""
@@ -648,6 +762,9 @@ class FeatureMaps(QWidget):
         self.numbers.set_scale(0.44 if on else 0.34)
         self.numbers.set_focus_scale(*self._focus_text())
         self.marks.set_thick(on)
+        self._place_focus_bar()
+        if self._focus is not None and self._mosaic is not None:
+            self._build_titles()
 
     def set_dark(self, on: bool) -> None:
         self._background = (18, 18, 20) if on else (255, 255, 255)
@@ -728,7 +845,10 @@ class FeatureMaps(QWidget):
         font.setPointSizeF(max(8.0, self.font().pointSizeF()))
         mh, mw = m.shape
         if self._focus is not None:
-            self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
+            if self._thick:  # a projector's pane is narrow for its type: "filter 3", not "filter 3 of 32"
+                self.focus_bar.set_title(f"{self._noun} {self._focus + 1}", f"{self._noun} {self.map_count()}")
+            else:
+                self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
             self.titles.set_titles([], QFont(), QColor(), QRectF(0, 0, mw, mh))
             return
         scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
@@ -751,6 +871,7 @@ class FeatureMaps(QWidget):
         self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))
 
     def _place_frames(self) -> None:
+        self.map_loupe.update()
         self.marks.set_marks(self._mosaic, self._cell, self._reveal)
         self.focus_bar.strip.set_cell(self._cell, self.marks.veil_colour() if self._reveal else None)
 
@@ -769,6 +890,7 @@ class FeatureMaps(QWidget):
         self._place_focus_bar()
         if (self.view_widget.width(), self.view_widget.height()) != self._planned_for:
             self._redraw()  # the view's own resize has not planned for this size yet
+        self._check_legible()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

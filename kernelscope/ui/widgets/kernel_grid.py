@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from kernelscope.core.cell_text import format_value, text_colour_on
 from kernelscope.core.colour_scale import weight_colour
 from kernelscope.core.numbers import FLOAT32_MAX
+from kernelscope.ui.widgets.digit_size import font_for_digits
 
 
 def parse_weight(text: str) -> float:
@@ -107,11 +108,40 @@ class KernelGrid(QTableWidget):
         return int(max(28, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
 
     def set_large(self, on: bool) -> None:
-        """Projector mode: numbers as large as the cells allow."""
+        """Projector mode: numbers as large as the cells allow; the row and column numbers go."""
         self._large = on
+        self.horizontalHeader().setVisible(not on)
+        self.verticalHeader().setVisible(not on)
         self.set_kernel(self._kernel)
 
+    _digit_px: int | None = None
+
+    def set_digit_px(self, px: int | None) -> None:
+        """In large mode, digits this tall (the projector's promise): cells as wide as the pane gives
+        them, as tall as the type needs; None: numbers as large as square cells allow."""
+        self._digit_px = px
+        self.set_kernel(self._kernel)
+
+    def _digit_mode(self) -> bool:
+        return bool(getattr(self, "_large", False) and self._digit_px)
+
+    def cell_size(self) -> tuple[int, int]:
+        """A cell's width and height: square, or in digit mode wide enough for the weights and at least
+        as tall as a line of their type."""
+        if not self._digit_mode():
+            side = self.cell_side()
+            return side, side
+        kh, kw = self._kernel.shape
+        avail_w = self.width() - self.verticalHeader().width() * self.verticalHeader().isVisible() - 4
+        avail_h = self.height() - self.horizontalHeader().height() * self.horizontalHeader().isVisible() - 4
+        line = math.ceil(QFontMetrics(font_for_digits(self.font(), self._digit_px or 0)).height() * 1.15)
+        width = int(max(28, min(200, avail_w / max(kw, 1))))
+        height = int(max(line, min(width, avail_h / max(kh, 1))))
+        return width, height
+
     def _font_px(self) -> int:
+        if self._digit_mode():
+            return font_for_digits(self.font(), self._digit_px or 0).pixelSize()
         if getattr(self, "_large", False):
             return int(max(11, min(44, self.cell_side() * 0.38)))
         return int(max(11, min(34, self.cell_side() * 0.3)))
@@ -133,7 +163,7 @@ class KernelGrid(QTableWidget):
         font = QFont(self.font())
         px = self._font_px()
         font.setPixelSize(px)
-        room = self.cell_side() - 8
+        room = self.cell_size()[0] - 8
         widest = max((QFontMetrics(font).horizontalAdvance(t) for t in texts), default=0)
         if widest > room > 0:
             font.setPixelSize(max(floor_px, int(px * room / widest)))
@@ -141,13 +171,13 @@ class KernelGrid(QTableWidget):
         return font, widest <= room
 
     def _fit_cells(self) -> None:
-        side = self.cell_side()
-        self.horizontalHeader().setDefaultSectionSize(side)
-        self.verticalHeader().setDefaultSectionSize(side)
+        width, height = self.cell_size()
+        self.horizontalHeader().setDefaultSectionSize(width)
+        self.verticalHeader().setDefaultSectionSize(height)
         for c in range(self.columnCount()):
-            self.setColumnWidth(c, side)
+            self.setColumnWidth(c, width)
         for r in range(self.rowCount()):
-            self.setRowHeight(r, side)
+            self.setRowHeight(r, height)
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]

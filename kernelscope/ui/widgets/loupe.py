@@ -95,21 +95,23 @@ def fitting_text(value: float, cell_px: float, metrics: QFontMetricsF, room: flo
 
 
 def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], bounds: tuple[int, int, int, int],
-           info: CellInfo, thick: bool, base_font: QFont,
-           value: Callable[[int, int], float | None] | None = None) -> LoupeLayout:
+           info: CellInfo, thick: bool, base_font: QFont, digit_px: int | None = None,
+           least_digit_px: int | None = None) -> LoupeLayout:
     """The loupe for a window spanning rows window[0]..window[1] and columns window[2]..window[3]
     (inclusive), inside a grid whose cells run bounds[0]..bounds[1] by bounds[2]..bounds[3]; the panel
-    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it. ``value``
-    reads a cell's number alone (sizing tries several plans: no colour is needed for those)."""
-    if value is None:
-        value = lambda r, c: info(r, c)[0]  # noqa: E731
-    widest_rows = range(max(bounds[0], window[0] - NEIGHBOURS), min(bounds[1], window[1] + NEIGHBOURS) + 1)
-    widest_cols = range(max(bounds[2], window[2] - NEIGHBOURS), min(bounds[3], window[3] + NEIGHBOURS) + 1)
-    known = {(r, c): value(r, c) for r in widest_rows for c in widest_cols}  # read once, tried by every plan
-    value = lambda r, c, get=known.get: get((r, c))  # noqa: E731
+    goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it. Digits
+    ``digit_px`` tall (default: as for a desk, or a projector when ``thick``); a projector's loupe
+    covers the grid before its digits shrink, and then to ``least_digit_px`` before anything smaller."""
+    wanted = digit_px or (THICK_DIGIT_PX if thick else DIGIT_PX)
+    if thick and least_digit_px and least_digit_px < wanted:
+        larger = layout(widget=widget, avoid=avoid, window=window, bounds=bounds, info=info, thick=thick,
+                        base_font=base_font, digit_px=wanted)
+        if larger.digit_px >= wanted:
+            return larger
+        wanted = least_digit_px
     font = QFont(base_font)
-    font_px = _font_px_for_digits(font.family(), THICK_DIGIT_PX if thick else DIGIT_PX)
-    caption_px = 16 if thick else 11
+    font_px = _font_px_for_digits(font.family(), wanted)
+    caption_px = 14 if thick else 11
     caption_h = caption_px * 1.6
     chrome_w, chrome_h = 2 * INSET_PX, INSET_PX + caption_h
     strips = _strips(widget, avoid)
@@ -118,23 +120,39 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     for margin, text_room in plans:
         rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
         cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
-        cell_px = _natural_cell_px(rows, cols, value, font, font_px, font_px * text_room)
+        cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room, 0.2 if thick else 0.35)
         size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
         fitting = [strip for strip in strips if size.width() <= strip.width() and size.height() <= strip.height()]
         if fitting:
             break
     else:
+        if thick:  # the class reads the window's numbers or nothing: over the grid, at full size
+            inner = widget.adjusted(INSET_PX, INSET_PX, -INSET_PX, -INSET_PX)
+            # With its caption, then without (the numbers matter more than "rows 0-2, cols 0-2").
+            for caption_h in (caption_px * 1.6, 0.0):  # the one that fits is kept
+                chrome_h = INSET_PX + caption_h
+                for margin, text_room in plans:
+                    rows = range(max(bounds[0], window[0] - margin), min(bounds[1], window[1] + margin) + 1)
+                    cols = range(max(bounds[2], window[2] - margin), min(bounds[3], window[3] + margin) + 1)
+                    cell_px = _natural_cell_px(rows, cols, info, font, font_px, font_px * text_room, 0.2)
+                    size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
+                    if size.width() <= inner.width() and size.height() <= inner.height():
+                        break
+                else:
+                    continue
+                break
+            strips = [inner]  # too large even there: the whole grid, the digits as large as it allows
         scales = [(min((strip.width() - chrome_w) / (len(cols) * cell_px),
                        (strip.height() - chrome_h) / (len(rows) * cell_px)), strip) for strip in strips]
         scale, strip = max(scales, key=lambda pair: pair[0])
-        scale = max(0.2, scale)
+        scale = max(0.2, min(1.0, scale))
         fitting = [strip]
         cell_px *= scale
         font_px = max(7, int(font_px * scale))
         size = QRectF(0, 0, len(cols) * cell_px + chrome_w, len(rows) * cell_px + chrome_h)
     font.setPixelSize(font_px)
     panel = _corner(fitting, size, avoid)
-    caption = f"rows {_span(rows)}, cols {_span(cols)}"
+    caption = f"rows {_span(rows)}, cols {_span(cols)}" if caption_h else ""
     caption_rect = QRectF(panel.left() + INSET_PX, panel.top(), panel.width() - 2 * INSET_PX, caption_h)
     result = LoupeLayout(panel, caption, caption_rect, caption_px, font_px, digit_height(font), cell_px, rows, cols)
     metrics = QFontMetricsF(font)
@@ -151,15 +169,16 @@ def _span(values: range) -> str:
     return f"{values.start}–{values.stop - 1}" if len(values) > 1 else str(values.start)
 
 
-def _natural_cell_px(rows: range, cols: range, value: Callable[[int, int], float | None], font: QFont, font_px: int,
-                     guess: float) -> float:
-    """Square cells wide enough for the widest number at the loupe's font, written for a ``guess`` wide cell."""
+def _natural_cell_px(rows: range, cols: range, info: CellInfo, font: QFont, font_px: int, guess: float,
+                     pad: float = 0.35) -> float:
+    """Square cells wide enough for the widest number at the loupe's font, written for a ``guess`` wide
+    cell, with ``pad`` of the font's size to spare (a projector spends less on margins)."""
     font = QFont(font)
     font.setPixelSize(font_px)
     metrics = QFontMetricsF(font)
-    texts = {format_value(v, guess) for r in rows for c in cols if (v := value(r, c)) is not None}
-    widest = max((metrics.horizontalAdvance(text) for text in texts), default=metrics.horizontalAdvance("0"))
-    return float(np.ceil(max(font_px * 1.8, widest + font_px * 0.35)))
+    widest = max((metrics.horizontalAdvance(format_value(v, guess)) for r in rows for c in cols
+                  if (v := info(r, c)[0]) is not None), default=metrics.horizontalAdvance("0"))
+    return float(np.ceil(max(font_px * 1.8, widest + font_px * pad)))
 
 
 def _strips(widget: QRectF, avoid: QRectF) -> list[QRectF]:

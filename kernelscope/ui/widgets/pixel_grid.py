@@ -74,6 +74,7 @@ class PixelGrid(QWidget):
         self._loupe_on = True
         self._pan_from: QPointF | None = None
         self._announced_zoom = 0.0
+        self._digit_px: int | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # + / - / 0 zoom once the grid was clicked
         self.setMinimumSize(120, 120)
@@ -278,11 +279,38 @@ class PixelGrid(QWidget):
     def loupe_on(self) -> bool:
         return self._loupe_on
 
+    def set_digit_px(self, px: int | None) -> None:
+        """The digit height the class must read (projector mode): cells whose numbers would stand
+        shorter leave them to the loupe, which writes them this tall. None: the loupe's own sizes."""
+        self._digit_px = px
+        self.update()
+
+    def _digit_target(self) -> int:
+        return self._digit_px or (loupe.THICK_DIGIT_PX if self._thick else loupe.DIGIT_PX)
+
     def _cells_too_small(self) -> bool:
         size = self.cell_size()
         if size < MIN_CELL_PX_FOR_TEXT:
             return True
-        return self._thick and loupe.digit_height(self._number_font(size)) < loupe.THICK_DIGIT_PX
+        return self._thick and self.window_digit_px(loupe_too=False) < self._digit_target()
+
+    def window_digit_px(self, loupe_too: bool = True) -> int:
+        """How tall the digits of the window's cells stand as drawn (through the loupe while it shows);
+        0 without a window or with cells too small to carry numbers."""
+        if self._window is None:
+            return 0
+        if loupe_too and self.loupe_visible():
+            return self.loupe_digit_px()
+        size = self.cell_size()
+        if size < MIN_CELL_PX_FOR_TEXT:
+            return 0
+        font = self._number_font(size)
+        metrics = QFontMetricsF(font)
+        rows, cols = self._window
+        h, w = self._image.shape[:2]
+        texts = {loupe.fitting_text(self._cell_value(r, c), size, metrics) if 0 <= r < h and 0 <= c < w else "0"
+                 for r, c in zip(rows.ravel().tolist(), cols.ravel().tolist(), strict=True)}
+        return min(loupe.digit_height(self._fitted_font(text, font, metrics, size)) for text in texts)
 
     def loupe_visible(self) -> bool:
         return self._loupe_on and self._window is not None and self._cells_too_small()
@@ -297,11 +325,8 @@ class PixelGrid(QWidget):
         return loupe.layout(widget=self.rect().toRectF(), avoid=frame,
                             window=(int(rows.min()), int(rows.max()), int(cols.min()), int(cols.max())),
                             bounds=(-top, h - 1 + bottom, -left, w - 1 + right), info=self._cell_info,
-                            thick=self._thick, base_font=self.font(), value=self._loupe_value)
-
-    def _loupe_value(self, row: int, col: int) -> float | None:
-        h, w = self._image.shape[:2]
-        return self._cell_value(row, col) if 0 <= row < h and 0 <= col < w else None
+                            thick=self._thick, base_font=self.font(), digit_px=self._digit_target(),
+                            least_digit_px=loupe.THICK_DIGIT_PX)
 
     def _cell_info(self, row: int, col: int) -> tuple[float | None, QColor]:
         h, w = self._image.shape[:2]
@@ -477,8 +502,18 @@ class PixelGrid(QWidget):
 
     def _number_font(self, size: float) -> QFont:
         font = QFont(self.font())
-        font.setPixelSize(max(8, int(size * (0.5 if self._thick else 0.36))))
+        font.setPixelSize(max(8, int(size * (0.6 if self._thick else 0.36))))
         return font
+
+    @staticmethod
+    def _fitted_font(text: str, font: QFont, metrics: QFontMetricsF, size: float) -> QFont:
+        """The cell's font, smaller for a number too wide for its cell: never spilling over, never cut."""
+        room = size - max(4.0, size * 0.14)  # a gap, so neighbours do not read as one number
+        if metrics.horizontalAdvance(text) <= room:
+            return font
+        narrow = QFont(font)
+        narrow.setPixelSize(max(6, int(font.pixelSize() * room / metrics.horizontalAdvance(text))))
+        return narrow
 
     def _paint_numbers(self, p: QPainter, size: float) -> None:
         h, w = self._image.shape[:2]
@@ -494,15 +529,9 @@ class PixelGrid(QWidget):
                     cell = self.cell_colour(r, c)
                     p.setPen(QColor(*text_colour_on(cell.red(), cell.green(), cell.blue())))
                     text = loupe.fitting_text(self._cell_value(r, c), size, metrics)
-                    room = size - max(4.0, size * 0.14)  # a gap, so neighbours do not read as one number
-                    if metrics.horizontalAdvance(text) > room:  # never spilling over: smaller, not cut
-                        narrow = QFont(font)
-                        narrow.setPixelSize(max(6, int(font.pixelSize() * room / metrics.horizontalAdvance(text))))
-                        p.setFont(narrow)
-                        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-                        p.setFont(font)
-                    else:
-                        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    p.setFont(self._fitted_font(text, font, metrics, size))
+                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    p.setFont(font)
                 else:
                     p.setPen(ring_text)
                     p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "0")

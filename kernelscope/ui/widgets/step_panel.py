@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap, QPolygonF
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QIcon, QPainter, QPalette, QPixmap, QPolygonF, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from kernelscope.core.arithmetic import StepText, groups_text
+from kernelscope.ui.widgets.digit_size import font_for_digits
 from kernelscope.ui.widgets.layout_fence import LayoutFence
 
 __all__ = ["StepPanel"]
 
 SPEED_RANGE = (0.5, 20.0)
+PROJECTOR_DIGIT_PX = 24  # the arithmetic's digits in projector mode: legible from the back of a room
 DEFAULT_SPEED = 2.0
 
 # Glyphs kept as button text (accessibility, tests); the buttons draw vector icons instead because
@@ -93,6 +95,12 @@ class StepPanel(QWidget):
         self._step = 0
         self._columns = 1
         self._projector = False
+        self._digit_px = PROJECTOR_DIGIT_PX
+        self._text: StepText | None = None
+        self._pages: list[list[str]] = [[]]
+        self._headings = [""]
+        self._page = 0
+        self._rendered_for = (0, 0)
 
         self.title = QLabel("no step")
         self.title.setAccessibleName("Step title")
@@ -171,6 +179,14 @@ class StepPanel(QWidget):
         for button in self._transport_buttons():
             transport.addWidget(button)
         transport.addSpacing(8)
+        self.page_back = self._page_button(Qt.ArrowType.LeftArrow, "Previous page of the arithmetic", -1)
+        self.page_label = QLabel()
+        self.page_label.setAccessibleName("Arithmetic page")
+        self.page_forward = self._page_button(Qt.ArrowType.RightArrow, "Next page of the arithmetic", 1)
+        for widget in (self.page_back, self.page_label, self.page_forward):
+            transport.addWidget(widget)
+            widget.setVisible(False)
+        transport.addSpacing(8)
         transport.addWidget(LayoutFence(self.position_label), 1)
 
         options = QHBoxLayout()
@@ -220,6 +236,14 @@ class StepPanel(QWidget):
         button.setAutoRaise(False)
         return button
 
+    def _page_button(self, arrow: Qt.ArrowType, tip: str, delta: int) -> QToolButton:
+        button = QToolButton()
+        button.setArrowType(arrow)
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.clicked.connect(lambda: self.set_page(self._page + delta))
+        return button
+
     def _transport_buttons(self) -> tuple[QToolButton, ...]:
         return self.first_button, self.back_button, self.play_button, self.forward_button, self.last_button
 
@@ -239,8 +263,8 @@ class StepPanel(QWidget):
         mono.setFamilies(["DejaVu Sans Mono", "Consolas", "Menlo", "monospace"])
         mono.setStyleHint(QFont.StyleHint.Monospace)
         mono.setFixedPitch(True)
-        if getattr(self, "_projector", False):
-            mono.setPixelSize(34)  # digits about 24 px tall: legible from the back of a room
+        if getattr(self, "_projector", False):  # legible from the back of a room
+            mono = font_for_digits(mono, getattr(self, "_digit_px", PROJECTOR_DIGIT_PX))
         self.products.setFont(mono)
         bold = QFont(mono)
         bold.setBold(True)
@@ -294,9 +318,36 @@ class StepPanel(QWidget):
         whiteboard; 1 writes one product a line."""
         self._columns = max(1, int(columns))
 
+    def set_digit_px(self, px: int) -> None:
+        """Projector mode's digit height for the arithmetic and the SUM line."""
+        self._digit_px = px
+        self._apply_fonts()
+        self._render()
+
+    def page(self) -> int:
+        return self._page
+
+    def page_count(self) -> int:
+        """How many pages the arithmetic takes (projector mode pages what the box cannot show at once)."""
+        return len(self._pages) if self._projector else 1
+
+    def set_page(self, page: int) -> None:
+        self._page = max(0, min(self.page_count() - 1, page))
+        if self._projector:
+            self._show_page()
+
+    def product_count(self) -> int:
+        """How many products the step's arithmetic has (on every page together)."""
+        if self._text is None:
+            return 0
+        return sum(line.count(" x ") for group in self._text.groups for line in group.lines)
+
     def set_projector(self, on: bool) -> None:
         """Projector mode: only the transport row and the arithmetic, in large type, as a grid."""
         self._projector = on
+        bar = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if on else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        self.products.setHorizontalScrollBarPolicy(bar)  # the lines are laid out to fit, page by page
+        self.products.setVerticalScrollBarPolicy(bar)
         for widget in (self.slider, self.speed_box, self.reveal_box, self.overlay_box):
             widget.setVisible(not on)
         if on:
@@ -304,6 +355,12 @@ class StepPanel(QWidget):
         self.title.setVisible(not on)  # the position label carries it in projector mode
         self._apply_fonts()
         self._update_position()
+        if not on:
+            self.products.setMinimumHeight(self.products.fontMetrics().lineSpacing() * 4)
+            self.summary.setMinimumHeight(0)
+            for widget in (self.page_back, self.page_label, self.page_forward):
+                widget.setVisible(False)
+        self._render()
         self._fit_products()
 
     def _fit_products(self) -> None:
@@ -314,25 +371,107 @@ class StepPanel(QWidget):
             frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
             self.products.setMaximumHeight(10 * spacing + frame + 4)
             return
-        lines = max(1, self.products.document().blockCount())
+        lines = max(1, max(len(page) for page in self._pages))
         spacing = self.products.fontMetrics().lineSpacing()
         frame = 2 * self.products.frameWidth() + 2 * round(self.products.document().documentMargin())
-        self.products.setMaximumHeight(min(lines, 8) * spacing + frame + 4)
+        self.products.setFixedHeight(lines * spacing + frame + lines + 4)  # line heights are fractional
 
     def set_text(self, text: StepText) -> None:
         """Show one step's arithmetic; the products keep their scroll position from step to step."""
-        bar = self.products.verticalScrollBar()
-        scrolled = bar.value()
+        self._text = text
         self.title.setText(text.title)
         if self._projector:
             self._update_position()
+            self._render()
+            return
+        bar = self.products.verticalScrollBar()
+        scrolled = bar.value()
         body = _grid_text(text, self._columns) if self._columns > 1 else groups_text(text, aligned=True)
         self.products.setPlainText(body)
-        if self._projector:
-            self._fit_products()
         if scrolled:
             bar.setValue(scrolled)
         self.summary.setText("\n".join(text.summary))
+
+    # ------------------------------------------------------------------ projector layout
+
+    def _render(self) -> None:
+        """Projector mode: the products as many to a line as the box's width holds (up to the kernel's
+        width), in pages of as many lines as the room for them; the SUM lines packed side by side."""
+        if not self._projector or self._text is None:
+            return
+        text = self._text
+        self._rendered_for = (self.products.viewport().width(), self.window().height())
+        metrics = QFontMetricsF(self.products.font())
+        room = self.products.viewport().width() - 2 * self.products.document().documentMargin() - 2
+        char = max(1e-6, metrics.horizontalAdvance("0"))
+        columns = max(1, self._columns)
+        products = [line for group in text.groups for line in (group.aligned or group.lines) if " x " in line]
+        widest = max((len(line) for line in products), default=0)
+        while columns > 1 and (columns * widest + (columns - 1) * 3) * char > room:
+            columns -= 1
+        body = _grid_text(text, columns) if columns > 1 else groups_text(text, aligned=True)
+        lines = [part for line in body.split("\n") for part in _wrapped(line, int(room / char))]
+        per_page, single = self._page_lines()
+        if len(lines) <= single:
+            per_page = single
+        pages: list[list[str]] = []
+        for line in lines:
+            if not pages or len(pages[-1]) >= per_page:
+                if not line.strip():
+                    continue  # a page never starts with a blank line
+                pages.append([])
+            pages[-1].append(line)
+        self._pages = pages or [[]]
+        self._headings = [self._heading_of(page, lines) for page in self._pages]
+        self._page = min(self._page, len(self._pages) - 1)
+        # The SUM sits under the products box, as wide (its own width may still be an older one).
+        width = self.products.width()
+        margins = self.summary.contentsMargins()
+        self.summary.setText("\n".join(_packed(list(text.summary), width - margins.left() - margins.right(),
+                                               QFontMetricsF(self.summary.font()))))
+        # Every wrapped line of the SUM has its height: the layout alone may not ask for it.
+        room = max(1, width - margins.left() - margins.right())
+        wrapped = self.summary.fontMetrics().boundingRect(QRect(0, 0, room, 100000), Qt.TextFlag.TextWordWrap,
+                                                          self.summary.text())
+        self.summary.setMinimumHeight(wrapped.height() + margins.top() + margins.bottom())
+        self._fit_products()
+        self._show_page()
+
+    def _heading_of(self, page: list[str], lines: list[str]) -> str:
+        """The channel a page's first line belongs to ("" with one channel)."""
+        if self._text is None or len(self._text.groups) < 2 or not page:
+            return ""
+        headings = {group.heading for group in self._text.groups}
+        index = lines.index(page[0]) if page[0] in lines else 0
+        for line in reversed(lines[: index + 1]):
+            if line in headings:
+                return line
+        return ""
+
+    def _show_page(self) -> None:
+        count = len(self._pages)
+        paged = self._projector and count > 1
+        for widget in (self.page_back, self.page_label, self.page_forward):
+            widget.setVisible(paged)
+        if paged:
+            heading = self._headings[self._page]
+            self.page_label.setText(f"{heading + ' · ' if heading else ''}page {self._page + 1} of {count}")
+            self.page_back.setEnabled(self._page > 0)
+            self.page_forward.setEnabled(self._page < count - 1)
+        self.products.setPlainText("\n".join(self._pages[self._page]))
+
+    def _page_lines(self) -> tuple[int, int]:
+        """Lines of products a page holds, and the most one page may hold when it is the only one: the
+        box takes a fifth of the window's height (a 3x3 window's three rows at least), up to nearly a
+        third to avoid paging; the panes above keep the rest."""
+        spacing = max(1, self.products.fontMetrics().lineSpacing())
+        height = self.window().height() if self.window() is not self else 768
+        return max(3, int(height * 0.2 / spacing)), max(3, int(height * 0.3 / spacing))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._projector and self._rendered_for != (self.products.viewport().width(), self.window().height()):
+            self._render()  # another width, or another window height (lines a page holds)
 
     def set_playing(self, playing: bool) -> None:
         """Reflect the playback state on the play button, without emitting ``play_toggled``."""
@@ -397,6 +536,32 @@ class StepPanel(QWidget):
         if self._projector and self.title.text():
             text += f"   ({self.title.text()})"
         self.position_label.setText(text)
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    """A line longer than ``width`` characters broken at spaces (a word longer than that stays whole)."""
+    if len(line) <= width or width < 8:
+        return [line]
+    parts, current = [], ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) > width and current:
+            parts.append(current)
+            current = "  " + word
+        else:
+            current = candidate
+    return [*parts, current]
+
+
+def _packed(lines: list[str], width: float, metrics: QFontMetricsF, gap: str = "     ") -> list[str]:
+    """Whole lines side by side while they fit ``width`` (a line too wide alone stays alone)."""
+    packed: list[str] = []
+    for line in lines:
+        if packed and metrics.horizontalAdvance(packed[-1] + gap + line) <= width:
+            packed[-1] += gap + line
+        else:
+            packed.append(line)
+    return packed
 
 
 def _grid_text(text: StepText, columns: int) -> str:
