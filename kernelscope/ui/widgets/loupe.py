@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QStaticText, QTransform
 
 from kernelscope.core import colour_scale
 from kernelscope.core.cell_text import format_value, text_colour_on
@@ -102,6 +102,7 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     goes to the corner farthest from ``avoid`` (the window's frame) that does not cover it. Digits
     ``digit_px`` tall (default: as for a desk, or a projector when ``thick``); a projector's loupe
     covers the grid before its digits shrink, and then to ``least_digit_px`` before anything smaller."""
+    info = _read_once(info)  # the plans below try several sizes over the same cells
     wanted = digit_px or (THICK_DIGIT_PX if thick else DIGIT_PX)
     if thick and least_digit_px and least_digit_px < wanted:
         larger = layout(widget=widget, avoid=avoid, window=window, bounds=bounds, info=info, thick=thick,
@@ -165,6 +166,36 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     return result
 
 
+_STATIC_TEXTS: dict[tuple[str, str], QStaticText] = {}
+
+
+def _static_text(text: str, font: QFont) -> QStaticText:
+    """A cell's number laid out once per font: a step writes dozens, mostly ones written before."""
+    key = (text, font.key())
+    static = _STATIC_TEXTS.get(key)
+    if static is None:
+        if len(_STATIC_TEXTS) > 4096:
+            _STATIC_TEXTS.clear()
+        static = QStaticText(text)
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        static.prepare(QTransform(), font)
+        _STATIC_TEXTS[key] = static
+    return static
+
+
+def _read_once(info: CellInfo) -> CellInfo:
+    """``info`` remembering each cell it read, for one layout."""
+    seen: dict[tuple[int, int], tuple[float | None, QColor]] = {}
+
+    def read(row: int, col: int) -> tuple[float | None, QColor]:
+        key = (row, col)
+        if key not in seen:
+            seen[key] = info(row, col)
+        return seen[key]
+
+    return read
+
+
 def _span(values: range) -> str:
     return f"{values.start}–{values.stop - 1}" if len(values) > 1 else str(values.start)
 
@@ -176,8 +207,8 @@ def _natural_cell_px(rows: range, cols: range, info: CellInfo, font: QFont, font
     font = QFont(font)
     font.setPixelSize(font_px)
     metrics = QFontMetricsF(font)
-    widest = max((metrics.horizontalAdvance(format_value(v, guess)) for r in rows for c in cols
-                  if (v := info(r, c)[0]) is not None), default=metrics.horizontalAdvance("0"))
+    texts = {format_value(v, guess) for r in rows for c in cols if (v := info(r, c)[0]) is not None}
+    widest = max((metrics.horizontalAdvance(text) for text in texts), default=metrics.horizontalAdvance("0"))
     return float(np.ceil(max(font_px * 1.8, widest + font_px * pad)))
 
 
@@ -240,7 +271,10 @@ def paint(p: QPainter, loupe: LoupeLayout, base_font: QFont, thick: bool, taps: 
         p.setPen(cell.ink)
         # Under a weight's tag the number moves down, clear of it.
         text_rect = cell.rect.adjusted(0, size * 0.22, 0, 0) if (cell.row, cell.col) in tapped else cell.rect
-        p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, cell.text)
+        static = _static_text(cell.text, font)
+        box = static.size()
+        p.drawStaticText(QPointF(text_rect.center().x() - box.width() / 2, text_rect.center().y() - box.height() / 2),
+                         static)
     shown = {(c.row, c.col) for c in loupe.cells}
     if highlight:
         p.setPen(QPen(QColor(255, 170, 0), max(2.0, size * 0.08)))
