@@ -88,7 +88,7 @@ class StackView(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.model_heading)
+        self.layer_list.add_leading(self.model_heading)
         column.addWidget(self.layer_list)
         column.addStretch(1)
         row.addLayout(column, 0)
@@ -149,8 +149,9 @@ class StackView(QObject):
         count = len(doc.layers)
         for widget in (self.layer_list.table, self.layer_list.total_label):
             widget.setVisible(count > 1)  # one layer: the panes above are its whole summary
-        one = f"Model: one {doc.layers[0].keras_class} layer: add layers to make a stack"
-        self.model_heading.setText(f"Model: {count} layers, pick one to edit and step it" if count > 1 else one)
+        self.model_heading.setText(f"Model: {count} layers" if count > 1 else "Model: one layer")
+        self.model_heading.setToolTip("Pick a layer to edit it and step it; Add puts a new one after the picked one"
+                                      if count > 1 else "Add layers after this one to make a stack (Add ▾)")
         self._refresh_problem()
         self._refresh_settings()
         self._refresh_vector()

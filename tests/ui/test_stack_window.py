@@ -106,7 +106,7 @@ def test_lesson_12_lists_the_model_and_its_dense_shows_the_classes(window: MainW
     ]
     ll = window.stack_view.layer_list
     assert ll.total_label.text() == "Total params: 4,102"
-    assert window.stack_view.model_heading.text() == "Model: 4 layers, pick one to edit and step it"
+    assert window.stack_view.model_heading.text() == "Model: 4 layers"
 
     click_row(qtbot, window, 3)
     assert window.document.selected_layer == 3
@@ -585,6 +585,7 @@ def test_hovering_a_later_tile_lights_its_receptive_field(window: MainWindow, qt
     assert strip.isVisible()
     step_field = field_counts(window, 0, (0, 0, 0))
     assert lit_counts(window) == step_field == [9, None, None, None, None]  # the step's 3x3 window
+    QApplication.processEvents()  # the window laid out: the cells are where they will be drawn
 
     move_pointer(strip, strip.cell_rect(2, 5, 7).center().toPoint())  # max_pooling2d's cell (5, 7)
     assert lit_counts(window) == field_counts(window, 1, (5, 7, 0)) == [16, 4, None, None, None]

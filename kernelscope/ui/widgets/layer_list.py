@@ -136,7 +136,7 @@ class LayerList(QWidget):
         self.up_button.clicked.connect(lambda: self._request_move(-1))
         self.down_button.clicked.connect(lambda: self._request_move(+1))
 
-        buttons = QHBoxLayout()
+        buttons = self._buttons_row = QHBoxLayout()
         buttons.setSpacing(4)
         for b in (self.add_button, self.duplicate_button, self.remove_button, self.up_button, self.down_button):
             buttons.addWidget(b)
@@ -176,6 +176,11 @@ class LayerList(QWidget):
         )
         self._update_buttons()
         self._fit_height()
+
+    def add_leading(self, widget: QWidget) -> None:
+        """Put ``widget`` (a heading) at the start of the buttons' row: one row less of height."""
+        self._buttons_row.insertWidget(0, widget)
+        self._buttons_row.insertSpacing(1, 8)
 
     def selected(self) -> int:
         return self.table.currentRow()

@@ -35,6 +35,7 @@ class StatusStrip(QWidget):
         self.shape_label.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.message.setVisible(False)  # an empty line is room the panes need: it shows with a message
         self._colour_message()
         self._advanced = (self.lesson_label, self.keras_line, line_paste, self.shape_label)
         layout = QVBoxLayout(self)
@@ -56,6 +57,7 @@ class StatusStrip(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def _colour_message(self) -> None:
         """Red on whatever the theme's window colour is now (dark red on black was unreadable)."""
