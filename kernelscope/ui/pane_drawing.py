@@ -162,6 +162,7 @@ def show_panels(window: Window) -> None:
     sv.vector_bars.setVisible(bars)
     w.map_options.setVisible(not bars and not projector)
     other = not conv and not projector  # a layer's settings and weights: not for the back of the room
+    w.splitter.widget(1).setVisible(conv or not projector)  # nothing for the class there: the room goes to the others
     sv.settings_heading.setVisible(other)
     sv.layer_settings.setVisible(other)
     sv.weight_table.setVisible(other and bool(layer_weights(doc.layers[doc.selected_layer])))
