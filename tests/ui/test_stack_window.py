@@ -641,8 +641,8 @@ def test_projector_mode_on_the_dense_hides_the_model_and_keeps_the_bars_readable
     qtbot.waitUntil(lambda: bars.area.fontMetrics().height() == size_before)
 
 
-@pytest.mark.xfail(strict=True, reason="projector mode at 1024x768 leaves the bars two rows: the projector's "
-                   "legibility work (issue 13) sizes the panes for it")
+@pytest.mark.xfail(strict=True, reason="projector mode at 1024x768 shows four and a half of a Dense layer's six "
+                   "bars: the paged arithmetic under the panes takes the rest of the height (issue 13)")
 def test_projector_mode_at_1024x768_shows_every_class(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     open_lesson(qtbot, window, 12)
     click_row(qtbot, window, 3)
