@@ -54,7 +54,6 @@ __all__ = [
     "EditError",
     "Scheduler",
     "StackJob",
-    "work_of",
 ]
 
 
@@ -68,12 +67,6 @@ SYNC_WORK_LIMIT = 25_000_000
 
 # What an edit may raise when it refuses; each reaches the caller as an EditError.
 _ENGINE_REFUSALS = (ConvError, ValueError, TypeError)
-
-
-def work_of(shape: tuple[int, ...], spec: ConvSpec) -> int:
-    """Multiply-adds of a convolution: H' * W' * F * kh * kw * C."""
-    oh, ow, f = engine.output_shape(tuple(shape), spec)
-    return oh * ow * f * spec.kernel_size[0] * spec.kernel_size[1] * int(shape[2])
 
 
 @dataclass(frozen=True)

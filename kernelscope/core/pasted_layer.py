@@ -22,6 +22,7 @@ from kernelscope.core.keras_syntax import (
     parse_model,
 )
 from kernelscope.core.scene import SessionError, stack_entries
+from kernelscope.core.stack_ops import MAP_CLASSES
 
 if TYPE_CHECKING:
     from kernelscope.core.document import Document
@@ -123,9 +124,7 @@ def _count_the_stack(parsed: ParsedModel, shape: tuple[int, ...]) -> None:
 
 def _layer_shape(class_name: str, config: Mapping[str, Any], shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
     """(output shape, count_params) of one layer on an input of ``shape`` (no batch axis), as Keras counts."""
-    spatial = class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
-                             "GlobalAveragePooling2D", "ZeroPadding2D")
-    if spatial and len(shape) != 3:
+    if class_name in MAP_CLASSES and len(shape) != 3:
         raise LineError(f"needs a (height, width, channels) input, and gets {shape}")
     if class_name == "Conv2D":
         spec = ConvSpec(config["filters"], tuple(config["kernel_size"]), tuple(config["strides"]), config["padding"],

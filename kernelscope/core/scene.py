@@ -461,12 +461,11 @@ _ONE_CONV_FIELDS = frozenset({"spec", "kernels", "bias"})
 class Session:
     """One complete, consistent scene; its arrays are private read-only float32 copies.
 
-    A session holds a stack of Keras layers (``layers``) over its input. The window shows one
-    Conv2D for now, so a session that is exactly one Conv2D on a grey or RGB input
-    (``is_single_conv``) also offers that layer as ``spec``, ``kernels`` and ``bias``, and can be
-    built from them, as before stacks. Such a session keeps its bias while ``use_bias`` is off
-    (Keras has none then), so turning it back on restores it. For any other stack those three
-    attributes raise SessionError, which is how the window refuses a stack it cannot show yet.
+    A session holds a stack of Keras layers (``layers``) over its input. A session that is exactly
+    one Conv2D on a grey or RGB input (``is_single_conv``, what version 1 files hold) also offers
+    that layer as ``spec``, ``kernels`` and ``bias``, and can be built from them. Such a session
+    keeps its bias while ``use_bias`` is off (Keras has none then), so turning it back on restores
+    it. For any other stack those three attributes raise SessionError: read ``layers`` instead.
     """
 
     input: np.ndarray
@@ -532,15 +531,16 @@ class Session:
         if len(entries) == 1 and entries[0].class_name == "Conv2D":
             c = self.input.shape[2]
             return (
-                f"this session's input has {c} channels; the window shows grey (1) or RGB (3) inputs for now"
+                f"this session's input has {c} channels; spec, kernels and bias describe one Conv2D on grey (1) "
+                "or RGB (3) inputs: read its layers"
             )
         if len(entries) == 1:
-            return f"this session's layer is a {entries[0].class_name}; the window shows one Conv2D for now"
-        return f"this session is a stack of {len(entries)} layers; the window shows one Conv2D for now"
+            return f"this session's layer is a {entries[0].class_name}, not a Conv2D: read its layers"
+        return f"this session is a stack of {len(entries)} layers, not one Conv2D: read its layers"
 
     @property
     def is_single_conv(self) -> bool:
-        """Whether this session is one Conv2D on a grey or RGB input: what the window shows today."""
+        """Whether this session is one Conv2D on a grey or RGB input (what a version 1 file holds)."""
         return self.__dict__["spec"] is not None
 
     @property

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QHideEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from kernelscope.core import kernel_tools
 from kernelscope.core.controller import Controller
@@ -256,10 +256,6 @@ class MainWindow(QMainWindow):
             self.stepping.draw()
 
     def _on_projector_changed(self) -> None:
-        if not self.projector.on:  # back to normal type: measure combos anew (Qt keeps their minimum size)
-            QApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)
-            for combo in self.findChildren(QComboBox):
-                QApplication.sendEvent(combo, QEvent(QEvent.Type.StyleChange))
         self.stepping.columns_follow_kernel = self.projector.on
         panes.show_panels(self)
         self._show_kernel_panel()

@@ -146,7 +146,6 @@ class Stepping(QObject):
         return CHANNEL_NAMES if channels == 3 and self.document.selected_layer == 0 else None
 
     def _draw_conv(self, res: ConvResult, cell: tuple[int, ...]) -> None:
-        doc = self.document
         row, col, f = cell
         rows, cols = res.tap_coordinates(row, col)
         if self.columns_follow_kernel:
@@ -162,7 +161,6 @@ class Stepping(QObject):
         collapse = many and not self.step_panel.every_product()
         text = layer_step_text(res, cell, self._names(channels), collapse_channels=collapse)
         self.step_panel.set_text(text)
-        del doc
 
     def _draw_other(self, res: LayerOutput, cell: tuple[int, ...]) -> None:
         doc = self.document

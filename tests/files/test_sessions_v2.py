@@ -116,13 +116,13 @@ def test_every_bundled_stack_lesson_is_version_2_and_round_trips(lesson, tmp_pat
     path = tmp_path / "lesson.kscope"
     save_session(s, path)
     assert load_session(path) == s
-    with pytest.raises(SessionError, match="the window shows one Conv2D for now"):
+    with pytest.raises(SessionError, match="not one Conv2D: read its layers"):
         dumps_session(s, version=1)
 
 
 def test_version_1_text_is_still_written_on_request_and_stacks_refuse_it() -> None:
     assert json.loads(dumps_session(default_session(), version=1))["version"] == 1
-    with pytest.raises(SessionError, match=r"^this session is a stack of 4 layers; the window shows one Conv2D"):
+    with pytest.raises(SessionError, match=r"^this session is a stack of 4 layers, not one Conv2D"):
         dumps_session(digits_session(), version=1)
     with pytest.raises(SessionError, match=r"^version: kernelscope writes version 1 or 2, not 3$"):
         dumps_session(default_session(), version=3)
@@ -162,12 +162,12 @@ def test_a_stack_session_round_trips_byte_for_byte(tmp_path: Path) -> None:
 def test_a_stack_is_not_a_window_scene() -> None:
     s = digits_session()
     for name in ("spec", "kernels", "bias"):
-        with pytest.raises(SessionError, match=r"^this session is a stack of 4 layers; the window shows one Conv2D "
-                                                r"for now$"):
+        with pytest.raises(SessionError, match=r"^this session is a stack of 4 layers, not one Conv2D: "
+                                                r"read its layers$"):
             getattr(s, name)
     one_pool = Session(input=np.ones((4, 4, 1)), layers=({"class_name": "MaxPooling2D", "config": {}},))
     assert not one_pool.is_single_conv
-    with pytest.raises(SessionError, match=r"^this session's layer is a MaxPooling2D; the window shows one Conv2D"):
+    with pytest.raises(SessionError, match=r"^this session's layer is a MaxPooling2D, not a Conv2D"):
         _ = one_pool.spec
     assert "MaxPooling2D(max_pooling2d)" in repr(one_pool)
 
@@ -177,8 +177,8 @@ def test_one_conv2d_with_many_channels_opens_but_is_not_a_window_scene() -> None
     s = Session(input=np.ones((3, 3, 5)), layers=layers)
     assert not s.is_single_conv
     assert s.layers[0].weights[0].shape == (1, 1, 5, 2)  # missing weights: Keras's initializers
-    with pytest.raises(SessionError, match=r"^this session's input has 5 channels; the window shows grey \(1\) or "
-                                           r"RGB \(3\) inputs for now$"):
+    with pytest.raises(SessionError, match=r"^this session's input has 5 channels; spec, kernels and bias describe "
+                                           r"one Conv2D on grey \(1\) or RGB \(3\) inputs: read its layers$"):
         _ = s.kernels
     assert loads_session(dumps_session(s)) == s
 

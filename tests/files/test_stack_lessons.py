@@ -73,7 +73,7 @@ def test_each_stack_lesson_is_a_version_2_stack(name: str) -> None:
     assert json.loads(path.read_text(encoding="utf-8"))["version"] == 2
     s = lesson(name)
     assert not s.is_single_conv
-    with pytest.raises(SessionError, match="the window shows one Conv2D for now"):
+    with pytest.raises(SessionError, match="not one Conv2D: read its layers"):
         _ = s.spec
     assert find_lesson(name).path == path
     assert find_lesson(name[:2]).name == name  # its number finds it
