@@ -118,7 +118,7 @@ def is_model_file(path: str | Path) -> bool:
 class _Source:
     """What was read of the file: its config, where it came from, and how to read a layer's weights."""
 
-    config: Any
+    chain: Chain
     kind: str  # "Keras 3 .keras" / "legacy HDF5 (Keras 2)"
     version: str
     root: Any  # the open h5py File
@@ -212,7 +212,8 @@ def _with_source(path: Path, label: str, input_array: np.ndarray | None) -> Open
             version = _version(root.attrs.get("keras_version"))
             major = version.split(".")[0]
             kind = f"legacy HDF5 (Keras {major})" if major.isdigit() else "legacy HDF5"
-            return _build(_Source(_json(text, "model_config"), kind, version, root, True), path, label, input_array)
+            chain = read_chain(_json(text, "model_config"))
+            return _build(_Source(chain, kind, version, root, True), path, label, input_array)
     if not magic:
         raise ModelError(f"{label}: the file is empty")
     raise ModelError(f"{label}: is not a Keras model (neither a .keras zip archive nor an HDF5 .h5 file)")
@@ -228,19 +229,18 @@ def _from_keras_zip(path: Path, label: str, input_array: np.ndarray | None) -> O
         meta = _member(archive, "metadata.json", MAX_METADATA_BYTES, label)
         metadata = _json(meta, "metadata.json") if meta is not None else {}
         version = _version(metadata.get("keras_version") if isinstance(metadata, Mapping) else None)
-        parsed = _json(config, "config.json")
+        chain = read_chain(_json(config, "config.json"))
+        kind = f"Keras {version.split('.')[0]} .keras" if version != "?" else ".keras"
         try:
             info = archive.getinfo(_KERAS_WEIGHTS)
         except KeyError:
             raise ModelError(f"{label}: has no weights ({_KERAS_WEIGHTS} is missing from the archive)") from None
         if info.compress_type == zipfile.ZIP_STORED:
             with archive.open(info) as member, _open_h5(member) as root:
-                return _build(_Source(parsed, f"Keras {version.split('.')[0]} .keras", version, root, False),
-                              path, label, input_array)
+                return _build(_Source(chain, kind, version, root, False), path, label, input_array)
         data = _member(archive, _KERAS_WEIGHTS, MAX_WEIGHTS_BYTES, label) or b""
         with _open_h5(io.BytesIO(data)) as root:
-            return _build(_Source(parsed, f"Keras {version.split('.')[0]} .keras", version, root, False),
-                          path, label, input_array)
+            return _build(_Source(chain, kind, version, root, False), path, label, input_array)
 
 
 # --------------------------------------------------------------------------- the chain
@@ -347,7 +347,7 @@ def _remarks(chain: Chain, free: str | None) -> tuple[str, ...]:
 
 
 def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | None) -> OpenedModel:
-    chain = read_chain(source.config)
+    chain = source.chain
     given = None if input_array is None else tuple(np.shape(input_array))
     if given is not None and len(given) == 4 and given[0] == 1:
         given = given[1:]
