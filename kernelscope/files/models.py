@@ -95,6 +95,7 @@ class OpenedModel:
     value_note: str | None
     path: Path
     remarks: tuple[str, ...] = ()  # free sizes chosen, mixed precision computed in float32
+    model_name: str = ""  # the model's own name in its config ("sequential", "digits", ...)
 
     def message(self) -> str:
         """What the window and the command line say after opening: the stopped line (or what opened),
@@ -346,6 +347,11 @@ def _remarks(chain: Chain, free: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _sentence(line: str) -> str:
+    """A message line as a sentence of the notes."""
+    return line[:1].upper() + line[1:] + ("" if line.endswith(".") else ".")
+
+
 def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | None) -> OpenedModel:
     chain = source.chain
     given = None if input_array is None else tuple(np.shape(input_array))
@@ -376,16 +382,18 @@ def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | No
     mode, value_note = value_mode((first.class_name, first.config))
     pixels = starting_input(shape, mode) if input_array is None else given_input(input_array, (h, w, c))
     remarks = _remarks(chain, free)
+    count = f"{len(entries)} layer{'s' if len(entries) != 1 else ''}"
     notes = (f"Opened from {label}, a {source.kind} file"
              + (f" (Keras {source.version})" if source.version != "?" else "")
-             + f": {chain.model_class} model '{chain.model_name}', {len(entries)} layers."
-             + "".join(f"\n{line}" for line in (stopped, value_note, *remarks) if line))
+             + f": {chain.model_class} model '{chain.model_name}', {count}."
+             + (f"\n{stopped}." if stopped else "")
+             + "".join(f"\n{_sentence(line)}" for line in (value_note, *remarks) if line))
     try:
         session = Session(input=pixels, layers=entries, view=ViewState(value_mode=mode), title=label[:MAX_TITLE],
                           notes=notes[:MAX_NOTES])
     except SessionError as exc:
         raise ModelError(f"{label}: {exc}") from None
-    return OpenedModel(session, stopped, value_note, path, remarks)
+    return OpenedModel(session, stopped, value_note, path, remarks, chain.model_name)
 
 
 def load_model(path: str | Path, input_array: np.ndarray | None = None) -> OpenedModel:

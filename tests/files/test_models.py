@@ -310,7 +310,7 @@ def test_the_notes_say_where_the_model_came_from(tmp_path: Path) -> None:
     session = load_model(write_keras(tmp_path / "m.keras", layers, (4, 4, 1), name="digits")).session
     assert session.title == "m.keras"
     assert session.notes.startswith("Opened from m.keras, a Keras 3 .keras file (Keras 3.15.1): Sequential model "
-                                    "'digits', 1 layers.")
+                                    "'digits', 1 layer.")
     h5 = load_model(write_h5(tmp_path / "k.h5", layers, (4, 4, 1), keras2=True)).session
     assert h5.notes.startswith("Opened from k.h5, a legacy HDF5 (Keras 2) file (Keras 2.15.0)")
 
