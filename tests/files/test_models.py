@@ -348,3 +348,35 @@ def test_h5py_is_not_imported_until_a_model_is_opened() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "False"
+
+
+def test_keras_2_shapes_from_batch_input_shape_and_nested_weights_in_any_order(tmp_path: Path,
+                                                                               picture: np.ndarray) -> None:
+    """Keras 2 puts batch_input_shape on the first layer (no InputLayer) and lists a nested model's
+    weights trainable first; the reader matches them by layer and role, not by position."""
+    import json
+
+    import h5py
+
+    inner = {"class_name": "Sequential", "name": "inner", "layers": [
+        _conv(2, 3),
+        {"class_name": "BatchNormalization", "config": {}, "weights": [_w(2), _w(2), _w(2), np.abs(_w(2))]},
+    ]}
+    layers = [inner, {"class_name": "Flatten", "config": {}}]
+    path = write_h5(tmp_path / "k2.h5", layers, (12, 12, 1), keras2=True)
+    with h5py.File(path, "a") as f:
+        config = json.loads(f.attrs["model_config"])
+        body = config["config"]["layers"]
+        shape = body.pop(0)["config"]["batch_input_shape"]
+        body[0]["config"]["layers"][0]["config"]["batch_input_shape"] = shape
+        f.attrs["model_config"] = json.dumps(config).encode()
+        group = f["model_weights/inner"]
+        names = [n.decode() for n in group.attrs["weight_names"]]
+        trainable_first = [n for n in names if "moving" not in n] + [n for n in names if "moving" in n]
+        trainable_first[0], trainable_first[1] = trainable_first[1], trainable_first[0]
+        group.attrs["weight_names"] = np.array([n.encode() for n in trainable_first], dtype="S")
+    session = load_model(path, picture).session
+    assert session.layer_names == ("conv2d", "batch_normalization", "flatten")
+    for got, want in zip(forward(session.input, session.layers), forward(picture, inner["layers"] + layers[1:]),
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
