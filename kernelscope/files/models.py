@@ -208,8 +208,8 @@ def _with_source(path: Path, label: str, input_array: np.ndarray | None) -> Open
         with _open_h5(str(path)) as root:
             text = _attr_text(root, "model_config", MAX_CONFIG_BYTES, label)
             if text is None:
-                raise ModelError(f"{label}: holds weights only (no model_config); kernelscope opens a whole model "
-                                 "saved with model.save()")
+                raise ModelError(f"{label}: has no model_config, so it is not a whole Keras model (weights alone?); "
+                                 "kernelscope opens models saved with model.save()")
             version = _version(root.attrs.get("keras_version"))
             major = version.split(".")[0]
             kind = f"legacy HDF5 (Keras {major})" if major.isdigit() else "legacy HDF5"
