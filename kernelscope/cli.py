@@ -311,11 +311,13 @@ def _summary(argv: Sequence[str]) -> int:
     model = _open_model(args.file, None) if _is_model(args.file) else None
     session = model.session if model is not None else _load(_resolve(args.file))
     try:
-        text = stack.summary_text(session.input.shape, session.layers)
+        if model is None:
+            text = stack.summary_text(session.input.shape, session.layers)
+        else:
+            text = stack.summary_text(session.input.shape, session.layers, model.model_name or "sequential",
+                                      model.input_layer)
     except ConvError as exc:
         raise CliError(str(exc)) from None
-    if model is not None and model.model_name:
-        text = text.replace('Model: "sequential"', f'Model: "{model.model_name}"', 1)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 

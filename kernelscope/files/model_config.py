@@ -53,6 +53,7 @@ class Chain:
     layers: tuple[KerasLayer, ...]
     stop: tuple[str, str, str] | None  # (layer name, class, why) of the layer that stops the chain
     dtype_policies: frozenset[str]  # every dtype policy named in the config ("float32", "mixed_float16", ...)
+    input_layer: str | None = None  # a functional model's InputLayer, which model.summary() lists first
 
 
 def snake_case(class_name: str) -> str:
@@ -199,6 +200,7 @@ class _Walk:
         self.layers: list[KerasLayer] = []
         self.count = 0
         self.input_shape: tuple[int | None, ...] | None = None  # the top-level model's, once known
+        self.input_layer: str | None = None  # the top-level functional model's InputLayer
 
     def count_layer(self) -> None:
         self.count += 1
@@ -267,6 +269,7 @@ class _Walk:
         shape = _batch_shape(by_name[inputs[0]].get("config"))
         if depth == 0:
             self.input_shape = shape
+            self.input_layer = inputs[0]
         used: dict[str, int] = {}
         previous = inputs[0]
         for layer in layers:
@@ -324,4 +327,4 @@ def read_chain(model: Any) -> Chain:
     found: set[str] = set()
     _policies(model, found)
     return Chain(str(class_name), name if isinstance(name, str) else str(class_name), shape, tuple(walk.layers), stop,
-                 frozenset(found))
+                 frozenset(found), walk.input_layer)

@@ -96,6 +96,7 @@ class OpenedModel:
     path: Path
     remarks: tuple[str, ...] = ()  # free sizes chosen, mixed precision computed in float32
     model_name: str = ""  # the model's own name in its config ("sequential", "digits", ...)
+    input_layer: str | None = None  # a functional model's InputLayer name (model.summary() lists it)
 
     def message(self) -> str:
         """What the window and the command line say after opening: the stopped line (or what opened),
@@ -393,7 +394,7 @@ def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | No
                           notes=notes[:MAX_NOTES])
     except SessionError as exc:
         raise ModelError(f"{label}: {exc}") from None
-    return OpenedModel(session, stopped, value_note, path, remarks, chain.model_name)
+    return OpenedModel(session, stopped, value_note, path, remarks, chain.model_name, chain.input_layer)
 
 
 def load_model(path: str | Path, input_array: np.ndarray | None = None) -> OpenedModel:

@@ -55,7 +55,7 @@ def test_the_next_chapters_shapes_and_parameters() -> None:
     assert isinstance(entries[0].layer, Conv2DLayer)
     text = summary_text((150, 150, 3), CHAPTER)
     assert "Total params: 19,392 (75.75 KB)" in text
-    assert text.endswith("Trainable params: 19,392 (75.75 KB)\nNon-trainable params: 0 (0.00 B)")
+    assert text.endswith(" Trainable params: 19,392 (75.75 KB)\n Non-trainable params: 0 (0.00 B)")
     for heading in ("Layer (type)", "Output Shape", "Param #", "conv2d_1 (Conv2D)", "(None, 36, 36, 64)", "18,496"):
         assert heading in text
 
@@ -169,8 +169,8 @@ def test_kerass_own_config_keys_paste_in() -> None:
     assert entries[1].params == 16
     assert entries[1].non_trainable_params == 8
     text = summary_text((8, 8, 3), [entry, bn])
-    assert text.endswith("Total params: 128 (512.00 B)\nTrainable params: 120 (480.00 B)\n"
-                         "Non-trainable params: 8 (32.00 B)")
+    assert text.endswith(" Total params: 128 (512.00 B)\n Trainable params: 120 (480.00 B)\n"
+                         " Non-trainable params: 8 (32.00 B)")
     assert entries[2].config == {"name": "dropout", "rate": 0.5}
 
 
@@ -305,3 +305,31 @@ def test_conv_results_offer_the_common_output_and_cell_index() -> None:
     assert by_index.value == by_filter.value == result.output[3, 1, 2]
     with pytest.raises(ConvError, match=r"\(row, col, filter\)"):
         result.trace_cell((1, 1))
+
+
+def test_summary_text_is_keras_own_table_with_wrapped_cells_and_the_input_layer() -> None:
+    """Keras 3.15's ``model.summary()`` of a functional model, printed off a terminal, kept verbatim
+    in tests/core/data: long names wrap inside Keras's fixed columns, and its InputLayer comes first."""
+    import pathlib
+
+    layers = [
+        {"class_name": "Rescaling", "config": {"name": "rescaling", "scale": 1 / 255, "offset": 0.0}},
+        {"class_name": "Conv2D", "config": {"name": "edges", "filters": 8, "kernel_size": [3, 3], "padding": "same",
+                                            "activation": "relu"}},
+        {"class_name": "BatchNormalization", "config": {"name": "batch_normalization"}},
+        {"class_name": "MaxPooling2D", "config": {"name": "max_pooling2d"}},
+        {"class_name": "Conv2D", "config": {"name": "conv2d", "filters": 16, "kernel_size": [3, 3], "strides": [2, 2],
+                                            "activation": "elu"}},
+        {"class_name": "GlobalAveragePooling2D", "config": {"name": "global_average_pooling2d"}},
+        {"class_name": "Dense", "config": {"name": "probs", "units": 5, "activation": "softmax"}},
+    ]
+    expected = (pathlib.Path(__file__).parent / "data" / "keras_summary_functional.txt").read_text(encoding="utf-8")
+    assert summary_text((28, 28, 1), layers, "my_net", "input_layer") + "\n" == expected
+
+
+def test_summary_text_cuts_a_name_longer_than_its_column_as_rich_does() -> None:
+    name = "a_very_long_layer_name_that_keeps_going"
+    text = summary_text((4, 4, 1), [{"class_name": "Flatten", "config": {"name": name}}])
+    rows = [line for line in text.splitlines() if line.startswith("│")]
+    assert [r[2:33].rstrip() for r in rows] == ["a_very_long_layer_name_that_ke…", "(Flatten)"]
+    assert all(len(r) == 76 for r in rows)

@@ -563,33 +563,66 @@ def _memory(params: int) -> str:
     return f"{size:.2f} PB"
 
 
-def summary_text(input_shape: Sequence[int], layers: Sequence[LayerDict | StackEntry]) -> str:
-    """``model.summary()`` of a Sequential model in Keras 3's wording: the table, then the totals."""
-    entries = _entries(layers, _input_shape(input_shape), 0)
+_SUMMARY_WIDTHS = (31, 22, 13)
+"""Keras's column widths (text, without padding) when the summary is not printed to a terminal
+(``shutil.get_terminal_size()`` falls back to 80 columns, so Keras draws a 76-character table)."""
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, as rich wraps a Keras summary cell: at
+    spaces, a word longer than the cell cut with an ellipsis."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        if len(word) > width:
+            word = word[: width - 1] + "…"
+        if current and len(current) + 1 + len(word) <= width:
+            current += " " + word
+            continue
+        if current:
+            lines.append(current)
+        current = word
+    lines.append(current)
+    return lines
+
+
+def summary_text(input_shape: Sequence[int], layers: Sequence[LayerDict | StackEntry], model_name: str = "sequential",
+                 input_layer: str | None = None) -> str:
+    """``model.summary()`` in Keras 3's wording and layout, as it prints when not on a terminal: the
+    table with long cells wrapped, then the totals. ``input_layer`` names a functional model's
+    InputLayer, which Keras lists first (a Sequential model's is not listed)."""
+    shape = _input_shape(input_shape)
+    entries = _entries(layers, shape, 0)
     rows = [(f"{e.name} ({e.class_name})", str((None, *e.output_shape)), f"{e.params:,}") for e in entries]
+    if input_layer is not None:
+        rows.insert(0, (f"{input_layer} (InputLayer)", str((None, *shape)), "0"))
     heads = ("Layer (type)", "Output Shape", "Param #")
-    widths = [max([len(h) + 2, minimum] + [len(r[k]) + 2 for r in rows])
-              for k, (h, minimum) in enumerate(zip(heads, (31, 22, 13), strict=True))]
+    widths = _SUMMARY_WIDTHS
 
     def line(left: str, fill: str, mid: str, right: str) -> str:
-        return left + mid.join(fill * w for w in widths) + right
+        return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    def cells(values: Sequence[str], bar: str) -> str:
-        name, shape, params = values
-        texts = [f" {name:<{widths[0] - 2}} ", f" {shape:<{widths[1] - 2}} ", f" {params:>{widths[2] - 2}} "]
-        return bar + bar.join(texts) + bar
+    def cells(values: Sequence[str], bar: str) -> list[str]:
+        wrapped = [_wrapped(v, w) for v, w in zip(values, widths, strict=True)]
+        height = max(len(w) for w in wrapped)
+        out_lines = []
+        for k in range(height):
+            name, shape_text, params = (w[k] if k < len(w) else "" for w in wrapped)
+            texts = [f" {name:<{widths[0]}} ", f" {shape_text:<{widths[1]}} ", f" {params:>{widths[2]}} "]
+            out_lines.append(bar + bar.join(texts) + bar)
+        return out_lines
 
-    out = ['Model: "sequential"', line("┏", "━", "┳", "┓"), cells(heads, "┃"), line("┡", "━", "╇", "┩")]
+    out = [f'Model: "{model_name}"', line("┏", "━", "┳", "┓"), *cells(heads, "┃"), line("┡", "━", "╇", "┩")]
     for k, row in enumerate(rows):
         if k:
             out.append(line("├", "─", "┼", "┤"))
-        out.append(cells(row, "│"))
+        out.extend(cells(row, "│"))
     out.append(line("└", "─", "┴", "┘"))
     total = sum(e.params for e in entries)
     frozen_params = sum(e.non_trainable_params for e in entries)
     out += [
-        f"Total params: {total:,} ({_memory(total)})",
-        f"Trainable params: {total - frozen_params:,} ({_memory(total - frozen_params)})",
-        f"Non-trainable params: {frozen_params:,} ({_memory(frozen_params)})",
+        f" Total params: {total:,} ({_memory(total)})",
+        f" Trainable params: {total - frozen_params:,} ({_memory(total - frozen_params)})",
+        f" Non-trainable params: {frozen_params:,} ({_memory(frozen_params)})",
     ]
     return "\n".join(out)
