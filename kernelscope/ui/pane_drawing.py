@@ -137,6 +137,7 @@ def draw_kernel_panel(window: Window) -> None:
     w.filter_list.set_filters(doc.kernels, f)
     w.kernel_channel.set_channels(c)
     w.kernel_channel.setVisible(c > 1)
+    w.filter_images.set_filters(doc.kernels, f, w.ports.kernel_channel_index(), doc.selected_layer == 0)
     w.kernel_grid.set_kernel(doc.kernels[:, :, w.ports.kernel_channel_index(), f])
     w.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
 
@@ -147,7 +148,7 @@ def show_panels(window: Window) -> None:
     doc, w, sv = window.document, window, window.stack_view
     conv, first = sv.selected_is_conv(), doc.selected_layer == 0
     projector = w.projector.on
-    for widget in (w.conv_controls, w.filter_list, w.kernel_actions):
+    for widget in (w.conv_controls, w.filter_views, w.kernel_actions):
         widget.setVisible(conv and not projector)
     for widget in (w.kernel_heading, w.kernel_grid):
         widget.setVisible(conv)

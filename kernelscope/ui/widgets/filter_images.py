@@ -1,6 +1,7 @@
 """Every filter of a Conv2D layer as a small image, the way practitioners look at a trained first
 layer: grey (or the kernel's own RGB) with 0 in the middle grey, so edge and blob detectors show at
-a glance. Clicking one asks to select it; the selected one is outlined. The header collapses it."""
+a glance. Clicking one asks to select it; the selected one is outlined. They share a tabbed place
+with the filter list."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ import math
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
-__all__ = ["FilterImages", "filter_pixels"]
+__all__ = ["FilterImages", "FilterViews", "filter_pixels"]
 
 GAP = 3  # pixels between thumbnails: room for the selected one's outline
 MIN_SIDE, MAX_SIDE = 14, 40
-MAX_ROWS_HEIGHT = 96  # the most the thumbnails take in the pane; a side shrinks to keep under it
+MAX_ROWS_HEIGHT = 92  # the most the thumbnails take in the pane; a side shrinks to keep under it
 
 
 def filter_pixels(kernels: np.ndarray, channel: int | None, colour: bool) -> np.ndarray:
@@ -127,7 +128,7 @@ class _Thumbnails(QWidget):
 
 
 class FilterImages(QWidget):
-    """A collapsible "Filters" panel: the header says what is shown, the thumbnails ask for a filter."""
+    """The thumbnails, and for a layer on several channels the choice of the mean; asks for a filter."""
 
     filter_selected = Signal(int)
 
@@ -136,32 +137,19 @@ class FilterImages(QWidget):
         self._kernels = np.zeros((1, 1, 1, 1), np.float32)
         self._channel = 0
         self._first = True
-        self.header = QToolButton(self)
-        self.header.setCheckable(True)
-        self.header.setChecked(True)
-        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.header.setAutoRaise(True)
-        self.header.setAccessibleName("Filters as images")
-        self.header.toggled.connect(self._on_header_toggled)
-        self.mean_box = QCheckBox("mean of channels", self)
+        self.mean_box = QCheckBox("mean of the channels", self)
         self.mean_box.setToolTip("Each filter's weights averaged over its input channels, instead of the channel "
                                  "picked above the kernel")
         self.mean_box.toggled.connect(lambda _on: self._draw())
         self.thumbnails = _Thumbnails(self)
         self.thumbnails.setAccessibleName("Filter images")
         self.thumbnails.clicked.connect(self._on_thumbnail_clicked)
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.header)
-        top.addStretch(1)
-        top.addWidget(self.mean_box)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
-        layout.addLayout(top)
+        layout.addWidget(self.mean_box)
         layout.addWidget(self.thumbnails)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self._on_header_toggled(True)
+        layout.addStretch(1)
 
     # ------------------------------------------------------------------ public
     def set_filters(self, kernels: np.ndarray, selected: int, channel: int, first_layer: bool) -> None:
@@ -194,9 +182,6 @@ class FilterImages(QWidget):
         """Where filter ``index`` is, in the thumbnails' coordinates."""
         return self.thumbnails.rect_of(index)
 
-    def expanded(self) -> bool:
-        return self.header.isChecked()
-
     # ------------------------------------------------------------------ helpers
     def _draw(self) -> None:
         mode = self.mode()
@@ -205,29 +190,34 @@ class FilterImages(QWidget):
         channel = None if mode == "mean" else self._channel
         self.thumbnails.images = filter_pixels(k, channel, colour=mode == "rgb")
         shown = {
-            "rgb": "the RGB colours each filter responds to",
+            "rgb": "the RGB colours each filter responds to (mid-grey: 0)",
             "grey": "grey: black negative, mid-grey 0, white positive",
             "mean": f"grey, the mean of its {c} input channels",
         }.get(mode, f"grey, input channel {self._channel + 1} of {c} (the one picked above the kernel)")
         self.thumbnails.tips = [f"filter {f + 1} ({kh}x{kw}): {shown}; click to select it" for f in range(nf)]
         self.thumbnails.overall_tip = f"Every filter of this layer: {shown}; one scale for the whole layer"
         self.thumbnails.setToolTip(self.thumbnails.overall_tip)
-        self.mean_box.setVisible(self.expanded() and mode not in ("rgb", "grey"))
-        self._update_header()
+        self.mean_box.setVisible(mode not in ("rgb", "grey"))
         self.thumbnails.setFixedHeight(self.thumbnails.heightForWidth(max(1, self.thumbnails.width())))
         self.thumbnails.update()
-
-    def _update_header(self) -> None:
-        nf = self._kernels.shape[3]
-        self.header.setText(f"Filters as images ({nf})")
-        self.header.setToolTip("Show or hide every filter as a small image, as one looks at a trained layer")
-
-    def _on_header_toggled(self, on: bool) -> None:
-        self.header.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self.thumbnails.setVisible(on)
-        self.mean_box.setVisible(on and self.mode() not in ("rgb", "grey"))
 
     def _on_thumbnail_clicked(self, index: int) -> None:
         if index != self.thumbnails.selected:
             self.filter_selected.emit(index)
 
+
+class FilterViews(QTabWidget):
+    """The filter list and the filter images as two tabs in one place: the pane grows no taller."""
+
+    def __init__(self, filter_list: QWidget, images: FilterImages, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabPosition(QTabWidget.TabPosition.West)  # the tabs take a little width, no height
+        self.setDocumentMode(True)
+        self.addTab(filter_list, "List")
+        self.addTab(images, "Images")
+        self.setTabToolTip(0, "The filters as a list: add, duplicate or remove one")
+        self.setTabToolTip(1, "Every filter as a small image, the way one looks at a trained layer's filters")
+        self.setAccessibleName("Filters")
+
+    def show_images(self, on: bool = True) -> None:
+        self.setCurrentIndex(1 if on else 0)

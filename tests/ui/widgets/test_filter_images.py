@@ -1,6 +1,6 @@
 """FilterImages alone: kernels in through ``set_filters``, each filter's pixels follow its weights
 (grey around 0, RGB for a first layer on colour, the picked channel or the mean deeper down), a click
-on a thumbnail asks for that filter, and the header folds the images away."""
+on a thumbnail asks for that filter, and the images share a tabbed place with the filter list."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from kernelscope.ui.widgets.filter_images import FilterImages, filter_pixels
+from kernelscope.ui.widgets.filter_images import FilterImages, FilterViews, filter_pixels
 
 
 def kernels(c: int = 1, f: int = 8, seed: int = 0) -> np.ndarray:
@@ -104,14 +104,18 @@ def test_the_tooltip_and_the_mode_say_what_is_shown(panel: FilterImages) -> None
     assert "mean of its 4 input channels" in panel.thumbnails.tips[1]
 
 
-def test_the_header_folds_the_images_away(panel: FilterImages) -> None:
-    tall = panel.sizeHint().height()
-    panel.header.click()
-    assert not panel.expanded()
-    assert not panel.thumbnails.isVisible()
-    assert panel.sizeHint().height() < tall
-    panel.header.click()
-    assert panel.thumbnails.isVisible()
+def test_the_images_share_a_tabbed_place_with_the_filter_list(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from kernelscope.ui.widgets.filter_list import FilterList
+
+    images, listing = FilterImages(), FilterList()
+    views = FilterViews(listing, images)
+    qtbot.addWidget(views)
+    views.show()
+    assert listing.isVisible()
+    assert not images.isVisible()
+    views.show_images()
+    assert images.isVisible()
+    assert not listing.isVisible()
 
 
 def test_many_filters_stay_within_a_few_rows(panel: FilterImages) -> None:
