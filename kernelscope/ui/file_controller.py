@@ -15,11 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from kernelscope.core.document import Document
+from kernelscope.core.document import Document, EditError
 from kernelscope.core.engine import ConvError
 from kernelscope.core.paint_tools import picture_value_mode
 from kernelscope.files.export import ExportError, export_npy, save_png
 from kernelscope.files.lessons import Lesson, load_lesson
+from kernelscope.files.models import MODEL_SUFFIXES, is_model_file
 from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
 from kernelscope.ui.settings import Settings
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from kernelscope.ui.widgets.gif_options import GifOptions, GifRequest
 
 SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
+MODEL_FILTER = f"Keras models ({' '.join('*' + s for s in MODEL_SUFFIXES)})"
 
 NOTE_MS, LONG_NOTE_MS = 5000, 8000
 """How long a passing note (saved, exported, opened; longer when it says more) stays in the status
@@ -65,6 +67,7 @@ class FileController(QObject):
         self.host = host
         self.settings = settings
         self.path: Path | None = None
+        self.model_path: Path | None = None  # the model file the scene came from: Save As suggests its stem
 
     @property
     def document(self) -> Document:
@@ -147,6 +150,8 @@ class FileController(QObject):
         return self.open_without_asking(Path(path))
 
     def open_without_asking(self, path: Path, remember: bool = True) -> bool:
+        if is_model_file(path):  # a model in the recent files, or chosen in Open...
+            return self._open_model_file(path)
         try:
             session = load_session(path)
         except SessionError as exc:
@@ -160,15 +165,55 @@ class FileController(QObject):
         return True
 
     def can_open(self, path: str) -> bool:
-        """A session or a picture kernelscope reads (by its name: what a drop offers)."""
+        """A session, a Keras model or a picture kernelscope reads (by its name: what a drop offers)."""
         from kernelscope.files.images import SUPPORTED_SUFFIXES
 
         suffix = Path(path).suffix.lower()
-        return suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES
+        return suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES or is_model_file(path)
 
     def open_any(self, path: str) -> bool:
-        """A dropped file: a session opens as a session, anything else as a picture."""
+        """A dropped file: a session opens as a session, a model as a model, anything else as a picture."""
+        if is_model_file(path):
+            return self.open_model(path)
         return self.open(path) if path.lower().endswith(SUFFIX) else self.open_image(path)
+
+    def open_model(self, path: str | Path | None = None) -> bool:
+        """A Keras model file becomes the scene (its chain of layers, trained weights, real names),
+        as a session opens: asks before discarding, history starts anew. A file it cannot open
+        changes nothing and says why in one line."""
+        if not self.may_discard():
+            return False
+        if path is None:
+            path = self.ask_open_path("Open a Keras model", f"{MODEL_FILTER};;All files (*)")
+            if not path:
+                return False
+        return self._open_model_file(Path(path))
+
+    def _open_model_file(self, path: Path) -> bool:
+        from kernelscope.files.models import ModelError, load_model
+
+        try:
+            opened = load_model(path)
+        except ModelError as exc:
+            self.host.report(str(exc))
+            return False
+        message = opened.message()
+        says_more = bool(opened.stopped or opened.value_note or opened.remarks)
+
+        def tell() -> None:  # once the model is in: the chain's end and the value range stay on the message line
+            self.model_path = path
+            self.host.report(message if says_more else "")
+            self.host.status(message, LONG_NOTE_MS)
+
+        try:
+            self._replace(opened.session, None, tell)  # no path: Save writes a session, never over the model
+        except EditError as exc:
+            self.host.report(f"{path.name}: {exc}")
+            return False
+        self.settings.add_recent_file(path)
+        self.settings.set_last_directory(path.parent)
+        self.recent_changed.emit()
+        return True
 
     def open_lesson(self, lesson: Lesson) -> bool:
         try:
@@ -192,11 +237,18 @@ class FileController(QObject):
         return self._write(self.path)
 
     def save_as(self) -> bool:
-        suggested = self.path.name if self.path else f"drawing{SUFFIX}"
+        if self.path:
+            suggested = self.path.name
+        else:
+            suggested = f"{self.model_path.stem if self.model_path else 'drawing'}{SUFFIX}"
         path = self.ask_save_path("Save the session", SESSION_FILTER, suggested)
         if not path:
             return False
         p = self.typed_path(path, SUFFIX)
+        if p is not None and is_model_file(p):
+            self.host.report(f"{p.name} is a name for a Keras model: kernelscope saves sessions ({SUFFIX}), "
+                             "so nothing was written")
+            return False
         return False if p is None else self._write(p)
 
     def _write(self, path: Path) -> bool:
@@ -215,16 +267,18 @@ class FileController(QObject):
         self.host.status(f"saved {path}", NOTE_MS)
         return True
 
-    def _replace(self, session: Session, path: Path | None) -> None:
+    def _replace(self, session: Session, path: Path | None, then: Callable[[], object] | None = None) -> None:
         """The session becomes the document's; its path follows only once it is in, so a load that
         is refused or superseded never leaves Save pointing at a file the window does not show."""
 
         def adopt() -> None:
-            self.path = path
+            self.path, self.model_path = path, None
             self.path_changed.emit()
+            if then is not None:
+                then()
 
+        self.host.report("")  # before the load: a scene that comes in at once may say something of its own
         self.document.load(session, on_loaded=adopt)
-        self.host.report("")
 
     # ------------------------------------------------------------------ exports
     def export(self, caption: str, file_filter: str, suffix: str, write: Callable[[Path], object]) -> Path | None:

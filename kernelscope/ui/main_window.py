@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
             doc = self.document
             self.input_tools.set_state(doc.input.shape[:2], doc.view.value_mode,
                                        panes.ink(doc) if "ink" in stale else None)
+        self.actions_by_name["revert_weights"].setEnabled(self.document.selected_layer in self.document.edited_layers())
 
     def _show_kernel_panel(self) -> None:
         panes.draw_kernel_panel(self)

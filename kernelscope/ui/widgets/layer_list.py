@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from kernelscope.ui import theme
 
-__all__ = ["MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
+__all__ = ["EDITED_MARK", "EDITED_TIP", "MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
 
 MAX_VISIBLE_ROWS = 10
 """The table grows with the stack up to this many rows, then scrolls."""
 
 NOT_SHOWN = "\u2014"  # an em dash where a shape or a count cannot be computed
+EDITED_MARK = "\u270e "  # a pencil before the name of a layer whose weights were edited since opened
+EDITED_TIP = "weights edited since opened"
 HEADERS = ("Layer (type)", "Output shape", "Param #")
 COLUMN_TIPS = (
     "The layer's name and its Keras class, as model.summary() prints them.",
@@ -49,6 +51,7 @@ class LayerRow:
     params: int | None
     problem: str | None = None  # why this layer does not fit; the stack is not computed past it
     computed: bool = True  # False below an invalid layer
+    edited: bool = False  # its weights differ from those it was opened with
 
 
 class _SummaryTable(QTableWidget):
@@ -268,7 +271,8 @@ class LayerList(QWidget):
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         shape = row.output_shape if row.output_shape is not None and row.problem is None and row.computed else None
         params = row.params if row.params is not None and row.problem is None and row.computed else None
-        texts = (f"{row.name} ({row.class_name})", NOT_SHOWN if shape is None else shape,
+        mark = EDITED_MARK if row.edited else ""
+        texts = (f"{mark}{row.name} ({row.class_name})", NOT_SHOWN if shape is None else shape,
                  NOT_SHOWN if params is None else f"{params:,}")
         if row.problem is not None:
             tip = f"{row.name} ({row.class_name}) does not fit: {row.problem}"
@@ -279,6 +283,8 @@ class LayerList(QWidget):
         else:
             tip = f"{row.name}: a {row.class_name} layer; output {texts[1]}, {texts[2]} params"
             colour = None
+        if row.edited:
+            tip += f"; {EDITED_TIP} (Edit > Revert this layer's weights puts them back)"
         for column, text in enumerate(texts):
             item = self.table.item(index, column)
             if item is None:
@@ -288,6 +294,9 @@ class LayerList(QWidget):
             item.setText(text)
             item.setToolTip(tip)
             item.setTextAlignment(right if column == 2 else left)
+            font = item.font()
+            font.setItalic(row.edited and column == 0)  # a second sign beside the pencil, in any theme
+            item.setFont(font)
             if colour is None:
                 item.setData(Qt.ItemDataRole.ForegroundRole, None)
             else:
