@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -31,7 +31,7 @@ MAX_VISIBLE_ROWS = 10
 """The table grows with the stack up to this many rows, then scrolls."""
 
 NOT_SHOWN = "\u2014"  # an em dash where a shape or a count cannot be computed
-EDITED_MARK = "\u270e "  # a pencil before the name of a layer whose weights were edited since opened
+EDITED_MARK = "\u270e"  # a pencil beside the name of a layer whose weights were edited since opened
 EDITED_TIP = "weights edited since opened"
 HEADERS = ("Layer (type)", "Output shape", "Param #")
 COLUMN_TIPS = (
@@ -271,8 +271,7 @@ class LayerList(QWidget):
         left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         shape = row.output_shape if row.output_shape is not None and row.problem is None and row.computed else None
         params = row.params if row.params is not None and row.problem is None and row.computed else None
-        mark = EDITED_MARK if row.edited else ""
-        texts = (f"{mark}{row.name} ({row.class_name})", NOT_SHOWN if shape is None else shape,
+        texts = (f"{row.name} ({row.class_name})", NOT_SHOWN if shape is None else shape,
                  NOT_SHOWN if params is None else f"{params:,}")
         if row.problem is not None:
             tip = f"{row.name} ({row.class_name}) does not fit: {row.problem}"
@@ -305,8 +304,24 @@ class LayerList(QWidget):
         assert first is not None  # made above
         if row.problem is not None:
             first.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+        elif row.edited:
+            first.setIcon(self._edited_icon(palette.color(QPalette.ColorRole.Text)))
         else:
             first.setData(Qt.ItemDataRole.DecorationRole, None)
+
+    def _edited_icon(self, ink: QColor) -> QIcon:
+        """The pencil of an edited layer, in the theme's text colour (seen in any theme, any size)."""
+        side = self.table.fontMetrics().height()
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setPen(ink)
+        painter.setFont(self.table.font())
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, EDITED_MARK)
+        painter.end()
+        icon = QIcon(pixmap)
+        icon.addPixmap(pixmap, QIcon.Mode.Selected)
+        return icon
 
     def _fit_height(self) -> None:
         """As tall as the rows (at least one, at most MAX_VISIBLE_ROWS), so a short stack leaves no blank."""
