@@ -316,12 +316,17 @@ class FileController(QObject):
             if not path:
                 return False
         doc = self.document
+        channels, size = self.picture_shape()
+        if channels not in (None, 1, 3):
+            self.host.report(f"this model's input has {channels} channels: a picture gives 1 (grey) or 3 (RGB)")
+            return False
         options = self.ask_image_options(Path(path))
         if options is None:
             return False
         mode = picture_value_mode(doc.view.value_mode)
         try:
-            loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
+            loaded = load_image(path, channels=channels or options.channels,  # type: ignore[arg-type]
+                                size=size or options.size, fit=options.fit, value_mode=mode)
             with doc.undo_group("open a picture"):
                 doc.replace_input(loaded.pixels, mode)
                 doc.set_lesson("", "")  # a lesson's words were about its own input
@@ -335,11 +340,26 @@ class FileController(QObject):
         self.host.status(f"opened {Path(path).name} as {h}x{w}x{c}{note}", LONG_NOTE_MS)
         return True
 
+    def picture_shape(self) -> tuple[int | None, tuple[int, int] | None]:
+        """What a picture must become for the model: its channels in a stack (a trained first layer's
+        kernels must not change), and its (width, height) when another size would not reach the end
+        (a Flatten feeding a Dense); None where the picture may choose."""
+        from kernelscope.core.stack_ops import chain
+
+        doc = self.document
+        if len(doc.layers) < 2:
+            return None, None  # one Conv2D: the picture sets the input, its kernels follow the channels
+        h, w, c = doc.input.shape
+        fixed = chain(doc.layers, (h + 8, w + 8, c)).problem is not None and doc.problem is None
+        return c, (w, h) if fixed else None
+
     def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
-        """Grey or RGB, the size and the fit (None: cancelled)."""
+        """Grey or RGB, the size and the fit (None: cancelled); what the model fixes is shown, not asked."""
         from kernelscope.ui.widgets.image_options import ImageOptionsDialog
 
-        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.host.dialog_parent())
+        channels, size = self.picture_shape()
+        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.host.dialog_parent(),
+                                    keep_channels=channels, keep_size=size)
         if dialog.exec() != ImageOptionsDialog.DialogCode.Accepted:
             return None
         return dialog.options()

@@ -202,3 +202,65 @@ def test_a_leading_rescaling_paints_bytes_and_says_so(  # type: ignore[no-untype
     assert window.document.value_range == (0.0, 255.0)
     assert "0..255" in message(window)
     assert window.input_tools.value_mode.currentData() == "byte"  # the Values box shows it
+
+
+def colour_picture(path: Path, width: int, height: int) -> Path:
+    from PySide6.QtGui import QImage
+
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(Qt.GlobalColor.white)
+    for x in range(width // 3, width // 2):
+        for y in range(height):
+            image.setPixel(x, y, 0xFF0000)
+    assert image.save(str(path))
+    return path
+
+
+def test_a_picture_opened_on_a_model_takes_the_models_input_shape(  # type: ignore[no-untyped-def]
+        window: MainWindow, model: Path, tmp_path: Path, qtbot) -> None:
+    assert window.files.open_model(model)
+    qtbot.waitUntil(lambda: window.document.layer_names[0] == "edges")
+    assert window.files.picture_shape() == (1, (12, 12))
+    # The test's options ask for RGB at the picture's own size: the model's shape wins.
+    assert window.files.open_image(colour_picture(tmp_path / "wide.png", 60, 40))
+    doc = window.document
+    assert doc.input.shape == (12, 12, 1)
+    np.testing.assert_array_equal(doc.kernels, KERNEL)  # the trained kernels did not follow the picture
+    assert doc.problem is None
+    assert len(doc.results) == 4
+    assert "as 12x12x1" in window.statusBar().currentMessage()
+
+
+def test_lesson_12_takes_a_picture_at_28x28_grey(window: MainWindow, tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    (action,) = [a for a in window.lessons_menu.actions() if a.text().startswith("&12  ")]
+    action.trigger()
+    qtbot.waitUntil(lambda: not window.document.computing)
+    kernels = window.document.kernels
+    assert window.files.open_image(colour_picture(tmp_path / "photo.png", 90, 50))
+    assert window.document.input.shape == (28, 28, 1)
+    assert window.document.kernels is kernels
+    assert window.document.problem is None
+
+
+def test_the_options_dialog_shows_what_the_model_fixes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from kernelscope.ui.widgets.image_options import ImageOptionsDialog
+
+    dialog = ImageOptionsDialog("photo.png", colour=True, keep_channels=1, keep_size=(28, 28))
+    qtbot.addWidget(dialog)
+    assert not dialog.channels_box.isEnabled()
+    assert not dialog.size_box.isEnabled()
+    assert "model" in dialog.size_box.currentText()
+    dialog.fit_box.setCurrentIndex(1)
+    options = dialog.options()
+    assert (options.channels, options.size, options.fit) == (1, (28, 28), "pad")
+    free = ImageOptionsDialog("photo.png", colour=True, keep_channels=3)
+    qtbot.addWidget(free)
+    assert free.size_box.isEnabled()
+    assert free.options().channels == 3
+
+
+def test_a_single_conv2d_still_takes_the_pictures_own_shape(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path: Path) -> None:
+    assert window.files.picture_shape() == (None, None)
+    assert window.files.open_image(colour_picture(tmp_path / "wide.png", 40, 30))
+    assert window.document.input.shape == (30, 40, 3)
