@@ -98,7 +98,7 @@ def test_ctrl_m_is_bound_once_and_listed_once_in_help(window: MainWindow) -> Non
 
 def test_a_chain_that_stops_says_where_on_the_message_line(  # type: ignore[no-untyped-def]
         window: MainWindow, tmp_path: Path, qtbot) -> None:
-    branchy = layers()[:2] + [{"class_name": "Add", "config": {"name": "add"}}]
+    branchy = [*layers()[:2], {"class_name": "Add", "config": {"name": "add"}}]
     path = write_keras(tmp_path / "branchy.keras", branchy, (12, 12, 1), functional=True,
                        sources={"add": ["edges", "max_pooling2d"]})
     assert window.files.open_model(path)
