@@ -35,6 +35,29 @@ NOTE_MS, LONG_NOTE_MS = 5000, 8000
 bar: it clears by itself. Only a refusal on the message line stays, until the next action answers it."""
 
 
+def rescaled_range(session: Session) -> tuple[Session, str | None]:
+    """A session whose first layer is a Rescaling paints in the range it expects (0..255 when it
+    rescales bytes), its input carried over to that range; and the note that says so (None when
+    nothing changed). The same rule as an opened model's (``files.model_input.value_mode``)."""
+    from dataclasses import replace
+
+    from kernelscope.core.paint_tools import VALUE_MODES, convert_mode
+    from kernelscope.files.model_input import value_mode
+
+    first = session.layers[0] if session.layers else None
+    if first is None or first.class_name != "Rescaling":
+        return session, None
+    mode, note = value_mode((first.class_name, first.config))
+    old = session.view.value_mode
+    if mode != "byte" or old == "byte":
+        return session, None  # only bytes are a range the Rescaling asks for; otherwise the session's own
+    image = convert_mode(session.input, VALUE_MODES[old], VALUE_MODES[mode])
+    entries = [{"class_name": e.class_name, "config": dict(e.config), "weights": list(e.weights)}
+               for e in session.layers]
+    return Session(input=image, layers=entries, view=replace(session.view, value_mode=mode),  # type: ignore[arg-type]
+                   title=session.title, notes=session.notes, class_names=session.class_names), note
+
+
 class FileHost(Protocol):
     """What the file controller needs from the window it serves."""
 
@@ -153,11 +176,11 @@ class FileController(QObject):
         if is_model_file(path):  # a model in the recent files, or chosen in Open...
             return self._open_model_file(path)
         try:
-            session = load_session(path)
+            session, note = rescaled_range(load_session(path))
         except SessionError as exc:
             self.host.report(str(exc))
             return False
-        self._replace(session, path if remember else None)
+        self._replace(session, path if remember else None, (lambda: self.host.report(note)) if note else None)
         if remember:
             self.settings.add_recent_file(path)
             self.settings.set_last_directory(path.parent)
@@ -202,8 +225,10 @@ class FileController(QObject):
 
         def tell() -> None:  # once the model is in: the chain's end and the value range stay on the message line
             self.model_path = path
-            self.host.report(message if says_more else "")
-            self.host.status(message, LONG_NOTE_MS)
+            if says_more:
+                self.host.report(message)
+            else:
+                self.host.status(message, LONG_NOTE_MS)
 
         try:
             self._replace(opened.session, None, tell)  # no path: Save writes a session, never over the model

@@ -264,3 +264,27 @@ def test_a_single_conv2d_still_takes_the_pictures_own_shape(  # type: ignore[no-
     assert window.files.picture_shape() == (None, None)
     assert window.files.open_image(colour_picture(tmp_path / "wide.png", 40, 30))
     assert window.document.input.shape == (30, 40, 3)
+
+
+def test_a_session_whose_first_layer_rescales_bytes_paints_bytes(  # type: ignore[no-untyped-def]
+        window: MainWindow, tmp_path: Path, qtbot) -> None:
+    from kernelscope.core.scene import Session, ViewState
+    from kernelscope.files.sessions import save_session
+
+    x = np.zeros((12, 12, 1), np.float32)
+    x[3:9, 6, 0] = 1.0
+    stack = layers({"scale": 1 / 255, "offset": 0.0})[:2]  # Rescaling -> Conv2D
+    path = tmp_path / "rescaled.kscope"
+    save_session(Session(input=x, layers=stack, view=ViewState(value_mode="grey")), path)
+    assert window.files.open(path), message(window)
+    qtbot.waitUntil(lambda: window.files.path == path)
+    doc = window.document
+    assert doc.view.value_mode == "byte"
+    assert float(doc.input.max()) == 255.0  # the drawing carried over to 0..255
+    assert "you paint 0..255" in message(window)
+    plain = tmp_path / "plain.kscope"
+    save_session(Session(input=x, layers=layers()[:1], view=ViewState(value_mode="grey")), plain)
+    assert window.files.open(plain)
+    qtbot.waitUntil(lambda: window.files.path == plain)
+    assert window.document.view.value_mode == "grey"
+    assert message(window) == ""
