@@ -548,6 +548,7 @@ class Document:
         self._input, self._layers, self._selected_layer = scene.input, scene.layers, 0
         self._view, self._title, self._notes, self._step = scene.view, scene.title, scene.notes, scene.view.step
         self._names, self._class_names = scene.names, scene.class_names
+        self._edited_cache.clear()  # keeps no layer of the old scene alive
         self._opened = scene.layers  # what "edited" compares with, until the next load
         self._links = stack_ops.chain(self._layers, self._input.shape)
         self._results, self._computed = (), (None, ())
