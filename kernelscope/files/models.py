@@ -95,6 +95,7 @@ class OpenedModel:
     value_note: str | None
     path: Path
     remarks: tuple[str, ...] = ()  # free sizes chosen, mixed precision computed in float32
+    model_name: str = ""  # the model's own name in its config ("sequential", "digits", ...)
 
     def message(self) -> str:
         """What the window and the command line say after opening: the stopped line (or what opened),
@@ -118,7 +119,7 @@ def is_model_file(path: str | Path) -> bool:
 class _Source:
     """What was read of the file: its config, where it came from, and how to read a layer's weights."""
 
-    config: Any
+    chain: Chain
     kind: str  # "Keras 3 .keras" / "legacy HDF5 (Keras 2)"
     version: str
     root: Any  # the open h5py File
@@ -207,12 +208,13 @@ def _with_source(path: Path, label: str, input_array: np.ndarray | None) -> Open
         with _open_h5(str(path)) as root:
             text = _attr_text(root, "model_config", MAX_CONFIG_BYTES, label)
             if text is None:
-                raise ModelError(f"{label}: holds weights only (no model_config); kernelscope opens a whole model "
-                                 "saved with model.save()")
+                raise ModelError(f"{label}: has no model_config, so it is not a whole Keras model (weights alone?); "
+                                 "kernelscope opens models saved with model.save()")
             version = _version(root.attrs.get("keras_version"))
             major = version.split(".")[0]
             kind = f"legacy HDF5 (Keras {major})" if major.isdigit() else "legacy HDF5"
-            return _build(_Source(_json(text, "model_config"), kind, version, root, True), path, label, input_array)
+            chain = read_chain(_json(text, "model_config"))
+            return _build(_Source(chain, kind, version, root, True), path, label, input_array)
     if not magic:
         raise ModelError(f"{label}: the file is empty")
     raise ModelError(f"{label}: is not a Keras model (neither a .keras zip archive nor an HDF5 .h5 file)")
@@ -228,19 +230,18 @@ def _from_keras_zip(path: Path, label: str, input_array: np.ndarray | None) -> O
         meta = _member(archive, "metadata.json", MAX_METADATA_BYTES, label)
         metadata = _json(meta, "metadata.json") if meta is not None else {}
         version = _version(metadata.get("keras_version") if isinstance(metadata, Mapping) else None)
-        parsed = _json(config, "config.json")
+        chain = read_chain(_json(config, "config.json"))
+        kind = f"Keras {version.split('.')[0]} .keras" if version != "?" else ".keras"
         try:
             info = archive.getinfo(_KERAS_WEIGHTS)
         except KeyError:
             raise ModelError(f"{label}: has no weights ({_KERAS_WEIGHTS} is missing from the archive)") from None
         if info.compress_type == zipfile.ZIP_STORED:
             with archive.open(info) as member, _open_h5(member) as root:
-                return _build(_Source(parsed, f"Keras {version.split('.')[0]} .keras", version, root, False),
-                              path, label, input_array)
+                return _build(_Source(chain, kind, version, root, False), path, label, input_array)
         data = _member(archive, _KERAS_WEIGHTS, MAX_WEIGHTS_BYTES, label) or b""
         with _open_h5(io.BytesIO(data)) as root:
-            return _build(_Source(parsed, f"Keras {version.split('.')[0]} .keras", version, root, False),
-                          path, label, input_array)
+            return _build(_Source(chain, kind, version, root, False), path, label, input_array)
 
 
 # --------------------------------------------------------------------------- the chain
@@ -346,8 +347,13 @@ def _remarks(chain: Chain, free: str | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _sentence(line: str) -> str:
+    """A message line as a sentence of the notes."""
+    return line[:1].upper() + line[1:] + ("" if line.endswith(".") else ".")
+
+
 def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | None) -> OpenedModel:
-    chain = read_chain(source.config)
+    chain = source.chain
     given = None if input_array is None else tuple(np.shape(input_array))
     if given is not None and len(given) == 4 and given[0] == 1:
         given = given[1:]
@@ -376,16 +382,18 @@ def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | No
     mode, value_note = value_mode((first.class_name, first.config))
     pixels = starting_input(shape, mode) if input_array is None else given_input(input_array, (h, w, c))
     remarks = _remarks(chain, free)
+    count = f"{len(entries)} layer{'s' if len(entries) != 1 else ''}"
     notes = (f"Opened from {label}, a {source.kind} file"
              + (f" (Keras {source.version})" if source.version != "?" else "")
-             + f": {chain.model_class} model '{chain.model_name}', {len(entries)} layers."
-             + "".join(f"\n{line}" for line in (stopped, value_note, *remarks) if line))
+             + f": {chain.model_class} model '{chain.model_name}', {count}."
+             + (f"\n{stopped}." if stopped else "")
+             + "".join(f"\n{_sentence(line)}" for line in (value_note, *remarks) if line))
     try:
         session = Session(input=pixels, layers=entries, view=ViewState(value_mode=mode), title=label[:MAX_TITLE],
                           notes=notes[:MAX_NOTES])
     except SessionError as exc:
         raise ModelError(f"{label}: {exc}") from None
-    return OpenedModel(session, stopped, value_note, path, remarks)
+    return OpenedModel(session, stopped, value_note, path, remarks, chain.model_name)
 
 
 def load_model(path: str | Path, input_array: np.ndarray | None = None) -> OpenedModel:

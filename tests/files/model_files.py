@@ -59,11 +59,13 @@ def _named(layers: Sequence[Mapping[str, Any]], taken: dict[str, int]) -> list[d
     for layer in layers:
         layer = dict(layer)
         if layer["class_name"] == "Sequential":
-            layer["name"] = layer.get("name") or _unique("sequential", taken)
+            if not layer.get("name"):
+                layer["name"] = _unique("sequential", taken)
             layer["layers"] = _named(layer["layers"], taken)
         else:
             config = dict(layer.get("config", {}))
-            config.setdefault("name", _unique(_snake(layer["class_name"]), taken))
+            if "name" not in config:  # Keras counts only the layers it names itself
+                config["name"] = _unique(_snake(layer["class_name"]), taken)
             config.setdefault("trainable", True)
             config.setdefault("dtype", dict(_POLICY))
             layer["config"] = config
