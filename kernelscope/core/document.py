@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 from psygnal import Signal
 
-from kernelscope.core import engine, stack_ops
+from kernelscope.core import engine, stack_ops, weight_memory
 from kernelscope.core.engine import Conv2DLayer, ConvError, ConvResult, ConvSpec, Layer, LayerOutput
 from kernelscope.core.history import UNDO_BYTES_LIMIT, UNDO_LIMIT, History, Snapshot, undoable
 from kernelscope.core.numbers import FLOAT32_MAX
@@ -180,6 +180,7 @@ class Document:
 
     _view: ViewState
     _layers: tuple[Layer, ...]
+    _opened: tuple[Layer | None, ...]  # beside each layer: itself as opened (None: added since)
 
     input_changed = Signal()
     kernels_changed = Signal()
@@ -206,6 +207,8 @@ class Document:
         # immutable, so identity says whether a result still holds).
         self._results: tuple[LayerOutput, ...] = ()
         self._computed: tuple[np.ndarray | None, tuple[Layer, ...]] = (None, ())
+        # Per position: (layer, opened layer, differs) last compared; identity says when it still holds.
+        self._edited_cache: dict[int, tuple[Layer, Layer | None, bool]] = {}
         self._apply(_Scene.of(s))
         # Read at construction, so a test may lift the module's limits before it builds one.
         self._history = History(
@@ -234,6 +237,24 @@ class Document:
     def layers(self) -> tuple[Layer, ...]:
         """The layers in order, first on the input."""
         return self._layers
+
+    def opened_weights(self, index: int) -> tuple[np.ndarray, ...] | None:
+        """Layer ``index``'s ``get_weights()`` as the session, lesson or model was opened (None for a
+        layer added or pasted since): what the views compare each weight with to mark the edited ones."""
+        opened = self._opened[index]
+        return None if opened is None else tuple(stack_ops.layer_weights(opened))
+
+    def edited_layers(self) -> frozenset[int]:
+        """The layers whose weights differ from those they were opened with."""
+        cache = self._edited_cache
+        edited = set()
+        for i, (layer, opened) in enumerate(zip(self._layers, self._opened, strict=True)):
+            seen = cache.get(i)
+            if seen is None or seen[0] is not layer or seen[1] is not opened:  # layers are immutable
+                seen = cache[i] = (layer, opened, weight_memory.differs(layer, opened))
+            if seen[2]:
+                edited.add(i)
+        return frozenset(edited)
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -427,13 +448,13 @@ class Document:
     def _snapshot(self) -> Snapshot:
         return Snapshot(
             self._input, self._layers, self._view.value_mode, self._selected_layer, self._view.selected_filter,
-            (self._title, self._notes), self._names, self._class_names,
+            (self._title, self._notes), self._names, self._class_names, self._opened,
         )
 
     def _restore(self, s: Snapshot) -> None:
         self._input, self._layers, self._selected_layer = s.input, s.layers, s.selected_layer
         self._title, self._notes = s.lesson
-        self._names, self._class_names = s.names, s.class_names
+        self._names, self._class_names, self._opened = s.names, s.class_names, s.opened
         self._view = replace(self._view, value_mode=s.value_mode, selected_filter=s.selected_filter)
         self._emit_everything()
 
@@ -527,6 +548,8 @@ class Document:
         self._input, self._layers, self._selected_layer = scene.input, scene.layers, 0
         self._view, self._title, self._notes, self._step = scene.view, scene.title, scene.notes, scene.view.step
         self._names, self._class_names = scene.names, scene.class_names
+        self._edited_cache.clear()  # keeps no layer of the old scene alive
+        self._opened = scene.layers  # what "edited" compares with, until the next load
         self._links = stack_ops.chain(self._layers, self._input.shape)
         self._results, self._computed = (), (None, ())
         self._clamp_channel()
@@ -804,6 +827,7 @@ class Document:
     def _insert(self, at: int, layer: Layer, name: str) -> None:
         self._layers = (*self._layers[:at], layer, *self._layers[at:])
         self._names = (*self._names[:at], name, *self._names[at:])
+        self._opened = (*self._opened[:at], None, *self._opened[at:])  # a new layer was never opened
         self._selected_layer = at
         self._restack()
 
@@ -823,6 +847,7 @@ class Document:
             raise EditError("a model needs at least one layer")
         self._layers = self._layers[:index] + self._layers[index + 1:]
         self._names = self._names[:index] + self._names[index + 1:]
+        self._opened = self._opened[:index] + self._opened[index + 1:]
         self._selected_layer = min(index, n - 2)
         self._restack()
 
@@ -834,10 +859,12 @@ class Document:
         n = len(self._layers)
         if not (0 <= index < n and 0 <= to < n) or delta == 0:
             raise EditError(f"layer {index + 1} cannot move {'up' if delta < 0 else 'down'}")
-        layers, names = list(self._layers), list(self._names)
+        layers, names, opened = list(self._layers), list(self._names), list(self._opened)
         layers[index], layers[to] = layers[to], layers[index]
         names[index], names[to] = names[to], names[index]
+        opened[index], opened[to] = opened[to], opened[index]
         self._layers, self._names, self._selected_layer = tuple(layers), tuple(names), to
+        self._opened = tuple(opened)
         self._restack()
 
     @settles
@@ -895,6 +922,21 @@ class Document:
         self._restack()
 
     @settles
+    @undoable("revert the weights")
+    def revert_layer_weights(self, index: int) -> None:
+        """Layer ``index``'s weights back to those it was opened with (one undo step)."""
+        if not 0 <= index < len(self._layers):
+            raise EditError(f"there is no layer {index + 1}")
+        opened = self._opened[index]
+        if index not in self.edited_layers() or opened is None:
+            raise EditError(f"{layer_label(index, self._names[index])}: its weights are as they were opened")
+        try:
+            self._set_layer(index, weight_memory.reverted(self._layers[index], opened))
+        except _ENGINE_REFUSALS as exc:
+            raise EditError(str(exc)) from None
+        self._restack()
+
+    @settles
     @undoable("fit the weights")
     def fit_layer(self, index: int) -> None:
         """Crop or zero-pad the weights of the layer that does not fit to what it now receives (the
@@ -933,6 +975,7 @@ class Document:
         new_input = self._input if image is None else _frozen(image, "the input")
         self._check_first_fits(new_input.shape, layers[0])
         self._input, self._layers, self._names = new_input, tuple(layers), tuple(names)
+        self._opened = (None,) * len(self._layers)  # a pasted model was never opened: nothing to compare with
         self._class_names = ()
         self._selected_layer = 0
         self._view = replace(self._view, value_mode=value_mode or self._view.value_mode)

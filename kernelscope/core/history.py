@@ -37,6 +37,7 @@ class Snapshot:
     lesson: tuple[str, str] = ("", "")  # title and notes: a paste or a picture clears them, undo brings them back
     names: tuple[str, ...] = ()  # each layer's Keras name
     class_names: tuple[str, ...] = ()  # the labels of the last layer's outputs
+    opened: tuple[Layer | None, ...] = ()  # each layer as it was opened (None: added since), for "edited"
 
     def arrays(self) -> Iterator[np.ndarray]:
         """The arrays this snapshot keeps alive: the input and every layer's weights."""

@@ -15,11 +15,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from kernelscope.core.document import Document
+from kernelscope.core.document import Document, EditError
 from kernelscope.core.engine import ConvError
 from kernelscope.core.paint_tools import picture_value_mode
 from kernelscope.files.export import ExportError, export_npy, save_png
 from kernelscope.files.lessons import Lesson, load_lesson
+from kernelscope.files.models import MODEL_SUFFIXES, is_model_file
 from kernelscope.files.sessions import SUFFIX, Session, SessionError, default_session, load_session, save_session
 from kernelscope.ui.settings import Settings
 
@@ -27,10 +28,34 @@ if TYPE_CHECKING:
     from kernelscope.ui.widgets.gif_options import GifOptions, GifRequest
 
 SESSION_FILTER = f"kernelscope sessions (*{SUFFIX})"
+MODEL_FILTER = f"Keras models ({' '.join('*' + s for s in MODEL_SUFFIXES)})"
 
 NOTE_MS, LONG_NOTE_MS = 5000, 8000
 """How long a passing note (saved, exported, opened; longer when it says more) stays in the status
 bar: it clears by itself. Only a refusal on the message line stays, until the next action answers it."""
+
+
+def rescaled_range(session: Session) -> tuple[Session, str | None]:
+    """A session whose first layer is a Rescaling paints in the range it expects (0..255 when it
+    rescales bytes), its input carried over to that range; and the note that says so (None when
+    nothing changed). The same rule as an opened model's (``files.model_input.value_mode``)."""
+    from dataclasses import replace
+
+    from kernelscope.core.paint_tools import VALUE_MODES, convert_mode
+    from kernelscope.files.model_input import value_mode
+
+    first = session.layers[0] if session.layers else None
+    if first is None or first.class_name != "Rescaling":
+        return session, None
+    mode, note = value_mode((first.class_name, first.config))
+    old = session.view.value_mode
+    if mode != "byte" or old == "byte":
+        return session, None  # only bytes are a range the Rescaling asks for; otherwise the session's own
+    image = convert_mode(session.input, VALUE_MODES[old], VALUE_MODES[mode])
+    entries = [{"class_name": e.class_name, "config": dict(e.config), "weights": list(e.weights)}
+               for e in session.layers]
+    return Session(input=image, layers=entries, view=replace(session.view, value_mode=mode),  # type: ignore[arg-type]
+                   title=session.title, notes=session.notes, class_names=session.class_names), note
 
 
 class FileHost(Protocol):
@@ -65,6 +90,7 @@ class FileController(QObject):
         self.host = host
         self.settings = settings
         self.path: Path | None = None
+        self.model_path: Path | None = None  # the model file the scene came from: Save As suggests its stem
 
     @property
     def document(self) -> Document:
@@ -147,12 +173,14 @@ class FileController(QObject):
         return self.open_without_asking(Path(path))
 
     def open_without_asking(self, path: Path, remember: bool = True) -> bool:
+        if is_model_file(path):  # a model in the recent files, or chosen in Open...
+            return self._open_model_file(path)
         try:
-            session = load_session(path)
+            session, note = rescaled_range(load_session(path))
         except SessionError as exc:
             self.host.report(str(exc))
             return False
-        self._replace(session, path if remember else None)
+        self._replace(session, path if remember else None, (lambda: self.host.report(note)) if note else None)
         if remember:
             self.settings.add_recent_file(path)
             self.settings.set_last_directory(path.parent)
@@ -160,15 +188,57 @@ class FileController(QObject):
         return True
 
     def can_open(self, path: str) -> bool:
-        """A session or a picture kernelscope reads (by its name: what a drop offers)."""
+        """A session, a Keras model or a picture kernelscope reads (by its name: what a drop offers)."""
         from kernelscope.files.images import SUPPORTED_SUFFIXES
 
         suffix = Path(path).suffix.lower()
-        return suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES
+        return suffix == SUFFIX or suffix in SUPPORTED_SUFFIXES or is_model_file(path)
 
     def open_any(self, path: str) -> bool:
-        """A dropped file: a session opens as a session, anything else as a picture."""
+        """A dropped file: a session opens as a session, a model as a model, anything else as a picture."""
+        if is_model_file(path):
+            return self.open_model(path)
         return self.open(path) if path.lower().endswith(SUFFIX) else self.open_image(path)
+
+    def open_model(self, path: str | Path | None = None) -> bool:
+        """A Keras model file becomes the scene (its chain of layers, trained weights, real names),
+        as a session opens: asks before discarding, history starts anew. A file it cannot open
+        changes nothing and says why in one line."""
+        if not self.may_discard():
+            return False
+        if path is None:
+            path = self.ask_open_path("Open a Keras model", f"{MODEL_FILTER};;All files (*)")
+            if not path:
+                return False
+        return self._open_model_file(Path(path))
+
+    def _open_model_file(self, path: Path) -> bool:
+        from kernelscope.files.models import ModelError, load_model
+
+        try:
+            opened = load_model(path)
+        except ModelError as exc:
+            self.host.report(str(exc))
+            return False
+        message = opened.message()
+        says_more = bool(opened.stopped or opened.value_note or opened.remarks)
+
+        def tell() -> None:  # once the model is in: the chain's end and the value range stay on the message line
+            self.model_path = path
+            if says_more:
+                self.host.report(message)
+            else:
+                self.host.status(message, LONG_NOTE_MS)
+
+        try:
+            self._replace(opened.session, None, tell)  # no path: Save writes a session, never over the model
+        except EditError as exc:
+            self.host.report(f"{path.name}: {exc}")
+            return False
+        self.settings.add_recent_file(path)
+        self.settings.set_last_directory(path.parent)
+        self.recent_changed.emit()
+        return True
 
     def open_lesson(self, lesson: Lesson) -> bool:
         try:
@@ -192,11 +262,18 @@ class FileController(QObject):
         return self._write(self.path)
 
     def save_as(self) -> bool:
-        suggested = self.path.name if self.path else f"drawing{SUFFIX}"
+        if self.path:
+            suggested = self.path.name
+        else:
+            suggested = f"{self.model_path.stem if self.model_path else 'drawing'}{SUFFIX}"
         path = self.ask_save_path("Save the session", SESSION_FILTER, suggested)
         if not path:
             return False
         p = self.typed_path(path, SUFFIX)
+        if p is not None and is_model_file(p):
+            self.host.report(f"{p.name} is a name for a Keras model: kernelscope saves sessions ({SUFFIX}), "
+                             "so nothing was written")
+            return False
         return False if p is None else self._write(p)
 
     def _write(self, path: Path) -> bool:
@@ -215,16 +292,18 @@ class FileController(QObject):
         self.host.status(f"saved {path}", NOTE_MS)
         return True
 
-    def _replace(self, session: Session, path: Path | None) -> None:
+    def _replace(self, session: Session, path: Path | None, then: Callable[[], object] | None = None) -> None:
         """The session becomes the document's; its path follows only once it is in, so a load that
         is refused or superseded never leaves Save pointing at a file the window does not show."""
 
         def adopt() -> None:
-            self.path = path
+            self.path, self.model_path = path, None
             self.path_changed.emit()
+            if then is not None:
+                then()
 
+        self.host.report("")  # before the load: a scene that comes in at once may say something of its own
         self.document.load(session, on_loaded=adopt)
-        self.host.report("")
 
     # ------------------------------------------------------------------ exports
     def export(self, caption: str, file_filter: str, suffix: str, write: Callable[[Path], object]) -> Path | None:
@@ -262,12 +341,17 @@ class FileController(QObject):
             if not path:
                 return False
         doc = self.document
+        channels, size = self.picture_shape()
+        if channels not in (None, 1, 3):
+            self.host.report(f"this model's input has {channels} channels: a picture gives 1 (grey) or 3 (RGB)")
+            return False
         options = self.ask_image_options(Path(path))
         if options is None:
             return False
         mode = picture_value_mode(doc.view.value_mode)
         try:
-            loaded = load_image(path, channels=options.channels, size=options.size, fit=options.fit, value_mode=mode)
+            loaded = load_image(path, channels=channels or options.channels,  # type: ignore[arg-type]
+                                size=size or options.size, fit=options.fit, value_mode=mode)
             with doc.undo_group("open a picture"):
                 doc.replace_input(loaded.pixels, mode)
                 doc.set_lesson("", "")  # a lesson's words were about its own input
@@ -281,11 +365,26 @@ class FileController(QObject):
         self.host.status(f"opened {Path(path).name} as {h}x{w}x{c}{note}", LONG_NOTE_MS)
         return True
 
+    def picture_shape(self) -> tuple[int | None, tuple[int, int] | None]:
+        """What a picture must become for the model: its channels in a stack (a trained first layer's
+        kernels must not change), and its (width, height) when another size would not reach the end
+        (a Flatten feeding a Dense); None where the picture may choose."""
+        from kernelscope.core.stack_ops import chain
+
+        doc = self.document
+        if len(doc.layers) < 2:
+            return None, None  # one Conv2D: the picture sets the input, its kernels follow the channels
+        h, w, c = doc.input.shape
+        fixed = chain(doc.layers, (h + 8, w + 8, c)).problem is not None and doc.problem is None
+        return c, (w, h) if fixed else None
+
     def ask_image_options(self, path: Path):  # type: ignore[no-untyped-def]
-        """Grey or RGB, the size and the fit (None: cancelled)."""
+        """Grey or RGB, the size and the fit (None: cancelled); what the model fixes is shown, not asked."""
         from kernelscope.ui.widgets.image_options import ImageOptionsDialog
 
-        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.host.dialog_parent())
+        channels, size = self.picture_shape()
+        dialog = ImageOptionsDialog(path.name, colour=True, parent=self.host.dialog_parent(),
+                                    keep_channels=channels, keep_size=size)
         if dialog.exec() != ImageOptionsDialog.DialogCode.Accepted:
             return None
         return dialog.options()

@@ -28,6 +28,7 @@ from kernelscope.ui.widgets.brush_size import BrushSizePicker
 from kernelscope.ui.widgets.channel_picker import InputChannelPicker, KernelChannelTabs
 from kernelscope.ui.widgets.conv_controls import ConvControls
 from kernelscope.ui.widgets.feature_maps import FeatureMaps
+from kernelscope.ui.widgets.filter_images import FilterImages, FilterViews
 from kernelscope.ui.widgets.filter_list import FilterList
 from kernelscope.ui.widgets.heading import Heading
 from kernelscope.ui.widgets.input_tools import InputTools
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
                                  self.stack_view.light, self)
         self.projector = Projector(ProjectorParts(
             self, self.splitter, self._panes.central_layout, self._panes.maps_layout,
-            (self.input_tools, self.brush_size, self.conv_controls, self.layer_heading, self.filter_list,
+            (self.input_tools, self.brush_size, self.conv_controls, self.layer_heading, self.filter_views,
              self.kernel_actions, self.map_options, self.stack_view.model_bar),
             (self.input_heading, self.layer_heading, self.kernel_heading, self.maps_heading),
             self.status_strip, self.step_panel, self.pixel_grid, self.kernel_grid, self.feature_maps,
@@ -88,6 +89,8 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:  # the window's own attributes: tests and the controllers reach them
         self.input_tools, self.pixel_grid, self.channel_picker = InputTools(), PixelGrid(), InputChannelPicker()
         self.conv_controls, self.filter_list = ConvControls(ConvSpec, ACTIVATIONS), FilterList()
+        self.filter_images = FilterImages()
+        self.filter_views = FilterViews(self.filter_list, self.filter_images)  # a tab each: no taller
         self.kernel_channel, self.kernel_grid, self.brush_size = KernelChannelTabs(), KernelGrid(), BrushSizePicker()
         self.kernel_actions = KernelActions([(p.name, p.description) for p in kernel_tools.PRESETS.values()])
         self.kernel_actions.set_seed(kernel_tools.new_seed())
@@ -100,13 +103,13 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         sv = self.stack_view
-        self.filter_list.setMaximumHeight(130)
+        self.filter_views.setMaximumHeight(130)
         self.kernel_grid.setMinimumHeight(150)
         panes = three_panes(
             [(self.input_heading, 0), (self.input_tools, 0), (self.brush_size, 0), (self.channel_picker, 0),
              (self.pixel_grid, 1)],
             [(sv.problem_box, 0), (self.layer_heading, 0),
-             (self.conv_controls, 0), (self.kernel_heading, 0), (self.filter_list, 0), (self.kernel_channel, 0),
+             (self.conv_controls, 0), (self.kernel_heading, 0), (self.filter_views, 0), (self.kernel_channel, 0),
              (self.kernel_grid, 1), (self.kernel_actions, 0), (sv.settings_heading, 0), (sv.layer_settings, 0),
              (sv.weight_table, 1)],
             [(self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (sv.vector_bars, 1),
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
             (self.input_tools.resize_requested, c.resize), (self.input_tools.value_mode_changed, c.change_value_mode),
             (self.conv_controls.spec_edited, self._on_conv_controls_spec_edited),
             (self.filter_list.filter_selected, c.select_filter), (self.filter_list.add_requested, c.add_filter),
+            (self.filter_images.filter_selected, c.select_filter),
             (self.filter_list.duplicate_requested, c.duplicate_filter),
             (self.filter_list.remove_requested, c.remove_filter),
             (self.kernel_grid.weight_edited, c.edit_weight), (self.kernel_grid.entry_refused, self.ports.report),
@@ -229,6 +233,7 @@ class MainWindow(QMainWindow):
             doc = self.document
             self.input_tools.set_state(doc.input.shape[:2], doc.view.value_mode,
                                        panes.ink(doc) if "ink" in stale else None)
+        self.actions_by_name["revert_weights"].setEnabled(self.document.selected_layer in self.document.edited_layers())
 
     def _show_kernel_panel(self) -> None:
         panes.draw_kernel_panel(self)

@@ -47,6 +47,8 @@ SK = QKeySequence.StandardKey
 TABLE: tuple[Item | Separator | Submenu, ...] = (
     Item("&File", "new", "&New", (SK.New,), "Start again from the article's X"),
     Item("&File", "open", "&Open...", (SK.Open,)),
+    Item("&File", "open_model", "Open &Model...", ("Ctrl+M",),
+         "Open a trained Keras model (.keras, .h5): its layers, real names and weights"),
     Submenu("&File", "recent", "Open &Recent"),
     Separator("&File"),
     Item("&File", "save", "&Save", (SK.Save,)),
@@ -67,6 +69,8 @@ TABLE: tuple[Item | Separator | Submenu, ...] = (
     Item("&Edit", "redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y")),
     Separator("&Edit"),
     Item("&Edit", "paste_line", "Paste a Conv2D &line or a model", ("Ctrl+L",)),
+    Item("&Edit", "revert_weights", "Re&vert this layer's weights", (),
+         "Put the selected layer's weights back as they were opened (the edited ones are marked)"),
     Item("&View", "reveal", "&Reveal maps step by step", ("R",),
          "The maps fill in cell by cell as the window moves", checkable=True),
     Item("&View", "overlay", "&Kernel on the input", ("K",), "Write the kernel's weights on the window",

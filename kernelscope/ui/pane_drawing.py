@@ -12,6 +12,7 @@ import numpy as np
 from kernelscope.core.engine import ConvResult
 from kernelscope.core.layer_text import layer_text
 from kernelscope.core.stack_ops import layer_config, layer_weights
+from kernelscope.core.weight_memory import edited_cells
 from kernelscope.ui.stack_view import result_maps, shape_text
 
 Window = Any  # the main window: its widgets, document, ports and projector (no import of it here)
@@ -137,7 +138,11 @@ def draw_kernel_panel(window: Window) -> None:
     w.filter_list.set_filters(doc.kernels, f)
     w.kernel_channel.set_channels(c)
     w.kernel_channel.setVisible(c > 1)
-    w.kernel_grid.set_kernel(doc.kernels[:, :, w.ports.kernel_channel_index(), f])
+    ch = w.ports.kernel_channel_index()
+    w.filter_images.set_filters(doc.kernels, f, ch, doc.selected_layer == 0)
+    opened = doc.opened_weights(doc.selected_layer) if doc.selected_layer in doc.edited_layers() else None
+    w.kernel_grid.set_edited(None if not opened else edited_cells(doc.kernels, opened[0])[:, :, ch, f])
+    w.kernel_grid.set_kernel(doc.kernels[:, :, ch, f])
     w.kernel_actions.set_bias(float(doc.bias[f]), doc.spec.use_bias)
 
 
@@ -147,7 +152,7 @@ def show_panels(window: Window) -> None:
     doc, w, sv = window.document, window, window.stack_view
     conv, first = sv.selected_is_conv(), doc.selected_layer == 0
     projector = w.projector.on
-    for widget in (w.conv_controls, w.filter_list, w.kernel_actions):
+    for widget in (w.conv_controls, w.filter_views, w.kernel_actions):
         widget.setVisible(conv and not projector)
     for widget in (w.kernel_heading, w.kernel_grid):
         widget.setVisible(conv)

@@ -18,6 +18,7 @@ from kernelscope.core.engine import ACTIVATIONS, ConvResult, DenseLayer, LayerOu
 from kernelscope.core.engine.stack import LAYER_CLASSES
 from kernelscope.core.receptive_field import Region, receptive_field
 from kernelscope.core.stack_ops import layer_config, layer_weights, weight_roles
+from kernelscope.core.weight_memory import edited_cells
 from kernelscope.ui.widgets.heading import Heading
 from kernelscope.ui.widgets.layer_list import LayerList, LayerRow
 from kernelscope.ui.widgets.layer_settings import LayerSettings
@@ -138,18 +139,19 @@ class StackView(QObject):
         """The layer list, the selected layer's panels and the strip, from the document."""
         doc = self.document
         links, problem = doc.links, doc.problem
-        rows = []
+        rows, edited = [], doc.edited_layers()
         for i, (layer, name) in enumerate(zip(doc.layers, doc.layer_names, strict=True)):
             fits = i < links.fits
             why = problem[1] if problem is not None and problem[0] == i else None
             rows.append(LayerRow(name, layer.keras_class, shape_text(links.outputs[i]) if fits else None,
-                                 links.params[i] if fits else None, why, fits or why is not None))
+                                 links.params[i] if fits else None, why, fits or why is not None, i in edited))
         total = sum(links.params) if problem is None else None
         self.layer_list.set_rows(rows, doc.selected_layer, total)
         count = len(doc.layers)
         for widget in (self.layer_list.table, self.layer_list.total_label):
             widget.setVisible(count > 1)  # one layer: the panes above are its whole summary
-        self.model_heading.setText(f"Model: {count} layers" if count > 1 else "Model: one layer")
+        self.model_heading.setText(f"Model: {count} layers" if count > 1 else
+                                   "Model: one layer" + (" \u270e weights edited" if edited else ""))
         self.model_heading.setToolTip("Pick a layer to edit it and step it; Add puts a new one after the picked one"
                                       if count > 1 else "Add layers after this one to make a stack (Add ▾)")
         self._refresh_problem()
@@ -182,6 +184,9 @@ class StackView(QObject):
         self.settings_heading.setText(f"{name} ({layer.keras_class})")
         self.layer_settings.set_layer(layer.keras_class, {"name": name, **layer_config(layer)})
         if weights:
+            opened = doc.opened_weights(doc.selected_layer) if doc.selected_layer in doc.edited_layers() else None
+            self.weight_table.set_edited([None if opened is None or k >= len(opened) else edited_cells(w, opened[k])
+                                          for k, w in enumerate(weights)])
             self.weight_table.set_arrays(list(zip(weight_roles(layer), weights, strict=True)))
             if isinstance(layer, DenseLayer) and doc.selected_layer == len(doc.layers) - 1:
                 self.weight_table.set_unit_labels(self._labels(layer.units))

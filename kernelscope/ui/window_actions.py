@@ -15,11 +15,13 @@ def window_handlers(window: Any) -> dict[str, Callable[[], object]]:
     s = lambda: window.stepping  # noqa: E731 (built after the menus)
     p = lambda: window.projector  # noqa: E731
     return {
-        "new": files.new, "open": files.open, "save": files.save, "save_as": files.save_as, "quit": window.close,
+        "new": files.new, "open": files.open, "open_model": files.open_model, "save": files.save,
+        "save_as": files.save_as, "quit": window.close,
         "open_image": files.open_image, "export_png": files.export_window_png, "export_gif": files.export_gif,
         "export_maps_png": files.export_maps_png, "export_npy": files.export_npy,
         "export_keras": files.export_keras, "undo": lambda: (s().stop(), doc.undo()),
         "redo": lambda: (s().stop(), doc.redo()), "paste_line": window.line_paste.focus_field,
+        "revert_weights": lambda: window.controller.edit(lambda: doc.revert_layer_weights(doc.selected_layer)),
         "reveal": lambda: s().toggle_reveal(),
         "overlay": lambda: s().toggle_overlay(), "full_screen": lambda: p().toggle_full_screen(),
         "projector": lambda: p().toggle(), "bigger": lambda: p().change_scale(0.25),

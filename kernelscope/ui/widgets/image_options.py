@@ -30,7 +30,10 @@ class ImageOptionsDialog(QDialog):
     """Asked when a picture is opened. The boxes are ``*_box``: a plain ``size`` would hide
     ``QWidget.size()``."""
 
-    def __init__(self, name: str, colour: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, colour: bool, parent: QWidget | None = None, keep_channels: int | None = None,
+                 keep_size: tuple[int, int] | None = None) -> None:
+        """``keep_channels`` and ``keep_size`` (width, height): what the model's input fixes, shown
+        and not offered."""
         super().__init__(parent)
         self.setWindowTitle(f"Open {name}")
         self.channels_box = QComboBox()
@@ -62,9 +65,24 @@ class ImageOptionsDialog(QDialog):
         form.addRow("", self.custom)
         form.addRow("fit", self.fit_box)
         form.addRow(buttons)
+        self._keep(keep_channels, keep_size)
+
+    def _keep(self, channels: int | None, size: tuple[int, int] | None) -> None:
+        why = "the model's input_shape fixes it"
+        if channels is not None:
+            self.channels_box.setCurrentIndex(max(0, self.channels_box.findData(channels)))
+            self.channels_box.setEnabled(False)
+            self.channels_box.setToolTip(why)
+        if size is not None:
+            self.size_box.clear()
+            self.size_box.addItem(f"{size[0]} x {size[1]} (the model's input)", size)
+            self.size_box.setEnabled(False)
+            self.size_box.setToolTip(why)
 
     def options(self) -> ImageOptions:
-        side: int | None = self.size_box.currentData()
+        side = self.size_box.currentData()
+        if isinstance(side, tuple):
+            return ImageOptions(int(self.channels_box.currentData()), side, str(self.fit_box.currentData()))
         if side == -1:
             side = self.custom.value()
         size = None if side is None else (int(side), int(side))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QWheelEvent
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPolygon, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QApplication,
     QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -36,6 +38,39 @@ def parse_weight(text: str) -> float:
     return value
 
 
+EDITED_TIP = "edited since opened"
+
+
+def draw_edited_corner(painter: QPainter, rect: QRect, ink: QColor) -> None:
+    """A filled triangle in the cell's top-right corner, in the colour of the cell's text (so it shows
+    on any weight colour, in any theme and in projector mode): this weight was edited since opened."""
+    side = max(7, min(rect.width(), rect.height()) // 3)
+    x, y = rect.right(), rect.top()
+    corner = QPolygon([QPoint(x, y), QPoint(x - side, y), QPoint(x, y + side)])
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(ink)
+    painter.drawPolygon(corner)
+    painter.restore()
+
+
+class _EditedCorners(QStyledItemDelegate):
+    """The cell as Qt draws it, then the corner of an edited weight."""
+
+    def __init__(self, grid: KernelGrid) -> None:
+        super().__init__(grid)
+        self.grid = grid
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        super().paint(painter, option, index)
+        if self.grid.is_edited(index.row(), index.column()):
+            ink = index.data(Qt.ItemDataRole.ForegroundRole)
+            colour = ink.color() if isinstance(ink, QBrush) else QColor(0, 0, 0)
+            draw_edited_corner(painter, option.rect, colour)  # type: ignore[attr-defined]
+
+
 class KernelGrid(QTableWidget):
     """Type a number, move with arrows/Tab/Enter, nudge with the wheel once focused. Emits edits, never applies them."""
 
@@ -46,7 +81,9 @@ class KernelGrid(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._kernel = np.zeros((3, 3), np.float32)
+        self._edited = np.zeros((3, 3), bool)  # the weights that differ from those opened
         self._updating = False
+        self.setItemDelegate(_EditedCorners(self))
         self.setEditTriggers(
             QAbstractItemView.EditTrigger.AnyKeyPressed
             | QAbstractItemView.EditTrigger.DoubleClicked
@@ -90,7 +127,8 @@ class KernelGrid(QTableWidget):
                     v = float(self._kernel[r, c])
                     bg = QColor.fromRgbF(*weight_colour(v / limit))
                     item.setText(texts[r][c])
-                    item.setToolTip(f"weight ({r}, {c}) = {v:g}")
+                    edited = f" ({EDITED_TIP})" if self.is_edited(r, c) else ""
+                    item.setToolTip(f"weight ({r}, {c}) = {v:g}{edited}")
                     item.setFont(font)
                     item.setBackground(QBrush(bg))
                     item.setForeground(QBrush(QColor(*text_colour_on(bg.red(), bg.green(), bg.blue()))))
@@ -99,6 +137,16 @@ class KernelGrid(QTableWidget):
 
     def kernel(self) -> np.ndarray:
         return self._kernel
+
+    def set_edited(self, edited: np.ndarray | None) -> None:
+        """Which weights of the next (or current) kernel differ from those opened: a (kh, kw) bool
+        array, or None for none. Marked with a corner in the cell's text colour."""
+        self._edited = np.zeros((0, 0), bool) if edited is None else np.array(edited, dtype=bool)
+        self.viewport().update()
+
+    def is_edited(self, row: int, col: int) -> bool:
+        e = self._edited
+        return e.shape == self._kernel.shape and bool(e[row, col])
 
     def cell_side(self) -> int:
         """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from kernelscope.ui import theme
 
-__all__ = ["MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
+__all__ = ["EDITED_MARK", "EDITED_TIP", "MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
 
 MAX_VISIBLE_ROWS = 10
 """The table grows with the stack up to this many rows, then scrolls."""
 
 NOT_SHOWN = "\u2014"  # an em dash where a shape or a count cannot be computed
+EDITED_MARK = "\u270e"  # a pencil beside the name of a layer whose weights were edited since opened
+EDITED_TIP = "weights edited since opened"
 HEADERS = ("Layer (type)", "Output shape", "Param #")
 COLUMN_TIPS = (
     "The layer's name and its Keras class, as model.summary() prints them.",
@@ -49,6 +51,7 @@ class LayerRow:
     params: int | None
     problem: str | None = None  # why this layer does not fit; the stack is not computed past it
     computed: bool = True  # False below an invalid layer
+    edited: bool = False  # its weights differ from those it was opened with
 
 
 class _SummaryTable(QTableWidget):
@@ -279,6 +282,8 @@ class LayerList(QWidget):
         else:
             tip = f"{row.name}: a {row.class_name} layer; output {texts[1]}, {texts[2]} params"
             colour = None
+        if row.edited:
+            tip += f"; {EDITED_TIP} (Edit > Revert this layer's weights puts them back)"
         for column, text in enumerate(texts):
             item = self.table.item(index, column)
             if item is None:
@@ -288,6 +293,9 @@ class LayerList(QWidget):
             item.setText(text)
             item.setToolTip(tip)
             item.setTextAlignment(right if column == 2 else left)
+            font = item.font()
+            font.setItalic(row.edited and column == 0)  # a second sign beside the pencil, in any theme
+            item.setFont(font)
             if colour is None:
                 item.setData(Qt.ItemDataRole.ForegroundRole, None)
             else:
@@ -296,8 +304,24 @@ class LayerList(QWidget):
         assert first is not None  # made above
         if row.problem is not None:
             first.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+        elif row.edited:
+            first.setIcon(self._edited_icon(palette.color(QPalette.ColorRole.Text)))
         else:
             first.setData(Qt.ItemDataRole.DecorationRole, None)
+
+    def _edited_icon(self, ink: QColor) -> QIcon:
+        """The pencil of an edited layer, in the theme's text colour (seen in any theme, any size)."""
+        side = self.table.fontMetrics().height()
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setPen(ink)
+        painter.setFont(self.table.font())
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, EDITED_MARK)
+        painter.end()
+        icon = QIcon(pixmap)
+        icon.addPixmap(pixmap, QIcon.Mode.Selected)
+        return icon
 
     def _fit_height(self) -> None:
         """As tall as the rows (at least one, at most MAX_VISIBLE_ROWS), so a short stack leaves no blank."""

@@ -45,7 +45,7 @@ from kernelscope.core.cell_text import text_colour_on
 from kernelscope.core.colour_scale import WINDOW_RED, weight_colour
 from kernelscope.core.numbers import FLOAT32_MAX
 from kernelscope.ui.theme import luminance
-from kernelscope.ui.widgets.kernel_grid import parse_weight
+from kernelscope.ui.widgets.kernel_grid import EDITED_TIP, draw_edited_corner, parse_weight
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 LIGHTNESS = 0.5  # how far the cell colours go towards the kernel's full red and blue: text stays readable
@@ -131,6 +131,11 @@ class WeightModel(QAbstractTableModel):
         self.dark: tuple[int, int, int] | None = None  # the dark theme's base colour, None in a light theme
         self.unit_labels: list[str] = []
         self.input_labels: list[str] = []
+        self.edited: np.ndarray | None = None  # bool, the array's shape: weights that differ from those opened
+
+    def is_edited(self, row: int, column: int) -> bool:
+        e = self.edited
+        return e is not None and e.shape == self.array.shape and bool(e[self.layout.index(row, column)])
 
     def show(self, name: str, array: np.ndarray) -> None:
         """A new array: the same shape refreshes the cells in place (the view keeps its scroll and
@@ -192,6 +197,8 @@ class WeightModel(QAbstractTableModel):
         """``kernel[12, 3] = 0.0123`` and, for a Dense kernel, which input feeds which unit."""
         index = self.layout.index(row, column)
         text = f"{self.name}[{', '.join(str(i) for i in index)}] = {exact_text(self.value(row, column))}"
+        if self.is_edited(row, column):
+            text += f" ({EDITED_TIP})"
         if len(index) == 2:
             text += f"  (input {self._label(self.input_labels, row)} → unit {self._label(self.unit_labels, column)})"
         elif len(index) == 1:
@@ -273,6 +280,7 @@ class WeightDelegate(QStyledItemDelegate):
         pad = 4
         painter.drawText(rect.adjusted(pad, 0, -pad, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                          format_number(value))
+        ink = painter.pen().color()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
             pen = QPen(option.palette.highlight().color(), 2)  # type: ignore[attr-defined]
@@ -285,6 +293,8 @@ class WeightDelegate(QStyledItemDelegate):
             painter.setPen(pen)
             half = width // 2
             painter.drawRect(rect.adjusted(half, half, -half - 1, -half - 1))
+        if model.is_edited(index.row(), index.column()):  # last: no frame covers it
+            draw_edited_corner(painter, rect, ink)
         painter.restore()
 
 
@@ -338,6 +348,7 @@ class WeightTable(QWidget):
         super().__init__(parent)
         self._names: list[str] = []
         self._arrays: list[np.ndarray] = []
+        self._edited: list[np.ndarray | None] = []
         self._places: dict[str, Place] = {}
         self._mark: tuple[int, tuple[int, ...]] | None = None
         self._thick = False
@@ -403,6 +414,14 @@ class WeightTable(QWidget):
             self.chooser.setCurrentIndex(chosen if self._names else -1)
         self.chooser.setEnabled(len(self._names) > 1)
         self._show(chosen, keep_place=True)
+
+    def set_edited(self, edited: Sequence[np.ndarray | None]) -> None:
+        """Per array (as in ``set_arrays``), a bool array of the weights that differ from those opened
+        (None: none); those cells get a corner in their text colour."""
+        self._edited = list(edited)
+        i = self.chosen()
+        self.model.edited = self._edited[i] if 0 <= i < len(self._edited) else None
+        self.table.viewport().update()
 
     def set_unit_labels(self, labels: Sequence[str]) -> None:
         """Names of the last axis (a Dense layer's units, e.g. class names): a kernel's column headers,
@@ -501,6 +520,7 @@ class WeightTable(QWidget):
             return
         name, array = self._names[i], self._arrays[i]
         self.model.dark = self._dark_base()
+        self.model.edited = self._edited[i] if i < len(self._edited) else None
         shape_changed = array.shape != self.model.array.shape or name != self.model.name
         self.model.show(name, array)
         count = f"{array.size:,} weights" if array.size != 1 else "1 weight"
