@@ -88,12 +88,17 @@ def _main_parser() -> _Parser:
         prog="kernelscope",
         description=(
             "Make keras.layers.Conv2D visible. Also: kernelscope export FILE --npy OUT.npy --gif OUT.gif [--layer N], "
-            "kernelscope summary FILE"
+            "kernelscope summary FILE (FILE may be a Keras model: .keras, .h5)"
         ),
     )
     p.add_argument(
         "file", nargs="?", type=Path,
-        help="a session (.kscope), a picture (PNG, JPEG, BMP, GIF) or a lesson name (kernelscope lessons)",
+        help="a session (.kscope), a Keras model (.keras, .h5), a picture (PNG, JPEG, BMP, GIF) or a lesson name "
+        "(kernelscope lessons)",
+    )
+    p.add_argument(
+        "--input", type=_named("--input", "x.npy"), metavar="X.npy",
+        help="with a Keras model: its input as a NumPy array (H, W, C), (1, H, W, C) or (H, W)",
     )
     p.add_argument("--version", action="version", version=f"kernelscope {__version__}")
     p.add_argument(
@@ -185,7 +190,14 @@ def _check_filter(session, number: int, layer: int | None) -> None:  # type: ign
 
 def _export_parser() -> _Parser:
     p = _Parser(prog="kernelscope export", description="Write files from a session without a window.")
-    p.add_argument("file", type=Path, nargs="?", help="a session (.kscope) or a lesson name; optional with --conv")
+    p.add_argument(
+        "file", type=Path, nargs="?",
+        help="a session (.kscope), a Keras model (.keras, .h5) or a lesson name; optional with --conv",
+    )
+    p.add_argument(
+        "--input", type=_named("--input", "x.npy"), metavar="X.npy",
+        help="with a Keras model: its input as a NumPy array (H, W, C), (1, H, W, C) or (H, W)",
+    )
     p.add_argument(
         "--npy", type=_named("--npy", "maps.npy"),
         metavar="OUT.npy", help="one layer's output as float32 (the feature maps (H', W', F) of a Conv2D)",
@@ -292,15 +304,18 @@ def _refuse_stack_overflow(session, what: str) -> None:  # type: ignore[no-untyp
 
 def _summary(argv: Sequence[str]) -> int:
     parser = _Parser(prog="kernelscope summary", description="Print the model.summary() table of a session's layers.")
-    parser.add_argument("file", type=Path, help="a session (.kscope) or a lesson name")
+    parser.add_argument("file", type=Path, help="a session (.kscope), a Keras model (.keras, .h5) or a lesson name")
     args = parser.parse_args(argv)
     from kernelscope.core.engine import ConvError, stack
 
-    session = _load(_resolve(args.file))
+    model = _open_model(args.file, None) if _is_model(args.file) else None
+    session = model.session if model is not None else _load(_resolve(args.file))
     try:
         text = stack.summary_text(session.input.shape, session.layers)
     except ConvError as exc:
         raise CliError(str(exc)) from None
+    if model is not None and model.model_name:
+        text = text.replace('Model: "sequential"', f'Model: "{model.model_name}"', 1)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
@@ -427,7 +442,12 @@ def _export(argv: Sequence[str]) -> int:
         raise CliError("--from and --to apply to --gif OUT.gif, which is missing")
     fps = 2.0 if args.fps is None else args.fps
     filter_index = (1 if args.filter is None else args.filter) - 1
-    session = _load(_resolve(args.file)) if args.file is not None else None
+    if args.input is not None and not _is_model(args.file):
+        raise CliError("--input X.npy goes with a Keras model file (.keras, .h5)")
+    if _is_model(args.file):
+        session = _open_model(args.file, args.input).session
+    else:
+        session = _load(_resolve(args.file)) if args.file is not None else None
     if args.conv is not None:
         session = scene_from_line(args.conv, args.image, args.seed, session)
     from kernelscope.core.engine import ConvError
@@ -618,12 +638,66 @@ def _stack_from_model(model, text: str, image: Path | None, seed: int, base):  #
         raise CliError(f"--conv: {exc}") from None
 
 
+MAX_INPUT_BYTES = 256 * 1024 * 1024
+"""--input X.npy: read up to this many bytes (a 1024x1024x64 float32 input is 256 MB)."""
+
+
+def _is_model(path: Path | None) -> bool:
+    from kernelscope.files.models import is_model_file
+
+    return path is not None and is_model_file(path)
+
+
+def _read_npy(path: Path):  # type: ignore[no-untyped-def]
+    """``--input X.npy`` as an array: a regular file, bounded, no pickles; one line when it is not one."""
+    import io
+
+    import numpy as np
+
+    from kernelscope.files.regular_file import FileTooLargeError, read_bounded
+
+    try:
+        data = read_bounded(path, MAX_INPUT_BYTES)
+    except FileNotFoundError:
+        raise CliError(f"--input: no such file: {path}") from None
+    except FileTooLargeError:
+        raise CliError(f"--input: {path} is larger than {MAX_INPUT_BYTES // 2**20} MB") from None
+    except OSError as exc:
+        raise CliError(f"--input: {path} {exc.strerror or exc}") from None
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        first = (str(exc).splitlines() or ["unreadable"])[0][:100]
+        raise CliError(f"--input: {path} is not a NumPy .npy array ({first})") from None
+    if not isinstance(array, np.ndarray):
+        raise CliError(f"--input: {path} holds several arrays (.npz); give one array as .npy")
+    return array
+
+
+def _open_model(path: Path, input_path: Path | None):  # type: ignore[no-untyped-def]
+    """A Keras model file opened as a session; the line that says where its chain stops goes to stderr."""
+    from kernelscope.files.models import ModelError, load_model
+
+    array = None if input_path is None else _read_npy(input_path)
+    try:
+        opened = load_model(path, array)
+    except ModelError as exc:
+        raise CliError(str(exc)) from None
+    if opened.stopped:
+        sys.stderr.write(f"kernelscope: {opened.stopped}\n")
+    return opened
+
+
 def _window(argv: Sequence[str]) -> int:
     args = _main_parser().parse_args(_join_flag_values(argv))
     from kernelscope.files.images import SUPPORTED_SUFFIXES
 
     session_file = None
-    if args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
+    if args.input is not None and not _is_model(args.file):
+        raise CliError("--input X.npy goes with a Keras model file (.keras, .h5)")
+    if _is_model(args.file):
+        session = _open_model(args.file, args.input).session  # not remembered as a file: Ctrl+S saves a session
+    elif args.file is not None and args.file.suffix.lower() in SUPPORTED_SUFFIXES:
         session = scene_from_picture(args.file)
     else:
         resolved = _resolve(args.file)
