@@ -72,22 +72,25 @@ def seq_custom_names() -> keras.Model:
 
 
 def functional_chain() -> keras.Model:
-    """A functional model that is a single chain."""
+    """A functional model that is a single chain, with global average pooling kept 1x1."""
     inputs = keras.Input((10, 10, 1), name="picture")
     x = layers.Conv2D(3, 3, activation="tanh", name="conv_a")(inputs)
     x = layers.AveragePooling2D(2, name="avg")(x)
-    x = layers.Conv2D(4, 2, name="conv_b")(x)
+    x = layers.Conv2D(4, 2, activation="swish", name="conv_b")(x)
+    x = layers.GlobalAveragePooling2D(keepdims=True, name="mean")(x)
     x = layers.Flatten(name="flat")(x)
     outputs = layers.Dense(4, activation="sigmoid", name="out")(x)
     return keras.Model(inputs, outputs, name="chain")
 
 
 def nested_sequential() -> keras.Model:
-    """A Sequential feature extractor inside a Sequential: kernelscope flattens it."""
+    """A Sequential feature extractor inside a Sequential: kernelscope flattens it. Its Conv2D has no
+    bias and its BatchNormalization no centre (beta)."""
     features = keras.Sequential([
         keras.Input((9, 9, 1)),
-        layers.Conv2D(3, 3, activation="relu", name="inner_conv"),
-        layers.MaxPooling2D(name="inner_pool"),
+        layers.Conv2D(3, 3, use_bias=False, activation="elu", name="inner_conv"),
+        layers.BatchNormalization(center=False, epsilon=0.01, name="inner_norm"),
+        layers.MaxPooling2D(3, strides=2, padding="same", name="inner_pool"),
     ], name="features")
     return keras.Sequential([
         keras.Input((9, 9, 1)),
@@ -98,7 +101,7 @@ def nested_sequential() -> keras.Model:
 
 
 def branchy() -> keras.Model:
-    """Two branches joined by Add: kernelscope explores the chain up to the branch."""
+    """Two parallel branches joined by Add: kernelscope explores the chain up to the branch."""
     inputs = keras.Input((10, 10, 1))
     stem = layers.Conv2D(3, 3, padding="same", activation="relu", name="stem")(inputs)
     left = layers.Conv2D(3, 3, padding="same", name="left")(stem)
@@ -107,6 +110,16 @@ def branchy() -> keras.Model:
     x = layers.Flatten(name="flatten")(joined)
     outputs = layers.Dense(2, activation="softmax", name="out")(x)
     return keras.Model(inputs, outputs, name="branchy")
+
+
+def residual() -> keras.Model:
+    """A skip connection, ResNet's: Add joins the stem and the layer after it."""
+    inputs = keras.Input((8, 8, 1))
+    stem = layers.Conv2D(2, 3, padding="same", activation="relu", name="stem")(inputs)
+    body = layers.Conv2D(2, 3, padding="same", name="body")(stem)
+    joined = layers.Add(name="add")([stem, body])
+    outputs = layers.Dense(2, activation="softmax", name="out")(layers.Flatten(name="flatten")(joined))
+    return keras.Model(inputs, outputs, name="residual")
 
 
 def legacy_h5() -> keras.Model:
@@ -120,7 +133,8 @@ def legacy_h5() -> keras.Model:
 
 
 def every_layer() -> keras.Model:
-    """Every layer kernelscope computes in one chain, with options away from their defaults."""
+    """Every layer type kernelscope computes in one chain, with options away from their defaults
+    (the other fixtures flatten a map with several cells and pool globally without keepdims)."""
     return keras.Sequential([
         keras.Input((16, 16, 2)),
         layers.Rescaling(1 / 255, offset=-0.5),
@@ -132,25 +146,12 @@ def every_layer() -> keras.Model:
         layers.Activation("sigmoid"),
         layers.AveragePooling2D(2, padding="same"),
         layers.MaxPooling2D(2, strides=1),
+        layers.GlobalMaxPooling2D(keepdims=True),
+        layers.GlobalAveragePooling2D(keepdims=True),  # of one cell: the types in one chain, no more
         layers.Flatten(),
         layers.Dropout(0.5),
         layers.Dense(5, activation="softmax"),
     ], name="every_layer")
-
-
-def every_layer_global() -> keras.Model:
-    """The rest: Conv2D without bias, BatchNormalization without centre, global average pooling."""
-    return keras.Sequential([
-        keras.Input((9, 9, 3)),
-        layers.Conv2D(6, (3, 2), strides=(1, 2), use_bias=False, activation="elu"),
-        layers.BatchNormalization(center=False, epsilon=0.01),
-        layers.Activation("swish"),
-        layers.MaxPooling2D(3, strides=2, padding="same"),
-        layers.GlobalAveragePooling2D(keepdims=True),
-        layers.Flatten(),
-        layers.Dense(4, activation="relu"),
-        layers.Dense(3, activation="softmax"),
-    ], name="every_layer_global")
 
 
 FIXTURES: dict[str, tuple[Callable[[], keras.Model], str, float]] = {
@@ -162,7 +163,7 @@ FIXTURES: dict[str, tuple[Callable[[], keras.Model], str, float]] = {
     "branchy": (branchy, ".keras", 1.0),
     "legacy": (legacy_h5, ".h5", 1.0),
     "every_layer": (every_layer, ".keras", 255.0),
-    "every_layer_global": (every_layer_global, ".keras", 1.0),
+    "residual": (residual, ".keras", 1.0),
 }
 
 
