@@ -24,8 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-
 CLASS_NAMES = ("X", "+", "-", "=", "O", "/", "\\", "|")
 """The model's output order: unit i of the softmax is CLASS_NAMES[i]. Never reorder."""
 
@@ -309,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out = Path(args[0]) if args else _HERE / "shapes.keras"
 
+    os.environ.setdefault("KERAS_BACKEND", "torch")
     import keras
 
     keras.utils.set_random_seed(SEED)
