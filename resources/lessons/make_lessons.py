@@ -410,6 +410,34 @@ def digit_classifier() -> Session:
     )
 
 
+# The bundled trained model's classes, in the order of its softmax (resources/models/train_shapes.py).
+SHAPE_CLASSES = ("X", "+", "-", "=", "O", "/", "\\", "|")
+SHAPES_MODEL = _ROOT / "resources" / "models" / "shapes.keras"
+
+
+def trained_shapes() -> Session:
+    """The bundled trained model, opened the way a person opens it, reading lesson 12's drawn X."""
+    from kernelscope.files.models import load_model
+
+    opened = load_model(SHAPES_MODEL, input_array=DRAWN_X).session
+    return Session(
+        input=opened.input,
+        layers=opened.layers,
+        view=opened.view,
+        title="A trained network reads your drawing",
+        notes="Every weight here was learned: resources/models/shapes.keras was trained with Keras on 48,000 "
+        "generated drawings of X + - = O / \\ | and gets 99% of 8,000 new ones right. The input is an X drawn "
+        "with a one-cell pen, white (1) on black (0). 'edges' holds the network's own 3x3 edge filters: filter 2 "
+        "(+ on top, - below) answers under a stroke's lower edge, filter 7 (+ left, - right) at its right edge; "
+        "step one and read its 9 products. The pools keep the largest of each 2x2 block (26 -> 13, 11 -> 5), "
+        "'strokes' combines the 8 maps into 16, and 'shape' sums the 400 numbers once per class: softmax gives "
+        "X nearly all. Clear the grid and draw a +, an O or a /, or edit a weight of 'edges', and watch the "
+        "answer change.\n"
+        + opened.notes,
+        class_names=SHAPE_CLASSES,
+    )
+
+
 LESSONS: dict[str, Callable[[], Session]] = {
     "01-article-x": article_x,
     "02-plus-minus-equals": plus_minus_equals,
@@ -423,6 +451,7 @@ LESSONS: dict[str, Callable[[], Session]] = {
     "10-x-conv-maxpool": x_conv_maxpool,
     "11-photo-next-chapter": photo_next_chapter,
     "12-digit-classifier": digit_classifier,
+    "13-trained-shapes": trained_shapes,
 }
 
 

@@ -36,6 +36,7 @@ NAMES = [
     "10-x-conv-maxpool",
     "11-photo-next-chapter",
     "12-digit-classifier",
+    "13-trained-shapes",
 ]
 MAKE_LESSONS = lessons_dir() / "make_lessons.py"
 
@@ -305,7 +306,7 @@ def test_find_lesson_ambiguous_names_the_candidates() -> None:
         find_lesson("0")
 
 
-@pytest.mark.parametrize("query", ["nope", "", "13", "99-x", "article-y"])
+@pytest.mark.parametrize("query", ["nope", "", "14", "99-x", "article-y"])
 def test_find_lesson_unknown(query: str) -> None:
     with pytest.raises(NoSuchLessonError, match="kernelscope lessons"):
         find_lesson(query)

@@ -19,7 +19,7 @@ from kernelscope.core import engine
 from kernelscope.files.lessons import find_lesson
 from kernelscope.files.sessions import Session, SessionError, lessons_dir, load_session
 
-STACK_LESSONS = ["10-x-conv-maxpool", "11-photo-next-chapter", "12-digit-classifier"]
+STACK_LESSONS = ["10-x-conv-maxpool", "11-photo-next-chapter", "12-digit-classifier", "13-trained-shapes"]
 STROKES = ("|", "-", "\\", "/", "+", "X")
 
 
