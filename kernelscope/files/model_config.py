@@ -192,6 +192,18 @@ def _ends(value: Any) -> list[str]:
     return []
 
 
+def _join_after(layers: list[Mapping[str, Any]], branch: Mapping[str, Any]) -> _Stop | None:
+    """The stop at the first layer after ``branch`` that joins several branches (an Add,
+    a Concatenate), or None when the branch never joins (a second output)."""
+    for layer in layers[layers.index(branch) + 1:]:
+        nodes = layer.get("inbound_nodes")
+        sources = [s for node in nodes for s in _node_sources(node)] if isinstance(nodes, list) else []
+        if len(sources) > 1:
+            count = len(sources)
+            return _Stop(_name_of(layer), _class_of(layer), f"joins {'two' if count == 2 else count} branches")
+    return None
+
+
 # --------------------------------------------------------------------------- walking
 
 
@@ -293,6 +305,9 @@ class _Walk:
             if joined != [previous]:
                 if joined and joined[0] in inputs[1:]:
                     raise _Stop(name, class_name, f"reads the model's second input {joined[0]!r}")
+                join = _join_after(layers, layer)
+                if join is not None:  # name the layer a person recognises: the Add that joins them
+                    raise join
                 source = joined[0] if joined else "nothing"
                 raise _Stop(name, class_name, f"starts a branch from {source!r}")
             self._add(layer, child, h5_group, depth)
