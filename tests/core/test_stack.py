@@ -276,6 +276,7 @@ def test_the_public_facade_re_exports_the_stack() -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="keras is not installed")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # NumPy 2 asks backends for __array__(copy=)
 def test_outputs_match_keras() -> None:  # pragma: no cover - runs where Keras is installed
     import keras  # type: ignore[import-not-found]
 
@@ -285,7 +286,7 @@ def test_outputs_match_keras() -> None:  # pragma: no cover - runs where Keras i
     x = np.random.default_rng(2).standard_normal((9, 9, 2)).astype(np.float32)
     entries = normalize(stack, x.shape, seed=4)
     model = keras.Sequential([keras.Input(x.shape)] + [
-        keras.layers.deserialize({"class_name": e.class_name, "config": dict(e.config)}) for e in entries
+        getattr(keras.layers, e.class_name).from_config(dict(e.config)) for e in entries
     ])
     for k, e in enumerate(entries):
         model.layers[k].set_weights(list(e.weights))

@@ -288,12 +288,13 @@ def test_12_weights_are_written_by_hand() -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("keras") is None, reason="keras is not installed")
 @pytest.mark.parametrize("name", STACK_LESSONS)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # NumPy 2 asks backends for __array__(copy=)
 def test_stack_lessons_match_keras(name: str) -> None:  # pragma: no cover - runs where Keras is installed
     import keras  # type: ignore[import-not-found]
 
     s = lesson(name)
     model = keras.Sequential([keras.Input(s.input.shape)] + [
-        keras.layers.deserialize({"class_name": e.class_name, "config": dict(e.config)}) for e in s.layers
+        getattr(keras.layers, e.class_name).from_config(dict(e.config)) for e in s.layers
     ])
     for k, e in enumerate(s.layers):
         model.layers[k].set_weights(list(e.weights))
