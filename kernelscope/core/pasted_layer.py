@@ -21,7 +21,7 @@ from kernelscope.core.keras_syntax import (
     parse_conv2d_line,
     parse_model,
 )
-from kernelscope.core.scene import SessionError, stack_entries
+from kernelscope.core.scene import MAX_STACK_VALUES, SessionError, output_values_problem, stack_entries
 from kernelscope.core.stack_ops import MAP_CLASSES
 
 if TYPE_CHECKING:
@@ -61,8 +61,9 @@ MAX_MODEL_CHANNELS = 512
 MAX_MODEL_PARAMS = 16_000_000
 """A pasted model's weights together, at most this many float32 numbers: the engine draws them all."""
 
-MAX_MODEL_VALUES = 64 * 1024 * 1024
-"""Every layer's output together, at most this many float32 numbers: forward() keeps them all."""
+MAX_MODEL_VALUES = MAX_STACK_VALUES
+"""Every layer's output together, at most this many float32 numbers: forward() keeps them all (the
+scene's one rule, as every stack; one layer's output is capped by ``MAX_MAP_VALUES`` too)."""
 
 
 def read_line(text: str) -> ParsedLayer:
@@ -110,6 +111,9 @@ def _count_the_stack(parsed: ParsedModel, shape: tuple[int, ...]) -> None:
             raise LineError(f"line {line}: {class_name}: {exc}") from None
         params += weights
         values += int(np.prod(shape, dtype=object))
+        problem = output_values_problem([shape])
+        if problem is not None:
+            raise LineError(f"line {line}: {class_name}: {problem[1]}")
         if params > MAX_MODEL_PARAMS:
             raise LineError(
                 f"line {line}: {class_name}: the model has {params:,} weights up to here; kernelscope computes "
