@@ -21,7 +21,7 @@ from kernelscope.core.keras_syntax import (
     parse_conv2d_line,
     parse_model,
 )
-from kernelscope.core.scene import MAX_STACK_VALUES, SessionError, output_values_problem, stack_entries
+from kernelscope.core.scene import MAX_MAP_VALUES, MAX_STACK_VALUES, SessionError, output_values_problem, stack_entries
 from kernelscope.core.stack_ops import MAP_CLASSES
 
 if TYPE_CHECKING:
@@ -94,6 +94,11 @@ def read_model(text: str, input_shape: tuple[int, ...] | None = None) -> ParsedM
         raise LineError(
             f"input_shape: channels must be 1 to {MAX_MODEL_CHANNELS} (got {tuple(parsed.input_shape)})"
         )
+    if parsed.input_shape is not None and output_values_problem([tuple(parsed.input_shape)]) is not None:
+        n = int(np.prod(parsed.input_shape, dtype=object))
+        shown = "x".join(map(str, parsed.input_shape))
+        raise LineError(f"input_shape: {shown} = {n:,} numbers; kernelscope holds at most {MAX_MAP_VALUES:,} in one "
+                        "input (so memory stays bounded)")
     shape = parsed.input_shape if parsed.input_shape is not None else input_shape
     if shape is not None:
         _count_the_stack(parsed, tuple(int(v) for v in shape))

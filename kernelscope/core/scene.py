@@ -272,7 +272,8 @@ _ENTRY_KEYS = ("class_name", "config", "weights")
 
 
 def check_stack_input_shape(shape: tuple[int, ...]) -> None:
-    """An (H, W, C) stack input: the side cap, and from 1 to :data:`MAX_CHANNELS` channels."""
+    """An (H, W, C) stack input: the side cap, from 1 to :data:`MAX_CHANNELS` channels, and no more
+    numbers than one layer's output may hold (:data:`MAX_MAP_VALUES`)."""
     h, w, c = shape
     if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE:
         raise SessionError(
@@ -281,6 +282,9 @@ def check_stack_input_shape(shape: tuple[int, ...]) -> None:
         )
     if not 1 <= c <= MAX_CHANNELS:
         raise SessionError(f"input: expected 1 to {MAX_CHANNELS} channels per pixel, got {c}")
+    if h * w * c > MAX_MAP_VALUES:
+        raise SessionError(f"input: {h}x{w}x{c} = {h * w * c:,} numbers; kernelscope holds at most "
+                           f"{MAX_MAP_VALUES:,} in one input or layer output (so memory stays bounded)")
 
 
 def layer_label(index: int, name: Any) -> str:

@@ -38,6 +38,7 @@ from kernelscope.core.scene import (
     MAX_FILTERS,
     MAX_INPUT_SIDE,
     MAX_LAYERS,
+    MAX_MAP_VALUES,
     MAX_NOTES,
     MAX_STACK_VALUES,
     MAX_TITLE,
@@ -367,6 +368,9 @@ def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | No
     if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE or c > MAX_CHANNELS:
         raise ModelError(f"{label}: the model's input is {h}x{w}x{c}; kernelscope opens inputs up to "
                          f"{MAX_INPUT_SIDE} on a side and {MAX_CHANNELS} channels")
+    if h * w * c > MAX_MAP_VALUES:
+        raise ModelError(f"{label}: the model's input is {h}x{w}x{c} = {h * w * c:,} numbers; kernelscope opens "
+                         f"inputs of at most {MAX_MAP_VALUES:,} (so memory stays bounded)")
     shape = (h, w, c)
     built = _chain_layers(chain, source, label, shape)
     if not built.dicts:
