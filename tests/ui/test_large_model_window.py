@@ -28,7 +28,7 @@ def wide(qtbot):  # type: ignore[no-untyped-def]
               {"class_name": "Dense", "config": {"units": 64, "activation": "relu"}},
               {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}}]
     x = np.random.default_rng(3).random((32, 32, 3), dtype=np.float32)
-    window = open_window(qtbot, Session(input=x, layers=layers), size=(1600, 1000))  # the strip fits until a layer is selected
+    window = open_window(qtbot, Session(input=x, layers=layers))
     qtbot.waitUntil(lambda: not window.document.computing, timeout=20_000)
     return window
 
