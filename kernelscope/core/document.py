@@ -35,6 +35,7 @@ from kernelscope.core.scene import (
     check_spec,
     default_session,
     layer_label,
+    output_values_problem,
 )
 from kernelscope.core.stack_compute import (
     ComputeFailure,
@@ -1115,8 +1116,11 @@ class Document:
         Every request gets a generation number; a result that arrives after a newer request was
         made is dropped, so the maps never go back to an older state.
         """
+        links = self._links
+        new_links = stack_ops.chain(self._layers, self._input.shape)
+        self._check_values(new_links)
         self._generation += 1
-        links, self._links = self._links, stack_ops.chain(self._layers, self._input.shape)
+        self._links = new_links
         if links != self._links:
             self.layers_changed.emit()  # the shapes, the parameter counts or what fits
         fits = self._links.fits
@@ -1223,6 +1227,14 @@ class Document:
             raise EditError(f"units: kernelscope computes at most {MAX_UNITS} units, not {units}")
         if isinstance(filters, int) and filters > MAX_FILTERS:
             raise EditError(f"filters: kernelscope shows at most {MAX_FILTERS} filters, not {filters}")
+
+    def _check_values(self, links: stack_ops.Chain) -> None:
+        """The caps on what the computed layers' outputs hold (one layer's, and all together), so an
+        edit that would make the results outgrow them is refused before anything is computed."""
+        problem = output_values_problem(links.outputs)
+        if problem is not None:
+            i, why = problem
+            raise EditError(f"{layer_label(i, self._names[i] if i < len(self._names) else None)} {why}")
 
     @staticmethod
     def _check_fits(shape: tuple[int, ...] | None, spec: ConvSpec) -> None:

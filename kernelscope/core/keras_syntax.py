@@ -27,6 +27,7 @@ from kernelscope.core.scene import (
     MAX_KERNEL_SIDE,
     MAX_KERNEL_SPAN,
     MAX_STRIDE,
+    output_values_problem,
 )
 
 __all__ = [
@@ -727,10 +728,12 @@ def _read_conv2d(bound: dict[str, ast.expr]) -> ParsedLayer:
         )
     try:
         spec = ConvSpec(filters, kernel_size, strides, padding, dilation, activation, use_bias)  # type: ignore[arg-type]
-        if input_shape is not None:
-            output_shape(input_shape, spec)
+        out = output_shape(input_shape, spec) if input_shape is not None else None
     except ConvError as exc:
         raise LineError(str(exc)) from None
+    problem = output_values_problem([out]) if out is not None else None
+    if problem is not None:
+        raise LineError(f"this layer {problem[1]}")
     return ParsedLayer(spec=spec, input_shape=input_shape, ignored=ignored)
 
 

@@ -21,7 +21,7 @@ from kernelscope.core.keras_syntax import (
     parse_conv2d_line,
     parse_model,
 )
-from kernelscope.core.scene import SessionError, stack_entries
+from kernelscope.core.scene import MAX_MAP_VALUES, MAX_STACK_VALUES, SessionError, output_values_problem, stack_entries
 from kernelscope.core.stack_ops import MAP_CLASSES
 
 if TYPE_CHECKING:
@@ -61,8 +61,9 @@ MAX_MODEL_CHANNELS = 512
 MAX_MODEL_PARAMS = 16_000_000
 """A pasted model's weights together, at most this many float32 numbers: the engine draws them all."""
 
-MAX_MODEL_VALUES = 64 * 1024 * 1024
-"""Every layer's output together, at most this many float32 numbers: forward() keeps them all."""
+MAX_MODEL_VALUES = MAX_STACK_VALUES
+"""Every layer's output together, at most this many float32 numbers: forward() keeps them all (the
+scene's one rule, as every stack; one layer's output is capped by ``MAX_MAP_VALUES`` too)."""
 
 
 def read_line(text: str) -> ParsedLayer:
@@ -93,6 +94,11 @@ def read_model(text: str, input_shape: tuple[int, ...] | None = None) -> ParsedM
         raise LineError(
             f"input_shape: channels must be 1 to {MAX_MODEL_CHANNELS} (got {tuple(parsed.input_shape)})"
         )
+    if parsed.input_shape is not None and output_values_problem([tuple(parsed.input_shape)]) is not None:
+        n = int(np.prod(parsed.input_shape, dtype=object))
+        shown = "x".join(map(str, parsed.input_shape))
+        raise LineError(f"input_shape: {shown} = {n:,} numbers; kernelscope holds at most {MAX_MAP_VALUES:,} in one "
+                        "input (so memory stays bounded)")
     shape = parsed.input_shape if parsed.input_shape is not None else input_shape
     if shape is not None:
         _count_the_stack(parsed, tuple(int(v) for v in shape))
@@ -110,6 +116,9 @@ def _count_the_stack(parsed: ParsedModel, shape: tuple[int, ...]) -> None:
             raise LineError(f"line {line}: {class_name}: {exc}") from None
         params += weights
         values += int(np.prod(shape, dtype=object))
+        problem = output_values_problem([shape])
+        if problem is not None:
+            raise LineError(f"line {line}: {class_name}: {problem[1]}")
         if params > MAX_MODEL_PARAMS:
             raise LineError(
                 f"line {line}: {class_name}: the model has {params:,} weights up to here; kernelscope computes "

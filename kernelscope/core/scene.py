@@ -1,11 +1,20 @@
 """The scene: what kernelscope shows and computes (an input, a layer, its weights, view state), its
 limits, and the checks that keep a scene consistent. Files read into these types; the document
 holds them. No Qt, no files.
+
+Memory is bounded by the numbers the layers' outputs hold, not by how many filters a layer has: a
+Conv2D takes up to :data:`MAX_FILTERS` filters (as many as a layer may receive channels, so a
+trained model's 128, 256 or 512 filters open), each layer's output holds at most
+:data:`MAX_MAP_VALUES` numbers (the largest one-layer scene's, 1024x1024 with 64 filters), and every
+computed layer's output together at most :data:`MAX_STACK_VALUES`. The one rule holds on every path
+(a session, a pasted line or model, an opened model file, a document edit): the forward pass keeps
+every output, so these caps are what the computed scene costs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +28,9 @@ from kernelscope.core.message_text import index_text, kind_of, plural, show_valu
 from kernelscope.core.numbers import is_whole, whole_pair
 from kernelscope.core.paint_tools import VALUE_MODES
 
-MAX_FILTERS = 64
+MAX_FILTERS = 512
+"""Filters of one Conv2D: as many as a layer may receive channels (:data:`MAX_CHANNELS`), so any
+layer's output can feed the next; what a layer costs is capped by :data:`MAX_MAP_VALUES`."""
 MAX_KERNEL_SIDE = 11
 MAX_INPUT_SIDE = 1024
 MAX_STRIDE = 1024
@@ -31,12 +42,18 @@ MAX_TITLE = 200
 MAX_NOTES = 10_000
 MAX_CHANNELS = 512
 """Input channels a stack session may have (a one-Conv2D window scene: grey or RGB)."""
+MAX_MAP_VALUES = 1024 * 1024 * 64
+"""Numbers in one layer's output (H' x W' x channels, or a vector's units): the largest one-layer
+scene's (1024x1024 with 64 filters), so raising the filter cap does not raise the memory a layer costs."""
+MAX_STACK_VALUES = 64 * 1024 * 1024
+"""Numbers in every computed layer's output together: the forward pass keeps them all (for the
+strip, the steps and the arithmetic), so this bounds a whole stack's results as one layer's."""
 MAX_LAYERS = 100
 """Layers in one stack: deeper than any lesson needs, and a bound on what a file makes us build."""
 MAX_CLASS_NAME = 40
+"""Characters in one class name of a softmax output."""
 MAX_UNITS = 4096
 """Units of one Dense layer."""
-"""Characters in one class name of a softmax output."""
 MAX_CLASS_NAMES = 1000
 """Class names one session may label its output with."""
 
@@ -255,7 +272,8 @@ _ENTRY_KEYS = ("class_name", "config", "weights")
 
 
 def check_stack_input_shape(shape: tuple[int, ...]) -> None:
-    """An (H, W, C) stack input: the side cap, and from 1 to :data:`MAX_CHANNELS` channels."""
+    """An (H, W, C) stack input: the side cap, from 1 to :data:`MAX_CHANNELS` channels, and no more
+    numbers than one layer's output may hold (:data:`MAX_MAP_VALUES`)."""
     h, w, c = shape
     if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE:
         raise SessionError(
@@ -264,6 +282,9 @@ def check_stack_input_shape(shape: tuple[int, ...]) -> None:
         )
     if not 1 <= c <= MAX_CHANNELS:
         raise SessionError(f"input: expected 1 to {MAX_CHANNELS} channels per pixel, got {c}")
+    if h * w * c > MAX_MAP_VALUES:
+        raise SessionError(f"input: {h}x{w}x{c} = {h * w * c:,} numbers; kernelscope holds at most "
+                           f"{MAX_MAP_VALUES:,} in one input or layer output (so memory stays bounded)")
 
 
 def layer_label(index: int, name: Any) -> str:
@@ -327,6 +348,34 @@ def _check_conv_limits(entries: tuple[StackEntry, ...]) -> None:
             else:
                 text = "config." + text.removeprefix("layer.")
             raise SessionError(f"{layer_label(i, entry.config.get('name'))}: {text}") from None
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(str(int(n)) for n in shape) if shape else "1"
+
+
+def output_values_problem(shapes: Sequence[tuple[int, ...]]) -> tuple[int, str] | None:
+    """The first layer whose output (``shapes[i]``, in order) passes :data:`MAX_MAP_VALUES`, or
+    brings every output up to it past :data:`MAX_STACK_VALUES`: its index and why, with the numbers."""
+    total = 0
+    for i, shape in enumerate(shapes):
+        n = math.prod(int(v) for v in shape)
+        if n > MAX_MAP_VALUES:
+            return i, (f"would output {_shape_text(shape)} = {n:,} numbers; kernelscope holds at most "
+                       f"{MAX_MAP_VALUES:,} in one layer's output (1024x1024x64, so memory stays bounded)")
+        total += n
+        if total > MAX_STACK_VALUES:
+            return i, (f"would bring the layers' outputs to {total:,} numbers; kernelscope holds at most "
+                       f"{MAX_STACK_VALUES:,} for a whole stack (so memory stays bounded)")
+    return None
+
+
+def check_output_values(entries: Sequence[StackEntry]) -> None:
+    """Every layer's output within the caps on what a computed stack holds, else a SessionError naming the layer."""
+    problem = output_values_problem([tuple(entry.output_shape) for entry in entries])
+    if problem is not None:
+        i, why = problem
+        raise SessionError(f"{layer_label(i, entries[i].config.get('name'))}: {why}")
 
 
 def layer_labels(layers: list[Any] | tuple[Any, ...]) -> list[str]:
@@ -493,6 +542,7 @@ class Session:
         else:
             self._init_stack()
         entries = self.layers
+        check_output_values(entries)
         outputs = entries[-1].output_shape[-1] if entries[-1].output_shape else 1
         object.__setattr__(self, "class_names", check_class_names(self.class_names, int(outputs)))
 

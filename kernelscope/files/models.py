@@ -8,10 +8,11 @@ sniffed by content, every zip member's size is capped before it is read (``MAX_C
 ``MAX_METADATA_BYTES``, ``MAX_WEIGHTS_BYTES`` for a compressed weights member), the config's size and
 nesting are bounded, and each weight array is checked (plain link, stored in the file, floating
 point, the exact shape the config implies) before it is read, one layer at a time. The weights of
-the opened chain are capped at :data:`MAX_PARAMS` parameters (64 MB of float32) and its layers'
-outputs at :data:`MAX_OUTPUT_VALUES` numbers, so memory stays bounded: the chain stops at the layer
-that would pass either cap and says so. Anything that cannot be opened is one :class:`ModelError`
-line; Keras, TensorFlow, torch and JAX are never imported.
+the opened chain are capped at :data:`MAX_PARAMS` parameters (64 MB of float32), each layer's output
+at ``MAX_MAP_VALUES`` numbers and the layers' outputs together at :data:`MAX_OUTPUT_VALUES` (the
+scene's rule for every stack), so memory stays bounded: a Conv2D may have up to 512 filters, and the
+chain stops at the layer that would pass a cap and says so, with the numbers. Anything that cannot
+be opened is one :class:`ModelError` line; Keras, TensorFlow, torch and JAX are never imported.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ import numpy as np
 
 from kernelscope.core.engine import LAYER_CLASSES, ConvError, LayerError, normalize
 from kernelscope.core.engine.stack import StackEntry
-from kernelscope.core.pasted_layer import MAX_MODEL_PARAMS, MAX_MODEL_VALUES
+from kernelscope.core.pasted_layer import MAX_MODEL_PARAMS
 from kernelscope.core.scene import (
     MAX_CHANNELS,
     MAX_FILTERS,
     MAX_INPUT_SIDE,
     MAX_LAYERS,
+    MAX_MAP_VALUES,
     MAX_NOTES,
+    MAX_STACK_VALUES,
     MAX_TITLE,
     MAX_UNITS,
     Session,
@@ -45,6 +48,7 @@ from kernelscope.core.scene import (
     ViewState,
     check_spec,
     conv_spec,
+    output_values_problem,
 )
 from kernelscope.files.model_config import Chain, ConfigError, KerasLayer, read_chain
 from kernelscope.files.model_input import InputError, concrete_shape, given_input, starting_input, value_mode
@@ -67,8 +71,9 @@ MODEL_SUFFIXES: tuple[str, ...] = (".keras", ".h5", ".hdf5")
 
 MAX_PARAMS = MAX_MODEL_PARAMS
 """Parameters of the opened chain together (16 million float32 numbers, 64 MB): the cap on weights held."""
-MAX_OUTPUT_VALUES = MAX_MODEL_VALUES
-"""Every opened layer's output together, in float32 numbers: the forward pass keeps them all."""
+MAX_OUTPUT_VALUES = MAX_STACK_VALUES
+"""Every opened layer's output together, in float32 numbers: the forward pass keeps them all (the
+scene's one rule for every stack; one layer's output is capped by ``MAX_MAP_VALUES`` too)."""
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
 """``config.json`` (or ``model_config``): far above any real model's, far below a JSON bomb's."""
 MAX_METADATA_BYTES = 64 * 1024
@@ -287,7 +292,8 @@ class _Built:
 def _chain_layers(chain: Chain, source: _Source, label: str, shape: tuple[int, ...]) -> _Built:
     """Every layer's entry dict with its checked weights, up to the first layer that cannot be computed."""
     dicts: list[dict[str, Any]] = []
-    params = values = 0
+    params = 0
+    outputs: list[tuple[int, ...]] = []
     names: set[str] = set()
     read = legacy_weights if source.legacy else keras_weights
     for i, layer in enumerate(chain.layers):
@@ -320,10 +326,10 @@ def _chain_layers(chain: Chain, source: _Source, label: str, shape: tuple[int, .
             out = tuple(int(n) for n in entry.layer.output_shape(shape))
         except ConvError as exc:
             return _Built(dicts, (*where, str(exc)))
-        values += math.prod(out)
-        if values > MAX_OUTPUT_VALUES:
-            return _Built(dicts, (*where, f"would bring the outputs past {MAX_OUTPUT_VALUES:,} numbers "
-                                          "(kernelscope's cap, so memory stays bounded)"))
+        outputs.append(out)
+        problem = output_values_problem(outputs)
+        if problem is not None:
+            return _Built(dicts, (*where, problem[1]))
         params += count
         names.add(layer.name)
         dicts.append({"class_name": layer.class_name, "config": dict(layer.config), "weights": weights})
@@ -362,6 +368,9 @@ def _build(source: _Source, path: Path, label: str, input_array: np.ndarray | No
     if h > MAX_INPUT_SIDE or w > MAX_INPUT_SIDE or c > MAX_CHANNELS:
         raise ModelError(f"{label}: the model's input is {h}x{w}x{c}; kernelscope opens inputs up to "
                          f"{MAX_INPUT_SIDE} on a side and {MAX_CHANNELS} channels")
+    if h * w * c > MAX_MAP_VALUES:
+        raise ModelError(f"{label}: the model's input is {h}x{w}x{c} = {h * w * c:,} numbers; kernelscope opens "
+                         f"inputs of at most {MAX_MAP_VALUES:,} (so memory stays bounded)")
     shape = (h, w, c)
     built = _chain_layers(chain, source, label, shape)
     if not built.dicts:

@@ -6,6 +6,10 @@ function (``session_from_dict``) that either returns a complete, consistent :cla
 raises one :class:`SessionError` naming the field, so a bad file never half-applies. Writing is
 exact: every float32 is written with its shortest decimal form (``0.1`` stays ``0.1``, ``-1`` is
 not ``-1.0``), so save -> load -> save is byte-identical. This module never imports Qt.
+
+A session holds what the scene's caps allow (``core.scene``): a Conv2D of 1 to 512 filters, each
+layer's output (and the input) at most ``MAX_MAP_VALUES`` numbers and the outputs together at most
+``MAX_STACK_VALUES``; a file past them is refused naming the layer and the numbers.
 """
 
 from __future__ import annotations
@@ -639,8 +643,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 # The largest legal scene, counted as JSON values and lists: a 1024x1024 RGB input (numbers, pixel
-# lists, rows), 11x11x3x64 kernels with their lists, the bias, and room for the rest (the layer,
-# the view, commas and brackets inside the title and notes).
+# lists, rows), 11x11x3 kernels of MAX_FILTERS filters with their lists, the bias, and room for the
+# rest (the layer, the view, commas and brackets inside the title and notes). A bound, not a scene:
+# a 1024x1024 input takes at most 64 filters (MAX_MAP_VALUES), 512 filters a smaller one.
 MAX_ELEMENTS = (
     MAX_INPUT_SIDE * MAX_INPUT_SIDE * 4 + MAX_INPUT_SIDE + 1
     + MAX_KERNEL_SIDE * MAX_KERNEL_SIDE * (3 * (MAX_FILTERS + 1) + 1) + MAX_KERNEL_SIDE + 1

@@ -18,6 +18,7 @@ from kernelscope.core.scene import (
     MAX_INPUT_SIDE,
     MAX_KERNEL_SIDE,
     MAX_KERNEL_SPAN,
+    MAX_MAP_VALUES,
     MAX_STRIDE,
     default_session,
 )
@@ -41,9 +42,14 @@ def no_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # (line, the whole message)
 REFUSED = [
-    ("Conv2D(1000000, 11)", "filters: at most 64 (got 1000000)"),
-    (f"Conv2D({HUNDRED_DIGITS}, 3)", "filters: at most 64 (got a number with 100 digits)"),
-    ("Conv2D(65, 3)", "filters: at most 64 (got 65)"),
+    ("Conv2D(1000000, 11)", "filters: at most 512 (got 1000000)"),
+    (f"Conv2D({HUNDRED_DIGITS}, 3)", "filters: at most 512 (got a number with 100 digits)"),
+    ("Conv2D(513, 3)", "filters: at most 512 (got 513)"),
+    (
+        "Conv2D(65, 3, padding='same', input_shape=(1024, 1024, 3))",
+        "this layer would output 1024x1024x65 = 68,157,440 numbers; kernelscope holds at most 67,108,864 in one "
+        "layer's output (1024x1024x64, so memory stays bounded)",
+    ),
     ("Conv2D(2, 13)", "kernel_size: at most 11 on a side (got 13)"),
     ("Conv2D(2, (3, 12))", "kernel_size: at most 11 on a side (got (3, 12))"),
     (f"Conv2D(2, ({HUNDRED_DIGITS}, 3))", "kernel_size: at most 11 on a side (got a number with 100 digits)"),
@@ -86,7 +92,12 @@ def test_a_line_of_more_channels_than_rgb_makes_a_stack_input_of_zeros() -> None
 
 def test_the_limits_are_the_scenes() -> None:
     """The parser uses the scene's numbers, so raising a cap in one place raises it everywhere."""
-    assert read_line(f"Conv2D({MAX_FILTERS}, {MAX_KERNEL_SIDE}, input_shape=({MAX_INPUT_SIDE}, {MAX_INPUT_SIDE}, 3))")
+    assert read_line(f"Conv2D({MAX_FILTERS}, {MAX_KERNEL_SIDE})")
+    # The largest output one layer may hold: MAX_MAP_VALUES numbers (1024x1024 maps of 64 filters).
+    side, filters = MAX_INPUT_SIDE, MAX_MAP_VALUES // (MAX_INPUT_SIDE * MAX_INPUT_SIDE)
+    assert read_line(f"Conv2D({filters}, {MAX_KERNEL_SIDE}, padding='same', input_shape=({side}, {side}, 3))")
+    with pytest.raises(LineError, match="at most"):
+        read_line(f"Conv2D({filters + 1}, {MAX_KERNEL_SIDE}, padding='same', input_shape=({side}, {side}, 3))")
     assert read_line(f"Conv2D(1, 1, strides={MAX_STRIDE})")
     assert read_line(f"Conv2D(1, 1, dilation_rate={MAX_DILATION})")
     widest = (MAX_KERNEL_SPAN - 1) // (MAX_KERNEL_SIDE - 1)

@@ -225,7 +225,7 @@ REFUSED = [
     ("model.add(layers.Conv2D(8, 3, activation='softmax'))", "line 1: Conv2D: activation: kernelscope does not"),
     (f"model.add(layers.Dense({MAX_DENSE_UNITS + 1}))", "line 1: Dense: units: at most 4096 (got 4097)"),
     ("model.add(layers.Dense())", "line 1: Dense: units: missing"),
-    ("model.add(layers.Conv2D(65, 3))", "line 1: Conv2D: filters: at most 64 (got 65)"),
+    ("model.add(layers.Conv2D(513, 3))", "line 1: Conv2D: filters: at most 512 (got 513)"),
     ("model.add(layers.Conv2D(8, 12))", "line 1: Conv2D: kernel_size: at most 11 on a side"),
     ("model.add(layers.MaxPooling2D(1025))", "line 1: MaxPooling2D: pool_size: at most 1024 on a side"),
     ("model.add(layers.MaxPooling2D(2, strides=1025))", "line 1: MaxPooling2D: strides: at most 1024"),

@@ -114,7 +114,7 @@ def test_quote_marks_are_counted() -> None:
 @pytest.mark.parametrize(
     ("unit", "message"),
     [
-        (b"[],", r"values and lists, more than the largest scene holds \(4,2"),
+        (b"[],", r"values and lists, more than the largest scene holds \(4,3"),
         (b"[", r"values and lists"),
         (b"0,", r"values and lists"),
     ],

@@ -221,7 +221,7 @@ def test_a_second_branch_and_an_unsupported_layer_stop_the_chain(tmp_path: Path)
     ({"data_format": "channels_first"}, "data_format='channels_first' would change what Conv2D computes"),
     ({"groups": 2}, "groups=2 would change what Conv2D computes"),
     ({"activation": "swish_custom"}, "unknown activation 'swish_custom'"),
-    ({"filters": 128}, "has 128 filters; kernelscope shows up to 64"),
+    ({"filters": 513}, "has 513 filters; kernelscope shows up to 512"),
 ])
 def test_a_config_that_changes_meaning_stops_the_chain_there(tmp_path: Path, config: dict, words: str) -> None:
     first = _conv(1, 1)

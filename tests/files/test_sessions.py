@@ -405,12 +405,12 @@ BROKEN_DICTS = [
     ),
     pytest.param(
         _set("layer.filters", 0),
-        r"^layer\.filters: expected a whole number from 1 to 64, got 0$",
+        r"^layer\.filters: expected a whole number from 1 to 512, got 0$",
         id="filters zero",
     ),
     pytest.param(
-        _set("layer.filters", 65),
-        r"^layer\.filters: .* from 1 to 64, got 65$",
+        _set("layer.filters", 513),
+        r"^layer\.filters: .* from 1 to 512, got 513$",
         id="filters too many",
     ),
     pytest.param(

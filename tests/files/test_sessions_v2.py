@@ -313,8 +313,8 @@ STACK_REFUSALS = [
         id="kept bias with a bias",
     ),
     pytest.param(
-        lambda d: (d["layers"][0]["config"].update(filters=65), d["layers"][0].pop("weights")),
-        r"^layers\[0\] \(conv2d\): config\.filters: expected a whole number from 1 to 64, got 65$",
+        lambda d: (d["layers"][0]["config"].update(filters=513), d["layers"][0].pop("weights")),
+        r"^layers\[0\] \(conv2d\): config\.filters: expected a whole number from 1 to 512, got 513$",
         id="too many filters",
     ),
     pytest.param(

@@ -238,7 +238,7 @@ def test_after_a_refused_layer_the_controls_show_the_document_layer(window: Main
         ("Conv2D(1e999, 3)", ""),
         ("Conv2D(-1, 3)", ""),
         ("Conv2D(2, (3, 3), padding='circular')", "padding"),
-        ("Conv2D(65, 3)", "64"),
+        ("Conv2D(513, 3)", "512"),
     ],
 )
 def test_a_pasted_line_that_cannot_be_a_layer_is_refused(window: MainWindow, qtbot, line: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
@@ -415,7 +415,7 @@ API_CASES: list[object] = [
     pytest.param(lambda d: d.set_spec(ConvSpec(1, (9, 9))), "does not fit a 5x5 input", id="set_spec-9x9"),
     pytest.param(lambda d: d.set_spec(ConvSpec(1, (3, 3), dilation_rate=3)), "dilated to 7x7",
                  id="set_spec-dilated-too-large"),
-    pytest.param(lambda d: d.set_spec(ConvSpec(65, (3, 3))), "64", id="set_spec-65-filters"),
+    pytest.param(lambda d: d.set_spec(ConvSpec(513, (3, 3))), "512", id="set_spec-513-filters"),
     pytest.param(lambda d: d.remove_filter(0), "at least one filter", id="remove-the-last-filter"),
     pytest.param(lambda d: d.select_filter(5), "no filter 6", id="select-a-missing-filter"),
     pytest.param(lambda d: d.apply_layer(ConvSpec(1, (9, 9)), np.zeros((9, 9, 1, 1)), np.zeros(1)),

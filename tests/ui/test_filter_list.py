@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
 from kernelscope.core import kernel_tools as kt
+from kernelscope.core import scene
 from kernelscope.core.colour_scale import weight_colour
 from kernelscope.ui.widgets.filter_list import MAX_FILTERS, FilterList, thumbnail, weight_rgb
 
@@ -107,10 +108,11 @@ def test_remove_is_disabled_at_one_filter(qtbot, filters: FilterList) -> None:  
     assert filters.remove_button.isEnabled()
 
 
-def test_add_and_duplicate_are_disabled_at_64(qtbot, filters: FilterList) -> None:  # type: ignore[no-untyped-def]
+def test_add_and_duplicate_are_disabled_at_the_cap(qtbot, filters: FilterList) -> None:  # type: ignore[no-untyped-def]
     filters.set_filters(kt.randomize_like_keras(3, 3, 1, MAX_FILTERS, seed=5), MAX_FILTERS - 1)
-    assert filters.count() == 64
-    assert filters.list.item(63).text() == "filter 64"
+    assert MAX_FILTERS == scene.MAX_FILTERS == 512
+    assert filters.count() == 512
+    assert filters.list.item(511).text() == "filter 512"
     assert not filters.add_button.isEnabled()
     assert not filters.duplicate_button.isEnabled()
     assert filters.remove_button.isEnabled()
@@ -119,6 +121,14 @@ def test_add_and_duplicate_are_disabled_at_64(qtbot, filters: FilterList) -> Non
     filters.set_filters(kt.randomize_like_keras(3, 3, 1, MAX_FILTERS - 1, seed=5), 0)
     assert filters.add_button.isEnabled()
     assert filters.duplicate_button.isEnabled()
+
+
+def test_the_widgets_filter_caps_are_the_scenes() -> None:
+    """Widgets keep their own copy of the cap (they do not import the scene's engine): it must be the scene's."""
+    from kernelscope.ui.widgets.conv_controls import FILTERS_RANGE
+
+    assert MAX_FILTERS == scene.MAX_FILTERS
+    assert FILTERS_RANGE == (1, scene.MAX_FILTERS)
 
 
 def test_set_filters_emits_nothing(qtbot, filters: FilterList) -> None:  # type: ignore[no-untyped-def]

@@ -73,8 +73,8 @@ def test_run_hands_the_path_to_the_window(qtbot, monkeypatch: pytest.MonkeyPatch
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("Conv2D(1000000, 11)", "filters: at most 64 (got 1000000)"),
-     ("Conv2D(" + "9" * 100 + ", 3)", "filters: at most 64 (got a number with 100 digits)"),
+    [("Conv2D(1000000, 11)", "filters: at most 512 (got 1000000)"),
+     ("Conv2D(" + "9" * 100 + ", 3)", "filters: at most 512 (got a number with 100 digits)"),
      ("Conv2D(2, 13)", "kernel_size: at most 11 on a side (got 13)")],
 )
 def test_a_line_beyond_a_limit_is_shown_in_the_line_field(

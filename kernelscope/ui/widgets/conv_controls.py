@@ -26,7 +26,7 @@ __all__ = ["ConvControls"]
 PROBLEM_RED = "#c62828"
 LINKED, UNLINKED = "=", "\u2260"  # the link button reads "=" while height and width are kept equal
 
-FILTERS_RANGE = (1, 64)
+FILTERS_RANGE = (1, 512)  # the scene's MAX_FILTERS (a widget does not import the scene's engine)
 KERNEL_RANGE = (1, 11)
 STRIDE_RANGE = (1, 8)
 DILATION_RANGE = (1, 8)

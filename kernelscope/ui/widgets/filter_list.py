@@ -1,4 +1,8 @@
-"""The list of filters with a thumbnail each, and the buttons that ask to add, duplicate or remove one."""
+"""The list of filters with a thumbnail each, and the buttons that ask to add, duplicate or remove one.
+
+A layer may have up to the scene's 512 filters: the list scrolls, every row is one
+small icon, and an edit redraws only the icons that changed.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MAX_FILTERS = 64
+MAX_FILTERS = 512
+"""The scene's filter cap (``core.scene.MAX_FILTERS``; widgets do not import the scene's engine)."""
 ICON_PX = 28
 
 

@@ -629,7 +629,8 @@ class StackStrip(QWidget):
 
 class StackStripArea(QScrollArea):
     """The strip in a horizontal scroller: tiles shrink to their minimum before it scrolls, the wheel
-    scrolls sideways, and a newly selected tile is scrolled into view."""
+    scrolls sideways, and a newly selected tile is scrolled into view (again once the strip has its
+    new width: a selection that widens the strip comes before the scroller's range does)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -641,6 +642,7 @@ class StackStripArea(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.strip.selected_changed.connect(self.reveal_tile)
+        self.horizontalScrollBar().rangeChanged.connect(lambda *_: self.reveal_tile(self.strip.selected()))
 
     def sizeHint(self) -> QSize:
         """Room for the strip and a scroll bar under it, so the bar never covers a caption."""

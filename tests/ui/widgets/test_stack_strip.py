@@ -269,6 +269,27 @@ def test_many_tiles_shrink_then_scroll(qtbot) -> None:  # type: ignore[no-untype
     assert last.right() <= bar.value() + area.viewport().width()
 
 
+def test_the_selected_tile_stays_in_view_when_the_strip_starts_to_scroll(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A layer selected while every tile fits, then less room (a selection that changes the panes
+    above comes before the scroller's new range): the selected tile is scrolled into view."""
+    area = StackStripArea()
+    qtbot.addWidget(area)
+    tiles = [StripTile("input 28x28x1", X, (-1.0, 1.0))]
+    tiles += [StripTile(f"conv2d_{k} 26x26x8", np.full((26, 26), float(k)), (0.0, 14.0)) for k in range(14)]
+    area.strip.set_tiles(tiles, 0)
+    area.resize(area.strip.sizeHint().width() + 20, area.sizeHint().height())
+    area.show()
+    qtbot.waitExposed(area)
+    bar = area.horizontalScrollBar()
+    area.strip.set_tiles(tiles, 14)
+    assert bar.maximum() == 0  # everything fits: nothing to scroll yet
+    area.resize(500, area.height())
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() > 0)
+    last = area.strip.tile_rect(14)
+    assert bar.value() <= last.left()
+    assert last.right() <= bar.value() + area.viewport().width()
+
+
 def test_projector_type_enlarges_captions_and_tiles(strip: StackStrip) -> None:
     normal_height, normal_picture = strip.sizeHint().height(), strip.picture_rect(0).height()
     assert 100 <= normal_height <= 160
