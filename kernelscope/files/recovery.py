@@ -551,6 +551,7 @@ class _Writer:
                 raise OSError(0, "another kernelscope holds it", str(self.files.lock))
         snapshot = job.snapshot
         session = snapshot if isinstance(snapshot, Session) else snapshot.session()  # type: ignore[union-attr]
+        sessions.check_savable(session)  # an autosave that could not be restored keeps nothing
         _write_atomic(self.files.session, _encoded(sessions.session_text_pieces(session)))
         _write_atomic(self.files.marker, _marker_bytes(os.getpid(), job.source))
         self._drop_inherited()

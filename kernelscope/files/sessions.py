@@ -83,6 +83,7 @@ __all__ = [
     "Session",
     "SessionError",
     "ViewState",
+    "check_savable",
     "check_structure",
     "default_session",
     "dumps_session",
@@ -663,6 +664,28 @@ _BRACKETS[[ord("]"), ord("}")]] = -1
 _SCAN_CHUNK = 1 << 18
 
 
+def _elements_of(arr: np.ndarray) -> int:
+    """An array written as nested JSON lists: its numbers plus each list's bracket and comma."""
+    lists = 1
+    for side in arr.shape[:-1]:
+        lists = lists * int(side) + 1
+    return int(arr.size) + 2 * lists
+
+
+def check_savable(s: Session) -> None:
+    """Refuse to write a session :func:`check_structure` would refuse to read back, before a byte is
+    written: a file that cannot be reopened would lose the work it seems to keep."""
+    arrays = [s.input] + [w for entry in s.layers for w in entry.weights]
+    if not s.layers and s.kernels is not None:
+        arrays += [s.kernels, s.bias]
+    needed = sum(_elements_of(np.asarray(a)) for a in arrays) + MAX_TITLE + MAX_NOTES + 1000
+    if needed > MAX_ELEMENTS:
+        raise SessionError(
+            f"a session holds at most {MAX_ELEMENTS:,} numbers and lists and this one needs about {needed:,} "
+            "(its input and weights), so it could not be opened again; a model file keeps its weights itself"
+        )
+
+
 def check_structure(data: bytes) -> None:
     """Refuse text no session can be before ``json.loads`` builds it: Python objects take tens of
     bytes per ``[]``, so a file of ``[],`` would need many times its size. This counts values, lists
@@ -765,7 +788,15 @@ def save_session(
         raise SessionError(f"session: expected a Session, got {kind_of(s)}")
     target = Path(os.fspath(path))
     try:
-        data = dumps_session(s, version).encode("utf-8")
+        check_savable(s)
+    except SessionError as exc:
+        raise SessionError(f"cannot save {target}: {exc}") from None
+    data = dumps_session(s, version).encode("utf-8")
+    try:
+        check_structure(data)  # the exact count, as a reader will make it
+    except SessionError as exc:
+        raise SessionError(f"cannot save {target}: {exc}") from None
+    try:
         if private:
             write_atomic(target, data, mode=0o600, keep_mode=False)
         else:
