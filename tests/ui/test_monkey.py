@@ -413,7 +413,7 @@ class Monkey:
         mosaic = fm.mosaic()
         if mosaic is None or mosaic.count == 0:
             return "map cell (no mosaic)"
-        k = self.rng.randrange(mosaic.count)
+        k = fm.shown_maps()[self.rng.randrange(mosaic.count)]  # in the focus view: the focused map
         r, c = self.rng.randrange(mosaic.h), self.rng.randrange(mosaic.w)
         centre = fm.view_widget.mapFromScene(fm.cell_scene_rect(k, r, c).center())
         self.click(fm.view_widget.viewport(), centre, Button.LeftButton)
