@@ -262,6 +262,8 @@ class Projector:
         self.parts.strip.apply_fonts(base)
         self.parts.step_panel.setFont(base)
         self.parts.feature_maps.setFont(base)
-        bars = getattr(getattr(self.parts.window, "stack_view", None), "vector_bars", None)
-        if bars is not None:  # a Dense layer's values are what the class reads: the promised digits
-            bars.area.setFont(font_for_digits(base, self.digit_px()) if self.on else QFont())
+        stack_view = getattr(self.parts.window, "stack_view", None)
+        if stack_view is not None:  # a Dense layer's values are what the class reads: the promised digits
+            stack_view.vector_bars.area.setFont(font_for_digits(base, self.digit_px()) if self.on else QFont())
+            stack_view.vector_bars.set_thick(self.on)  # rows as tall as that type needs: every class shows
+            stack_view.fit_bars()

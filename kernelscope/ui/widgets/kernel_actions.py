@@ -55,13 +55,13 @@ class KernelActions(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self._grid = QGridLayout()
         self._grid.setContentsMargins(0, 0, 0, 0)
-        self._grid.setSpacing(3)
+        self._grid.setSpacing(2)
         self._columns = 0
         for key, text, tip in TRANSFORMS:
             b = QPushButton(text)
             b.setToolTip(tip)
             b.setAccessibleName(tip)
-            b.setStyleSheet("padding: 3px 6px")  # five in a row in a narrow pane: the kernel keeps the height
+            b.setStyleSheet("padding: 2px 4px")  # five in a row in a narrow pane: the kernel keeps the height
             b.clicked.connect(lambda _=False, k=key: self.transform_requested.emit(k))
             self.buttons[key.value] = b
 
@@ -100,6 +100,7 @@ class KernelActions(QWidget):
         random_row.addWidget(QLabel("seed"))
         random_row.addWidget(self.seed)
 
+        self._bias_row, self._random_row = bias_row, random_row
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -116,13 +117,20 @@ class KernelActions(QWidget):
         for i, b in enumerate(self.buttons.values()):
             self._grid.addWidget(b, i // columns, i % columns)
 
-    def _columns_that_fit(self, width: int) -> int:
+    def _width_of(self, columns: int) -> int:
+        """The widest row of transform buttons ``columns`` to a row."""
         needed = [b.sizeHint().width() for b in self.buttons.values()]
-        for columns in range(len(needed), 1, -1):
-            rows = [needed[i : i + columns] for i in range(0, len(needed), columns)]
-            if max(sum(r) + self._grid.spacing() * (len(r) - 1) for r in rows) <= width:
-                return columns
-        return 2
+        rows = [needed[i : i + columns] for i in range(0, len(needed), columns)]
+        return max(sum(r) + self._grid.spacing() * (len(r) - 1) for r in rows)
+
+    def _columns_that_fit(self, width: int) -> int:
+        return next((c for c in range(len(self.buttons), 2, -1) if self._width_of(c) <= width), 2)
+
+    def sizeHint(self) -> QSize:
+        """As wide as three buttons a row: five share a row only where the pane is wider anyway."""
+        hint = super().sizeHint()
+        rows = (self._bias_row.sizeHint().width(), self._random_row.sizeHint().width(), self._width_of(3))
+        return QSize(max(rows), hint.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from kernelscope.ui.theme import problem_red
 
-SHORT_WINDOW_PX = 720  # below this window height the lesson's note keeps to its first sentence
+SHORT_WINDOW_PX = 820  # below this window height (a 1280x800 laptop too) the lesson's note keeps to its first sentence
 _SHORT_NOTE_CHARS = 120
 
 
