@@ -120,6 +120,11 @@ class Projector:
             if full_screen:
                 p.window.showFullScreen()
         else:
+            # Out of full screen first: the controls coming back in projector type can ask for more height
+            # than the screen has, and Qt then resizes the window and drops its full-screen flag without
+            # telling the window manager, which keeps the frame full screen.
+            if p.window.isFullScreen():
+                p.window.showNormal()
             self._quiet_status_bar(False)
             for w in self._hidden:
                 w.show()
@@ -127,8 +132,6 @@ class Projector:
             self._apply_theme()
             p.maps_layout.addWidget(p.step_panel)
             p.step_panel.show()
-            if p.window.isFullScreen():
-                p.window.showNormal()
         p.strip.set_projector(on)
         p.step_panel.set_projector(on)
         p.step_panel.set_columns(1)
