@@ -110,11 +110,13 @@ class KernelGrid(QTableWidget):
         return QSize(hint.width(), header + rows * _MIN_CELL_PX + 2 * self.frameWidth() + 4)
 
     def cell_side(self) -> int:
-        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster."""
+        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster (the cap
+        grows with the pane: a 4K screen's 3x3 kernel fills its width)."""
         kh, kw = self._kernel.shape
         avail_w = self.width() - self.verticalHeader().width() - 4
         avail_h = self.height() - self.horizontalHeader().height() - 4
-        return int(max(_MIN_CELL_PX, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
+        cap = max(120, avail_w / 3)
+        return int(max(_MIN_CELL_PX, min(cap, avail_w / max(kw, 1), avail_h / max(kh, 1))))
 
     def set_large(self, on: bool) -> None:
         """Projector mode: numbers as large as the cells allow; the row and column numbers go."""
