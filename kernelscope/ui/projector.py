@@ -120,6 +120,11 @@ class Projector:
             if full_screen:
                 p.window.showFullScreen()
         else:
+            # Out of full screen first: the controls coming back in projector type can ask for more height
+            # than the screen has, and Qt then resizes the window and drops its full-screen flag without
+            # telling the window manager, which keeps the frame full screen.
+            if p.window.isFullScreen():
+                p.window.showNormal()
             self._quiet_status_bar(False)
             for w in self._hidden:
                 w.show()
@@ -127,8 +132,6 @@ class Projector:
             self._apply_theme()
             p.maps_layout.addWidget(p.step_panel)
             p.step_panel.show()
-            if p.window.isFullScreen():
-                p.window.showNormal()
         p.strip.set_projector(on)
         p.step_panel.set_projector(on)
         p.step_panel.set_columns(1)
@@ -262,6 +265,8 @@ class Projector:
         self.parts.strip.apply_fonts(base)
         self.parts.step_panel.setFont(base)
         self.parts.feature_maps.setFont(base)
-        bars = getattr(getattr(self.parts.window, "stack_view", None), "vector_bars", None)
-        if bars is not None:  # a Dense layer's values are what the class reads: the promised digits
-            bars.area.setFont(font_for_digits(base, self.digit_px()) if self.on else QFont())
+        stack_view = getattr(self.parts.window, "stack_view", None)
+        if stack_view is not None:  # a Dense layer's values are what the class reads: the promised digits
+            stack_view.vector_bars.area.setFont(font_for_digits(base, self.digit_px()) if self.on else QFont())
+            stack_view.vector_bars.set_thick(self.on)  # rows as tall as that type needs: every class shows
+            stack_view.fit_bars()

@@ -214,7 +214,7 @@ class StackView(QObject):
     def fit_bars(self) -> None:
         """The bars as tall as their rows need (up to ten, then they scroll): the step panel under
         them keeps the rest, so its sums never sit on its products."""
-        self.vector_bars.setMaximumHeight(self.vector_bars.sizeHint().height())
+        self.vector_bars.fit_to_rows()
 
     def _refresh_strip(self) -> None:
         doc = self.document

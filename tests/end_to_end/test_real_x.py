@@ -235,10 +235,7 @@ def test_classroom_no_pane_under_its_minimum_width(classroom: Callable[[str], Cl
 @pytest.mark.parametrize("lesson", [
     ARTICLE_X,
     PHOTO,
-    pytest.param(STACK, marks=_bug(
-        "lesson 12 (a four-layer stack) opens at (0, 24) 1024x744 but comes back from F5, a click, Ctrl+= twice "
-        "and F5 at (0, 0) 1024x768: its minimum height, with the model bar, is within a few pixels of the "
-        "screen's, and the frame is put back before every pane has its normal type again")),
+    STACK,
 ])
 def test_classroom_geometry_restored(classroom: Callable[[str], ClassroomRun], lesson: str) -> None:
     run = classroom(lesson)

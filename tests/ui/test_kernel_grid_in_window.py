@@ -61,7 +61,8 @@ def wheel_over_weight(window: MainWindow, row: int, col: int, notches: int) -> N
 
 def test_a_wheel_scrolling_the_middle_panel_over_the_grid_edits_no_weight(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     grid = window.kernel_grid
-    window.resize(1024, 600)  # a small screen: the middle panel scrolls
+    window.resize(1024, 600)  # a small screen, and a kernel panel taller than it (large type, a tall kernel):
+    window.kernel_grid.setMinimumHeight(700)  # the middle panel scrolls
     QApplication.processEvents()
     pane = _middle_pane(window)
     bar = pane.verticalScrollBar()

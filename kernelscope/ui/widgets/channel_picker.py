@@ -3,6 +3,8 @@ picture, numbered channels for any other count (a stack's input, a layer's maps)
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QTabBar, QWidget
 
 RGB = ("R", "G", "B")
@@ -54,9 +56,11 @@ class KernelChannelTabs(QTabBar):
         self.setAccessibleName("Kernel channel")
         self.setToolTip("Each filter has one kh x kw kernel per input channel: pick which to edit")
 
+    _short = False  # the channel's name alone: "channel R" three times did not fit a projector's pane
+
     def set_channels(self, channels: int) -> None:
         """One tab per input channel; the current one stays while it exists."""
-        names = [f"channel {name}" for name in channel_names(channels)]
+        names = [name if self._short else f"channel {name}" for name in channel_names(channels)]
         if [self.tabText(i) for i in range(self.count())] == names:
             return
         current = self.currentIndex()
@@ -67,6 +71,34 @@ class KernelChannelTabs(QTabBar):
             self.addTab(name)
         self.setCurrentIndex(min(max(current, 0), channels - 1))
         self.blockSignals(False)
+        for i, name in enumerate(channel_names(channels)):
+            self.setTabToolTip(i, f"channel {name}")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_names()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_names()
+
+    def _fit_names(self) -> None:
+        """Short names when the long ones would need the scroll arrows (a few channels only: with many,
+        the arrows are how to reach them)."""
+        count = self.count()
+        if not 1 < count <= 4 or self.width() <= 0:
+            return
+        long = sum(self.fontMetrics().horizontalAdvance(f"channel {self.tabText(i).split()[-1]}") + 30
+                   for i in range(count))
+        short = long > self.width()
+        if short != self._short:
+            self._short = short
+            current = self.currentIndex()
+            names = channel_names(count)
+            for i in range(count):
+                self.setTabText(i, names[i] if short else f"channel {names[i]}")
+            self.setCurrentIndex(current)
 
     def channel(self, channels: int) -> int:
         """The channel edited in kernels of ``channels`` channels."""

@@ -201,6 +201,7 @@ class ConvControls(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setVerticalSpacing(3)  # seven rows over the kernel: a 1280x800 screen shows both untabbed
         self._add_row(form, "filters", self.filters, self.filters)
         self._add_row(form, "kernel_size", kernel_row, self.kernel_h)
         self._add_row(form, "strides", stride_row, self.stride_h)
@@ -210,7 +211,7 @@ class ConvControls(QWidget):
         self._add_row(form, "use_bias", self.use_bias, self.use_bias)
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 6, 6, 6)
+        outer.setContentsMargins(6, 2, 6, 2)
         outer.setSpacing(6)
         outer.addLayout(form)
         outer.addWidget(self.problem)

@@ -378,7 +378,7 @@ class ColourBar(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         """Tall enough that the end labels, the bar between them and "per map" never overlap."""
-        return QSize(self.sizeHint().width(), max(100, 4 * self.fontMetrics().height() + 8))
+        return QSize(self.sizeHint().width(), max(80, 4 * self.fontMetrics().height() + 8))
 
     def _bar_rect(self) -> QRectF:
         """The gradient: half a line of type above and below it for the end labels (centred on its

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QCheckBox, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QFrame, QScrollArea, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
 __all__ = ["FilterImages", "FilterViews", "filter_pixels"]
 
@@ -147,9 +147,20 @@ class FilterImages(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
+        # the thumbnails scroll: hundreds of filters (or a short pane) never make the pane taller
+        self.scroll = QScrollArea(self)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setMinimumHeight(MIN_SIDE + GAP + 2)
+        holder = QWidget()
+        holder_layout = QVBoxLayout(holder)
+        holder_layout.setContentsMargins(0, 0, 0, 0)
+        holder_layout.addWidget(self.thumbnails)
+        holder_layout.addStretch(1)
+        self.scroll.setWidget(holder)
         layout.addWidget(self.mean_box)
-        layout.addWidget(self.thumbnails)
-        layout.addStretch(1)
+        layout.addWidget(self.scroll, 1)
 
     # ------------------------------------------------------------------ public
     def set_filters(self, kernels: np.ndarray, selected: int, channel: int, first_layer: bool) -> None:
@@ -200,6 +211,8 @@ class FilterImages(QWidget):
         self.mean_box.setVisible(mode not in ("rgb", "grey"))
         self.thumbnails.setFixedHeight(self.thumbnails.heightForWidth(max(1, self.thumbnails.width())))
         self.thumbnails.update()
+        rect = self.thumbnails.rect_of(self.thumbnails.selected)
+        self.scroll.ensureVisible(rect.center().x(), rect.center().y(), 0, rect.height())
 
     def _on_thumbnail_clicked(self, index: int) -> None:
         if index != self.thumbnails.selected:
@@ -213,10 +226,13 @@ class FilterViews(QTabWidget):
         super().__init__(parent)
         self.setTabPosition(QTabWidget.TabPosition.West)  # the tabs take a little width, no height
         self.setDocumentMode(True)
-        self.addTab(filter_list, "List")
-        self.addTab(images, "Images")
-        self.setTabToolTip(0, "The filters as a list: add, duplicate or remove one")
-        self.setTabToolTip(1, "Every filter as a small image, the way one looks at a trained layer's filters")
+        # one glyph each: two worded tabs standing on their side would be taller than the list itself
+        self.addTab(filter_list, "\u2261")  # ≡ the list
+        self.addTab(images, "\u25a6")  # ▦ the images
+        self.tabBar().setUsesScrollButtons(False)  # two tabs always fit; scroll arrows only add height
+        self.tabBar().setStyleSheet("QTabBar::tab { padding: 2px 1px; }")  # no taller than one list row + buttons
+        self.setTabToolTip(0, "List: the filters as a list; add, duplicate or remove one")
+        self.setTabToolTip(1, "Images: every filter as a small image, the way one looks at a trained layer's filters")
         self.setAccessibleName("Filters")
 
     def show_images(self, on: bool = True) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGridLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -52,16 +53,17 @@ class KernelActions(QWidget):
         self.bias.valueChanged.connect(self._on_bias)
 
         self.buttons: dict[str, QPushButton] = {}
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        for i, (key, text, tip) in enumerate(TRANSFORMS):
+        self._grid = QGridLayout()
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self._columns = 0
+        for key, text, tip in TRANSFORMS:
             b = QPushButton(text)
             b.setToolTip(tip)
             b.setAccessibleName(tip)
+            b.setStyleSheet("padding: 2px 4px")  # five in a row in a narrow pane: the kernel keeps the height
             b.clicked.connect(lambda _=False, k=key: self.transform_requested.emit(k))
             self.buttons[key.value] = b
-            grid.addWidget(b, i // 3, i % 3)
 
         self.presets = QToolButton()
         self.presets.setText("Presets ▾")
@@ -77,7 +79,6 @@ class KernelActions(QWidget):
             self.preset_actions[name] = action
         menu.setToolTipsVisible(True)
         self.presets.setMenu(menu)
-        grid.addWidget(self.presets, 1, 2)
 
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
@@ -93,16 +94,53 @@ class KernelActions(QWidget):
         bias_row = QHBoxLayout()
         bias_row.addWidget(QLabel("bias"))
         bias_row.addWidget(self.bias, 1)
+        bias_row.addWidget(self.presets)
         random_row = QHBoxLayout()
         random_row.addWidget(self.randomize, 1)
         random_row.addWidget(QLabel("seed"))
         random_row.addWidget(self.seed)
 
-        layout = QGridLayout(self)
+        self._bias_row, self._random_row = bias_row, random_row
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bias_row, 0, 0)
-        layout.addLayout(grid, 1, 0)
-        layout.addLayout(random_row, 2, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bias_row)
+        layout.addLayout(self._grid)
+        layout.addLayout(random_row)
+        self._place_buttons(len(TRANSFORMS))
+
+    def _place_buttons(self, columns: int) -> None:
+        """The transforms in rows of ``columns``: all five in one row when the pane is wide enough."""
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for i, b in enumerate(self.buttons.values()):
+            self._grid.addWidget(b, i // columns, i % columns)
+
+    def _width_of(self, columns: int) -> int:
+        """The widest row of transform buttons ``columns`` to a row."""
+        needed = [b.sizeHint().width() for b in self.buttons.values()]
+        rows = [needed[i : i + columns] for i in range(0, len(needed), columns)]
+        return max(sum(r) + self._grid.spacing() * (len(r) - 1) for r in rows)
+
+    def _columns_that_fit(self, width: int) -> int:
+        return next((c for c in range(len(self.buttons), 2, -1) if self._width_of(c) <= width), 2)
+
+    def sizeHint(self) -> QSize:
+        """As wide as three buttons a row: five share a row only where the pane is wider anyway."""
+        hint = super().sizeHint()
+        rows = (self._bias_row.sizeHint().width(), self._random_row.sizeHint().width(), self._width_of(3))
+        return QSize(max(rows), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_buttons(self._columns_that_fit(self.width()))
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as two buttons a row (the pane's width decides how many share a row)."""
+        hint = super().minimumSizeHint()
+        two = max(b.sizeHint().width() for b in self.buttons.values()) * 2 + self._grid.spacing()
+        return QSize(min(hint.width(), max(two, self.randomize.sizeHint().width() + 80)), hint.height())
 
     def set_bias(self, value: float, enabled: bool) -> None:
         self.bias.blockSignals(True)

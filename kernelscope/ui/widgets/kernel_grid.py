@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent, QPainter, QPolygon, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -114,6 +114,7 @@ class KernelGrid(QTableWidget):
                 self.setColumnCount(kw)
                 self.setHorizontalHeaderLabels([str(c) for c in range(kw)])
                 self.setVerticalHeaderLabels([str(r) for r in range(kh)])
+                self.updateGeometry()  # another least height
             self._fit_cells()
             limit = float(np.abs(self._kernel).max()) or 1.0
             texts, font = self._texts_and_font()
@@ -148,12 +149,22 @@ class KernelGrid(QTableWidget):
         e = self._edited
         return e.shape == self._kernel.shape and bool(e[row, col])
 
+    def minimumSizeHint(self) -> QSize:
+        """Every row at the least cell side (up to five rows; a larger kernel scrolls): a short pane
+        shrinks the cells, never hides a row of a 3x3 or 5x5 kernel."""
+        hint = super().minimumSizeHint()
+        rows = min(self.rowCount(), 5)
+        header = self.horizontalHeader().sizeHint().height() * self.horizontalHeader().isVisibleTo(self)
+        return QSize(hint.width(), header + rows * _MIN_CELL_PX + 2 * self.frameWidth() + 4)
+
     def cell_side(self) -> int:
-        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster."""
+        """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster (the cap
+        grows with the pane: a 4K screen's 3x3 kernel fills its width)."""
         kh, kw = self._kernel.shape
         avail_w = self.width() - self.verticalHeader().width() - 4
         avail_h = self.height() - self.horizontalHeader().height() - 4
-        return int(max(28, min(120, avail_w / max(kw, 1), avail_h / max(kh, 1))))
+        cap = max(120, avail_w / 3)
+        return int(max(_MIN_CELL_PX, min(cap, avail_w / max(kw, 1), avail_h / max(kh, 1))))
 
     def set_large(self, on: bool) -> None:
         """Projector mode: numbers as large as the cells allow; the row and column numbers go."""
@@ -299,6 +310,7 @@ class KernelGrid(QTableWidget):
         self.weight_hovered.emit(-1, -1)
 
 
+_MIN_CELL_PX = 28  # a weight's cell at the least: its number stays legible
 _MIN_FONT_PX = 9  # smaller digits are not legible; fewer digits first
 _FORMAT_WIDTHS = (80, 40, 0)  # format_value's widths: most digits first, then shorter forms
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPalette, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,6 +27,8 @@ from kernelscope.ui import theme
 
 __all__ = ["EDITED_MARK", "EDITED_TIP", "MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
 
+MIN_VISIBLE_ROWS = 4
+SHORT_WINDOW_PX = 700  # below this window height a deep model's list shows MIN_VISIBLE_ROWS rows and scrolls
 MAX_VISIBLE_ROWS = 10
 """The table grows with the stack up to this many rows, then scrolls."""
 
@@ -193,7 +195,15 @@ class LayerList(QWidget):
 
     # ------------------------------------------------------------------ Qt
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.window() is not self:
+            self.window().installEventFilter(self)  # its height decides how many rows show
+        self._fit_height()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window() and watched is not self and event.type() == QEvent.Type.Resize:
+            self._fit_height()
         if watched is self.table and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             key, alt = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
@@ -333,7 +343,9 @@ class LayerList(QWidget):
         vertical.setDefaultSectionSize(row_px)
         for index in range(self.table.rowCount()):
             vertical.resizeSection(index, row_px)
-        shown = min(max(self.table.rowCount(), 1), MAX_VISIBLE_ROWS)
+        window = self.window()
+        short = window is not self and window.height() < SHORT_WINDOW_PX  # the list scrolls to fit 1024x600
+        shown = min(max(self.table.rowCount(), 1), MIN_VISIBLE_ROWS if short else MAX_VISIBLE_ROWS)
         header = self.table.horizontalHeader()
         frame = 2 * self.table.frameWidth()
         height = header.sizeHint().height() + shown * row_px + frame

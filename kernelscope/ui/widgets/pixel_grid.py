@@ -501,8 +501,11 @@ class PixelGrid(QWidget):
             p.drawLine(QPointF(x, y_top), QPointF(x, y_bottom))
 
     def _number_font(self, size: float) -> QFont:
+        """In projector mode "Bigger" (a larger digit target) fills more of each cell, up to 0.8 of it:
+        cells that already carried the promised digits still grow theirs."""
         font = QFont(self.font())
-        font.setPixelSize(max(8, int(size * (0.6 if self._thick else 0.36))))
+        share = min(0.8, 0.6 * max(1.0, self._digit_target() / loupe.THICK_DIGIT_PX)) if self._thick else 0.36
+        font.setPixelSize(max(8, int(size * share)))
         return font
 
     @staticmethod

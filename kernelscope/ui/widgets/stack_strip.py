@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QPixmap,
     QPolygonF,
     QResizeEvent,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QScrollArea, QSizePolicy, QToolTip, QWidget
@@ -245,7 +246,17 @@ class StackStrip(QWidget):
         """Line height, margin, the gap an arrow spans, and the picture band's height: all from the
         type, so projector mode's larger type enlarges the whole strip."""
         line = QFontMetricsF(self.font()).height()
-        return line, round(line * 0.5), round(line * 1.5), round(line * 5)
+        return line, round(line * 0.5), round(line * 1.5), max(round(line * 5), self._tall_band)
+
+    _tall_band = 0  # on a tall window (4K) the pictures grow with it: a band of a tenth of its height
+
+    def fit_window_height(self, height: int) -> None:
+        """Pictures a tenth of the window's height when that is more than the type asks (a 4K screen)."""
+        band = height // 10 if height >= 1200 else 0
+        if band != self._tall_band:
+            self._tall_band = band
+            self._rebuild_pictures()
+            self._relayout()
 
     def _rebuild_pictures(self) -> None:
         band = int(self._metrics()[3])
@@ -655,6 +666,22 @@ class StackStripArea(QScrollArea):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.window().installEventFilter(self)  # its height sizes the pictures on a tall screen
+        self._fit_window()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window() and event.type() == QEvent.Type.Resize:
+            self._fit_window()
+        return super().eventFilter(watched, event)
+
+    def _fit_window(self) -> None:
+        before = self.strip.sizeHint().height()
+        self.strip.fit_window_height(self.window().height())
+        if self.strip.sizeHint().height() != before:
             self.updateGeometry()
 
     def reveal_tile(self, i: int) -> None:

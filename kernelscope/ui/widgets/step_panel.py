@@ -186,7 +186,9 @@ class StepPanel(QWidget):
         for widget in (self.page_back, self.page_label, self.page_forward):
             transport.addWidget(widget)
             widget.setVisible(False)
-        transport.addSpacing(8)
+        transport.addSpacing(4)
+        transport.addWidget(self.slider, 2)  # beside the buttons: a short screen keeps a row for the maps
+        transport.addSpacing(4)
         transport.addWidget(LayoutFence(self.position_label), 1)
 
         options = QHBoxLayout()
@@ -198,10 +200,9 @@ class StepPanel(QWidget):
         options.addStretch(1)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(4)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)  # a 1024x600 screen: the products keep their three lines
         layout.addLayout(transport)
-        layout.addWidget(self.slider)
         layout.addLayout(options)
         layout.addWidget(LayoutFence(self.title))
         self._body = QGridLayout()
@@ -275,7 +276,7 @@ class StepPanel(QWidget):
         self.title.setFont(title)
         # Show about 9 product lines (the article's 3x3) before scrolling.
         lines = self.products.fontMetrics().lineSpacing()
-        self.products.setMinimumHeight(lines * 4)
+        self.products.setMinimumHeight(lines * 3)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:

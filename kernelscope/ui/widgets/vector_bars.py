@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -173,6 +174,7 @@ class VectorBars(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.area, 1)
         layout.addLayout(bottom)
+        self._bottom = bottom
         self.setAccessibleName("Output bars")
         self.set_empty("no values")
 
@@ -223,6 +225,7 @@ class VectorBars(QWidget):
     def set_thick(self, on: bool) -> None:
         """Projector mode: thicker frames and more room between rows (the type follows the font)."""
         self._thick = on
+        self.edit_names.setVisible(not on)  # the class reads the values; naming them is for the desk
         self.relayout()
 
     def current(self) -> int | None:
@@ -261,8 +264,15 @@ class VectorBars(QWidget):
         return int(np.nanargmax(np.where(np.isfinite(self._values), self._values, -np.inf)))
 
     def row_height(self) -> int:
-        fm = self.area.fontMetrics()
-        return int(fm.height() * (1.9 if self._thick else 1.6)) + 2
+        """In projector mode the rows give up their air (never their type) to show every class."""
+        preferred = self._preferred_row_height()
+        if not self._thick or not self.count():
+            return preferred
+        least = self.area.fontMetrics().height() + 2 + 2 * self.frame_width()
+        return max(least, min(preferred, self.area.viewport().height() // self.count()))
+
+    def _preferred_row_height(self) -> int:
+        return int(self.area.fontMetrics().height() * (1.9 if self._thick else 1.6)) + 2
 
     def frame_width(self) -> int:
         return 4 if self._thick else 2
@@ -331,12 +341,31 @@ class VectorBars(QWidget):
     def sizeHint(self) -> QSize:
         fm = self.area.fontMetrics()
         rows = max(4, min(10, self.count() or 10))
-        height = rows * self.row_height() + 2 * self.area.frameWidth() + self.edit_names.sizeHint().height() + 8
+        height = rows * self._preferred_row_height() + 2 * self.area.frameWidth() + self._footer_height() + 8
         return QSize(max(320, fm.horizontalAdvance("M") * 30), height)
+
+    def fit_to_rows(self) -> None:
+        """No taller than the rows need (up to ten, then they scroll), at this width and at any later
+        one: a footer that wraps after a resize must not take a row's room."""
+        self._fitted = True
+        self.setMaximumHeight(self.sizeHint().height())
+
+    _fitted = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted and event.size().width() != event.oldSize().width():
+            self.setMaximumHeight(self.sizeHint().height())
+
+    def _footer_height(self) -> int:
+        """The summary line and the button beside it, as tall as they wrap at this width."""
+        bottom = self._bottom
+        return bottom.heightForWidth(self.width()) if bottom.hasHeightForWidth() else bottom.sizeHint().height()
 
     def minimumSizeHint(self) -> QSize:
         fm = self.area.fontMetrics()
-        return QSize(fm.horizontalAdvance("M") * 14, 3 * self.row_height() + self.edit_names.sizeHint().height())
+        rows = 3 * self._preferred_row_height()
+        return QSize(fm.horizontalAdvance("M") * 14, rows + self.edit_names.sizeHint().height())
 
     # ------------------------------------------------------------------ editing names
 
