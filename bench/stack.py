@@ -343,6 +343,13 @@ def run_child(lesson: str, repeats: int, tmp: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- pooling and Dense beside torch
 
 
+def read_only(x: np.ndarray) -> np.ndarray:
+    """A read-only copy, as the stack hands a layer its input (the layer above's output)."""
+    out = x.copy()
+    out.flags.writeable = False
+    return out
+
+
 def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
     """Per comparison: the engine layer's forward and, where torch is installed, torch's."""
     rng = np.random.default_rng(0)
@@ -359,7 +366,8 @@ def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
         xt = None if torch is None else torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))[None])
         for kind, keras in (("max", "MaxPooling2D"), ("average", "AveragePooling2D")):
             layer = Pooling2DLayer(kind)
-            fns: dict[str, Callable[[], object]] = {"engine": lambda layer=layer, x=x: layer.forward(x)}
+            xe = read_only(x)
+            fns: dict[str, Callable[[], object]] = {"engine": lambda layer=layer, xe=xe: layer.forward(xe)}
             if torch is not None:
                 pool = torch_f.max_pool2d if kind == "max" else torch_f.avg_pool2d
 
@@ -374,7 +382,8 @@ def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
         kernel = (rng.standard_normal((n_in, units)) * n_in**-0.5).astype(np.float32)
         bias = rng.standard_normal(units).astype(np.float32)
         dense = DenseLayer(kernel, bias, activation)
-        fns = {"engine": lambda dense=dense, x=x: dense.forward(x)}
+        xe = read_only(x)
+        fns = {"engine": lambda dense=dense, xe=xe: dense.forward(xe)}
         if torch is not None:
             xt, bt = torch.from_numpy(x)[None], torch.from_numpy(bias)
             kt = torch.from_numpy(np.ascontiguousarray(kernel.T))  # torch's (out, in) weight
