@@ -297,8 +297,10 @@ def _real_float32(arr: np.ndarray, what: str, not_finite: str) -> np.ndarray:
 
 # Immutable inputs whose values were found finite (the document's input, a pool's output).
 _checked_inputs: IdentityCache[bool] = IdentityCache(16)
-# Immutable kernels (and bias) turned into the GEMM's matrix: (matrix, kernels view, bias view).
+# Immutable kernels (and bias) turned into the GEMM's matrix: (matrix, kernels view, bias view),
+# for matrices up to WEIGHTS_KEEP float32 (where checks cost more than the convolution).
 _weights_cache: IdentityCache[tuple[np.ndarray, np.ndarray, np.ndarray]] = IdentityCache(32)
+WEIGHTS_KEEP = 1 << 18
 # The im2col matrix of an immutable input is kept up to this many float32 for the next weight edit
 # (the input has not changed, so neither have its columns).
 COLUMNS_KEEP = 1 << 21
@@ -321,8 +323,8 @@ def _as_input(x: Any) -> np.ndarray:
 
 
 def _weights(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The read-only weights matrix (see :func:`_kernel_matrix`) and the result's kernels and bias:
-    immutable kernels and bias themselves (their matrix made once and kept), else views of it."""
+    """The read-only weights matrix (see :func:`_kernel_matrix`) and the result's kernels and bias,
+    views of it; made once and kept for immutable kernels and bias (checked as they were then)."""
     bias_used = bias if spec.use_bias else None
     key = (kernels,) if bias_used is None else (kernels, bias_used)
     extra = (spec.kernel_size, spec.filters, channels)
@@ -332,19 +334,15 @@ def _weights(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> tuple[np
             return cached
     trusted = immutable_float32(kernels) and (bias_used is None or immutable_float32(bias_used))
     kmat = _kernel_matrix(kernels, bias, spec, channels)
-    kmat.flags.writeable = False  # the result's kernels and bias may be views of it
-    f = spec.filters
-    if trusted:
-        k = kernels
-    else:
-        (kh, kw) = spec.kernel_size
-        k = kmat[:, : kh * kw * channels].T.reshape(kh, kw, channels, f)
+    kmat.flags.writeable = False  # the result's kernels and bias are views of it
+    (kh, kw), f = spec.kernel_size, spec.filters
+    k = kmat[:, : kh * kw * channels].T.reshape(kh, kw, channels, f)
     if bias_used is not None:
-        b = bias_used if trusted else kmat[:, -1]
+        b = kmat[:, -1]
     else:
         b = np.zeros(f, dtype=np.float32)
         b.flags.writeable = False
-    if trusted:
+    if trusted and kmat.size <= WEIGHTS_KEEP:  # kept: the arrays themselves only weakly
         _weights_cache.put(key, (kmat, k, b), extra)
     return kmat, k, b
 
@@ -707,18 +705,19 @@ def _prepare_all(
 @dataclass(frozen=True, eq=False)
 class _InputPlan:
     """What a compute derives from an immutable input alone, for the next compute on it (a weight
-    edit does not change the input): the checked input, the shapes, the padded channel-major
-    input and, when small enough, the filled im2col matrix."""
+    edit does not change the input): the shapes, the padded channel-major input and, when small
+    enough, the filled im2col matrix."""
 
-    input: np.ndarray
     out_hw: Pair
     pads: tuple[Pair, Pair]
     channels: np.ndarray
     columns: np.ndarray | None
 
 
-# Plans of the last immutable inputs, keyed by the input and the layer's geometry.
+# Plans of the last immutable inputs of up to PLAN_KEEP_BYTES, keyed by the input and the layer's
+# geometry (a plan holds a padded copy of its input).
 _plans: IdentityCache[_InputPlan] = IdentityCache(2)
+PLAN_KEEP_BYTES = 16 << 20
 
 
 def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
@@ -726,12 +725,13 @@ def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
     geometry = (spec.kernel_size, spec.strides, spec.padding, spec.dilation_rate, spec.use_bias)
     plan = _plans.get((x,), geometry) if type(x) is np.ndarray else None
     if plan is not None:
-        xin, xc, pads, (oh, ow) = plan.input, plan.channels, plan.pads, plan.out_hw
+        xin = x if x.ndim == 3 else x[:, :, None]
+        xc, pads, (oh, ow) = plan.channels, plan.pads, plan.out_hw
         kmat, k, b = _weights(kernels, bias, spec, xin.shape[2])
         pre = _correlate(xc, (oh, ow), spec, kmat, columns=plan.columns, columns_ready=plan.columns is not None)
     else:
         xin, (kmat, k, b), (oh, ow, _), pads, xc = _prepare_all(x, kernels, bias, spec)
-        keep = immutable_float32(x)
+        keep = (xin is x or xin.base is x) and xin.nbytes <= PLAN_KEEP_BYTES and immutable_float32(x)
         columns = None
         if keep and kmat.shape[1] * oh * ow <= COLUMNS_KEEP:
             columns = np.empty((kmat.shape[1], oh * ow), np.float32)
@@ -739,7 +739,7 @@ def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
         if keep:  # filled now: kept for the next weight edit
             if columns is not None:
                 columns.flags.writeable = False
-            _plans.put((x,), _InputPlan(xin, (oh, ow), pads, xc, columns), geometry)
+            _plans.put((x,), _InputPlan((oh, ow), pads, xc, columns), geometry)
     pre.flags.writeable = False
     if spec.activation == "linear":
         maps = pre
