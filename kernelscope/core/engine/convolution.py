@@ -302,8 +302,10 @@ _checked_inputs: IdentityCache[bool] = IdentityCache(16)
 _weights_cache: IdentityCache[tuple[np.ndarray, np.ndarray, np.ndarray]] = IdentityCache(32)
 WEIGHTS_KEEP = 1 << 18
 # The im2col matrix of an immutable input is kept up to this many float32 for the next weight edit
-# (the input has not changed, so neither have its columns).
+# (the input has not changed, so neither have its columns). Their buffers come from a pool of
+# their own: a fresh one at every paint stroke would fault in every page.
 COLUMNS_KEEP = 1 << 21
+_columns_pool = BufferPool(keep=4)
 
 
 def _as_input(x: Any) -> np.ndarray:
@@ -734,7 +736,7 @@ def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
         keep = (xin is x or xin.base is x) and xin.nbytes <= PLAN_KEEP_BYTES and immutable_float32(x)
         columns = None
         if keep and kmat.shape[1] * oh * ow <= COLUMNS_KEEP:
-            columns = np.empty((kmat.shape[1], oh * ow), np.float32)
+            columns = _columns_pool.empty((kmat.shape[1], oh * ow))
         pre = _correlate(xc, (oh, ow), spec, kmat, columns=columns)
         if keep:  # filled now: kept for the next weight edit
             if columns is not None:
