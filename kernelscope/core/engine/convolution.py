@@ -732,8 +732,11 @@ def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
         kmat, k, b = _weights(kernels, bias, spec, xin.shape[2])
         pre = _correlate(xc, (oh, ow), spec, kmat, columns=plan.columns, columns_ready=plan.columns is not None)
     else:
+        # A plan pins its padded copy (a pooled buffer): made at the second compute on an input (a
+        # weight edit), not for the new input of every paint stroke.
+        seen = type(x) is np.ndarray and _checked_inputs.get((x,)) is not None
         xin, (kmat, k, b), (oh, ow, _), pads, xc = _prepare_all(x, kernels, bias, spec)
-        keep = (xin is x or xin.base is x) and xin.nbytes <= PLAN_KEEP_BYTES and immutable_float32(x)
+        keep = seen and (xin is x or xin.base is x) and xin.nbytes <= PLAN_KEEP_BYTES and immutable_float32(x)
         columns = None
         if keep and kmat.shape[1] * oh * ow <= COLUMNS_KEEP:
             columns = _columns_pool.empty((kmat.shape[1], oh * ow))
