@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT_MB = 2048
 """The promise (issue 14): the largest scene peaks under 2 GB with any activation."""
+MAX_SIDE_TEXT = "1024x1024x3, 64 filters 11x11, same"
 
 
 def _scene(activation: str, side: int = 1024, filters: int = 64, kernel: int = 11):  # type: ignore[no-untyped-def]

@@ -90,8 +90,12 @@ import numpy as np  # noqa: E402  (after the restart above: NumPy reads the vari
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from kernelscope.core.engine import ConvSpec, compute, conv2d  # noqa: E402
+import contention  # noqa: E402  (bench/contention.py)
+import memory  # noqa: E402  (bench/memory.py: the largest legal scene)
+
+from kernelscope.core.engine import Conv2DLayer, ConvSpec, compute, conv2d  # noqa: E402
 from kernelscope.core.engine import convolution as engine  # noqa: E402
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results.json"
@@ -151,6 +155,8 @@ class Row:
     peak_share: float
     engine_peak_mb: float  # NumPy allocations during one compute() (tracemalloc)
     core_ms: float = 0.0  # the convolution alone (engine._correlate on prepared inputs)
+    new_input_ms: float = 0.0  # compute on a new read-only input (a paint stroke)
+    checked_ms: float = 0.0  # compute on writable arrays: every check and private copy
     torch_ms: float | None = None
     ratio: float | None = None
     core_ratio: float | None = None
@@ -486,6 +492,33 @@ def startup_ms(repeats: int, tmp: str) -> dict[str, float]:
     return out
 
 
+# --------------------------------------------------------------------------- memory
+
+
+def largest_scene_memory(tmp: str) -> list[dict[str, Any]]:
+    """The largest legal scene (bench/memory.py's: every limit at its largest) with each activation,
+    opened in its own window process: that process's peak RSS, against the 2 GB promise."""
+    from kernelscope.core.engine import ACTIVATIONS
+    from kernelscope.files.sessions import save_session
+
+    rows = []
+    for name in sorted(ACTIVATIONS):
+        path = Path(tmp) / f"largest-{name}.kscope"
+        save_session(memory._scene(name), path)
+        peak, code = memory._peak_mb([sys.executable, memory.__file__, "--window-child", str(path), "--strokes", "0"])
+        rows.append({"activation": name, "window_rss_mb": peak, "exit_code": code,
+                     "pass": code == 0 and peak < memory.LIMIT_MB})
+        print(f"  measured the largest scene, {name}", file=sys.stderr, flush=True)
+    return rows
+
+
+def memory_table(rows: list[dict[str, Any]]) -> str:
+    side = memory.MAX_SIDE_TEXT
+    head = f"largest legal scene ({side}), window process peak RSS per activation, limit {memory.LIMIT_MB} MB:"
+    cells = [f"{r['activation']} {r['window_rss_mb']:.0f} {'ok' if r['pass'] else 'FAIL'}" for r in rows]
+    return head + "\n  " + "\n  ".join("   ".join(cells[i : i + 4]) for i in range(0, len(cells), 4))
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -496,13 +529,33 @@ def verdict(value: float | None, target: float | None, strict: bool = False) -> 
     return {"value": value, "target": target, "pass": ok}
 
 
+def read_only(arr: np.ndarray) -> np.ndarray:
+    """A read-only copy, as the document holds its arrays."""
+    out = arr.copy()
+    out.flags.writeable = False
+    return out
+
+
 def engine_functions(s: Scene) -> dict[str, Callable[[], object]]:
-    """What the engine columns time for one scene: compute, conv2d, the core, and torch."""
+    """What the engine columns time for one scene: compute as the window calls it, compute on a new
+    input (a paint stroke), compute on writable arrays (every check and copy), conv2d, the core,
+    and torch."""
     x, k, b = scene_arrays(s)
     spec = s.spec
     _, kmat, (oh, ow, _), _, xc = engine._prepare(x, k, b, spec)
+    layer = Conv2DLayer(spec, k, b)  # weights checked and prepared where the layer is made (the edit)
+    doc_x = read_only(x)
+    inputs = [read_only(x) for _ in range(20)]  # more than compute remembers: each call as a new input
+    turn = [0]
+
+    def new_input() -> object:
+        turn[0] = (turn[0] + 1) % len(inputs)
+        return compute(inputs[turn[0]], layer.kernels, layer.bias, spec)
+
     fns: dict[str, Callable[[], object]] = {
-        "engine": lambda: compute(x, k, b, spec),
+        "engine": lambda: compute(doc_x, layer.kernels, layer.bias, spec),
+        "new_input": new_input,
+        "checked": lambda: compute(x, k, b, spec),
         "conv2d": lambda: conv2d(x, k, b, s.strides, s.padding, s.dilation),
         "core": lambda: engine._correlate(xc, (oh, ow), spec, kmat),
     }
@@ -524,7 +577,7 @@ def measure_scene(
     gflops = flops / med["engine"] / 1e6
     row = Row(
         s.name, f"{oh}x{ow}x{f}", med["engine"], med["conv2d"], gflops, gflops / peak,
-        engine_peak_mb(x, k, b, spec), med["core"],
+        engine_peak_mb(x, k, b, spec), med["core"], med["new_input"], med["checked"],
     )
     if "torch" in med:
         row.torch_ms = med["torch"]
@@ -555,7 +608,8 @@ def cell(value: float | None, width: int, digits: int, target: dict[str, Any] | 
 
 def table(rows: list[Row]) -> str:
     head = (
-        f"{'scene':31} {'output':11} {'engine ms':>9} {'conv2d ms':>9} {'core ms':>8} {'GFLOP/s':>7} {'%peak':>5} "
+        f"{'scene':31} {'output':11} {'engine ms':>9} {'new x ms':>8} {'checked':>7} {'conv2d ms':>9} {'core ms':>8} "
+        f"{'GFLOP/s':>7} {'%peak':>5} "
         f"{'torch ms':>8} {'ratio':>13} {'core/torch':>10} {'edit ms':>15} {'stall ms':>15} {'step ms':>13} "
         f"{'drag ms':>14} "
         f"{'RSS MB':>6}"
@@ -564,7 +618,8 @@ def table(rows: list[Row]) -> str:
     for r in rows:
         t = r.targets
         lines.append(
-            f"{r.scene:31} {r.out_shape:11} {r.engine_ms:9.3f} {r.conv2d_ms:9.3f} {r.core_ms:8.3f} {r.gflops:7.1f} "
+            f"{r.scene:31} {r.out_shape:11} {r.engine_ms:9.3f} {r.new_input_ms:8.3f} {r.checked_ms:7.3f} "
+            f"{r.conv2d_ms:9.3f} {r.core_ms:8.3f} {r.gflops:7.1f} "
             f"{100 * r.peak_share:5.1f} {cell(r.torch_ms, 8, 3)} {cell(r.ratio, 13, 2, t.get('ratio'))} "
             f"{cell(r.core_ratio, 10, 2)} "
             f"{cell(r.edit_to_paint_ms, 15, 1, t.get('edit'))} {cell(r.ui_stall_ms, 15, 1, t.get('stall'))} "
@@ -619,6 +674,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure with this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE as they are")
     ap.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
                     help="write the rows as JSON here (default bench/results.json)")
+    ap.add_argument("--contended", action="store_true",
+                    help="run beside competing CPU-bound processes (cores - 1, normal priority), killed at the end")
+    ap.add_argument("--hog", choices=contention.HOG_KINDS, default="python",
+                    help="what each competing process runs (default: a pure-Python busy loop)")
+    ap.add_argument("--no-memory", action="store_true",
+                    help="skip the largest legal scene per activation (peak RSS of its window process)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: one scene's window, JSON on stdout
     args = ap.parse_args(argv)
 
@@ -633,8 +694,11 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 5 if args.quick else args.repeats
     started = time.strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    peak = matmul_peak_gflops(repeats=5 if args.quick else 15)
-    with scratch_dir() as tmp:
+    which = contention.describe(args.hog) if args.contended else "quiet (no competing process started)"
+    hogs = contention.contention(args.hog) if args.contended else contextlib.nullcontext()
+    memory_rows: list[dict[str, Any]] = []
+    with hogs, scratch_dir() as tmp:
+        peak = matmul_peak_gflops(repeats=5 if args.quick else 15)
         medians = interleaved_medians([engine_functions(s) for s in scenes], rounds=max(3, repeats // 2))
         print("  measured the engine columns", file=sys.stderr, flush=True)
         rows = []
@@ -642,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(measure_scene(s, med, repeats, peak, not args.no_window, not args.no_blas_limit, tmp))
             print(f"  measured {s.name}", file=sys.stderr, flush=True)
         start = {} if args.no_window else startup_ms(1 if args.quick else 5, tmp)
+        if not (args.quick or args.no_window or args.no_memory or args.only):
+            memory_rows = largest_scene_memory(tmp)
 
     meta = {
         "date": started,
@@ -653,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
         "blas_overrides_unset": os.environ.get(RESTARTED_MARK),
         "torch": torch_note(),
         "worker_blas_limit": not args.no_blas_limit,
+        "run": which,
         "matmul_peak_gflops": peak,
         "engine_peak_mb": "NumPy allocations during one engine.compute (tracemalloc)",
         "window_rss_mb": "peak resident memory (VmHWM) of the per-scene window process",
@@ -660,18 +727,23 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"kernelscope bench  {started}  python {meta['python']}  numpy {meta['numpy']}  "
           f"{meta['cores']} cores  load {load:.2f}")
+    print(f"run: {which}")
     print(f"{meta['blas']};  {meta['torch']}")
     print(f"float32 matmul peak (1024x1024 @ 1024x1024, best of 15): {peak:.1f} GFLOP/s;  "
           f"compute worker BLAS threads: {'1 (threadpoolctl)' if not args.no_blas_limit else 'all'}")
     print(table(rows))
-    print("engine = engine.compute (filter-major, as the window draws); ratio = engine / torch; core = the "
-          "convolution alone (im2col + GEMM + bias on validated inputs); engine, conv2d, core, torch: lowest block "
-          "median. edit, step: lowest of three block medians; stall, drag: medians. RSS = peak of each scene's "
-          "window process.")
+    print("engine = engine.compute as the window calls it (the document's read-only arrays, the weights prepared "
+          "where the layer is made); new x = the same on a new input (a paint stroke); checked = on writable arrays "
+          "(every check and copy); ratio = engine / torch; core = the convolution alone (im2col + GEMM + bias on "
+          "validated inputs); engine, new x, checked, conv2d, core, torch: lowest block median. edit, step: lowest "
+          "of three block medians; stall, drag: medians. RSS = peak of each scene's window process.")
     for name, ms in start.items():
         print(f"start-up to a painted window, {name}: {ms:.0f} ms (median of {1 if args.quick else 5} subprocess runs)")
+    if memory_rows:
+        print(memory_table(memory_rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"meta": meta, "startup_ms": start, "rows": [asdict(r) for r in rows]}, indent=2))
+    args.json.write_text(json.dumps({"meta": meta, "startup_ms": start, "rows": [asdict(r) for r in rows],
+                                     "largest_scene_memory": memory_rows}, indent=2))
     return 0
 
 

@@ -34,6 +34,7 @@ Compare ratios within one run: the machines are shared and noisy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -53,6 +54,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
+import contention  # noqa: E402  (bench/contention.py)
 import run  # noqa: E402  (bench/run.py: the timing helpers and the notes are shared)
 
 if __name__ == "__main__":
@@ -343,6 +345,13 @@ def run_child(lesson: str, repeats: int, tmp: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- pooling and Dense beside torch
 
 
+def read_only(x: np.ndarray) -> np.ndarray:
+    """A read-only copy, as the stack hands a layer its input (the layer above's output)."""
+    out = x.copy()
+    out.flags.writeable = False
+    return out
+
+
 def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
     """Per comparison: the engine layer's forward and, where torch is installed, torch's."""
     rng = np.random.default_rng(0)
@@ -359,7 +368,8 @@ def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
         xt = None if torch is None else torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))[None])
         for kind, keras in (("max", "MaxPooling2D"), ("average", "AveragePooling2D")):
             layer = Pooling2DLayer(kind)
-            fns: dict[str, Callable[[], object]] = {"engine": lambda layer=layer, x=x: layer.forward(x)}
+            xe = read_only(x)
+            fns: dict[str, Callable[[], object]] = {"engine": lambda layer=layer, xe=xe: layer.forward(xe)}
             if torch is not None:
                 pool = torch_f.max_pool2d if kind == "max" else torch_f.avg_pool2d
 
@@ -374,7 +384,8 @@ def layer_functions(quick: bool) -> dict[str, dict[str, Callable[[], object]]]:
         kernel = (rng.standard_normal((n_in, units)) * n_in**-0.5).astype(np.float32)
         bias = rng.standard_normal(units).astype(np.float32)
         dense = DenseLayer(kernel, bias, activation)
-        fns = {"engine": lambda dense=dense, x=x: dense.forward(x)}
+        xe = read_only(x)
+        fns = {"engine": lambda dense=dense, xe=xe: dense.forward(xe)}
         if torch is not None:
             xt, bt = torch.from_numpy(x)[None], torch.from_numpy(bias)
             kt = torch.from_numpy(np.ascontiguousarray(kernel.T))  # torch's (out, in) weight
@@ -481,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure with this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE as they are")
     ap.add_argument("--json", type=Path, default=DEFAULT_JSON, metavar="OUT",
                     help="write the rows as JSON here (default bench/results-stack.json)")
+    ap.add_argument("--contended", action="store_true",
+                    help="run beside competing CPU-bound processes (cores - 1, normal priority), killed at the end")
+    ap.add_argument("--hog", choices=contention.HOG_KINDS, default="python",
+                    help="what each competing process runs (default: a pure-Python busy loop)")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # internal: one lesson's window, JSON on stdout
     args = ap.parse_args(argv)
 
@@ -491,10 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 3 if args.quick else args.repeats
     started = time.strftime("%Y-%m-%d %H:%M")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    layers = layer_rows(args.quick)
-    print("  measured the layer comparisons", file=sys.stderr, flush=True)
+    which = contention.describe(args.hog) if args.contended else "quiet (no competing process started)"
+    hogs = contention.contention(args.hog) if args.contended else contextlib.nullcontext()
     windows = []
-    with run.scratch_dir() as tmp:
+    with hogs, run.scratch_dir() as tmp:
+        layers = layer_rows(args.quick)
+        print("  measured the layer comparisons", file=sys.stderr, flush=True)
         for lesson in LESSONS:
             windows.append(run_child(lesson, repeats, tmp))
             print(f"  measured lesson {lesson}", file=sys.stderr, flush=True)
@@ -511,9 +528,11 @@ def main(argv: list[str] | None = None) -> int:
         "blas_overrides_unset": os.environ.get(run.RESTARTED_MARK),
         "torch": run.torch_note(),
         "repeats": repeats,
+        "run": which,
     }
     print(f"kernelscope stack bench  {started}  python {meta['python']}  numpy {meta['numpy']}  "
           f"{meta['cores']} cores  load {load:.2f}")
+    print(f"run: {which}")
     print(f"{meta['blas']};  {meta['torch']}")
     print()
     print(edit_table(edits))

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernelscope.core.engine.convolution import ConvError, ConvResult, ConvSpec, compute, count_params, output_shape
+from kernelscope.core.engine.convolution import (
+    ConvError,
+    ConvResult,
+    ConvSpec,
+    compute,
+    count_params,
+    output_shape,
+    prepare_weights,
+)
 from kernelscope.core.engine.layer import Shape
 from kernelscope.core.engine.results import frozen  # no copy of read-only float32: states compare by identity
 
@@ -46,6 +54,7 @@ class Conv2DLayer:
             raise ConvError(f"bias must hold one number per filter ({spec.filters}), not shape {bias.shape}")
         object.__setattr__(self, "kernels", kernels)
         object.__setattr__(self, "bias", bias)
+        prepare_weights(kernels, bias, spec)  # checked here, at the edit, not at every compute
 
     @property
     def keras_class(self) -> str:

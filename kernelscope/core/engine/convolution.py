@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kernelscope.core.engine.buffer_pool import POOLED_MIN_BYTES, BufferPool
+from kernelscope.core.engine.checked import IdentityCache, immutable_float32
 from kernelscope.core.numbers import whole_pair
 
 __all__ = [
@@ -294,13 +295,67 @@ def _real_float32(arr: np.ndarray, what: str, not_finite: str) -> np.ndarray:
     return out
 
 
+# Immutable inputs whose values were found finite (the document's input, a pool's output).
+_checked_inputs: IdentityCache[bool] = IdentityCache(16)
+# Immutable kernels (and bias) turned into the GEMM's matrix: (matrix, kernels view, bias view),
+# for matrices up to WEIGHTS_KEEP float32 (where checks cost more than the convolution).
+_weights_cache: IdentityCache[tuple[np.ndarray, np.ndarray, np.ndarray]] = IdentityCache(32)
+WEIGHTS_KEEP = 1 << 18
+# The im2col matrix of an immutable input is kept up to this many float32 for the next weight edit
+# (the input has not changed, so neither have its columns). Their buffers come from a pool of
+# their own: a fresh one at every paint stroke would fault in every page.
+COLUMNS_KEEP = 1 << 21
+_columns_pool = BufferPool(keep=4)
+
+
 def _as_input(x: Any) -> np.ndarray:
     arr = np.asarray(x)
     if arr.ndim == 2:
         arr = arr[:, :, None]
     if arr.ndim != 3 or min(arr.shape) < 1:
         raise ConvError(f"the input must be (height, width) or (height, width, channels), not shape {arr.shape}")
+    checked = type(x) is np.ndarray and _checked_inputs.get((x,)) is not None  # forgets one made writable
+    if arr.flags.c_contiguous and immutable_float32(x):  # nobody can change it: no private copy needed
+        if not checked:
+            if not np.isfinite(arr).all():
+                raise ConvError("a value in the input is not a finite number (nan, inf or too large)")
+            _checked_inputs.put((x,), True)
+        return arr
     return _real_float32(arr, "the input", "a value in the input")
+
+
+def _weights(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The read-only weights matrix (see :func:`_kernel_matrix`) and the result's kernels and bias,
+    views of it; made once and kept for immutable kernels and bias (checked as they were then)."""
+    bias_used = bias if spec.use_bias else None
+    key = (kernels,) if bias_used is None else (kernels, bias_used)
+    extra = (spec.kernel_size, spec.filters, channels)
+    if type(kernels) is np.ndarray and (bias_used is None or type(bias_used) is np.ndarray):
+        cached = _weights_cache.get(key, extra)  # also forgets arrays made writable again
+        if cached is not None:
+            return cached
+    trusted = immutable_float32(kernels) and (bias_used is None or immutable_float32(bias_used))
+    kmat = _kernel_matrix(kernels, bias, spec, channels)
+    kmat.flags.writeable = False  # the result's kernels and bias are views of it
+    (kh, kw), f = spec.kernel_size, spec.filters
+    k = kmat[:, : kh * kw * channels].T.reshape(kh, kw, channels, f)
+    if bias_used is not None:
+        b = kmat[:, -1]
+    else:
+        b = np.zeros(f, dtype=np.float32)
+        b.flags.writeable = False
+    if trusted and kmat.size <= WEIGHTS_KEEP:  # kept: the arrays themselves only weakly
+        _weights_cache.put(key, (kmat, k, b), extra)
+    return kmat, k, b
+
+
+def prepare_weights(kernels: np.ndarray, bias: np.ndarray, spec: ConvSpec) -> None:
+    """Make and keep the weights matrix of immutable ``kernels`` and ``bias`` now, where a layer is
+    made (the document's edge), so the compute that follows finds it; a refusal is left to it."""
+    try:
+        _weights(kernels, bias, spec, int(kernels.shape[2]) if kernels.ndim == 4 else 0)
+    except ConvError:
+        pass
 
 
 def _kernel_matrix(kernels: Any, bias: Any, spec: ConvSpec, channels: int) -> np.ndarray:
@@ -402,7 +457,8 @@ def _scratch_buffer(name: str, size: int) -> np.ndarray:
 
 
 def _correlate(
-    xc: np.ndarray, out_hw: Pair, spec: ConvSpec, kmat: np.ndarray, keras_layout: bool = False
+    xc: np.ndarray, out_hw: Pair, spec: ConvSpec, kmat: np.ndarray, keras_layout: bool = False,
+    columns: np.ndarray | None = None, columns_ready: bool = False,
 ) -> np.ndarray:
     """The pre-activation maps (F, H', W'), filter-major, from the weights matrix ``kmat`` (see
     :func:`_kernel_matrix`: the bias rides in it as a last column when the layer has one); with
@@ -416,6 +472,10 @@ def _correlate(
     Large scenes go in row blocks so the column buffer stays cache-sized and is reused. Keras's
     layout transposes each block's product while it is still in cache (BLAS rounds a product
     computed the other way round differently, so the GEMM itself stays filter-major).
+
+    ``columns``, a (kmat's columns, H' W') matrix, receives the whole column matrix instead of the
+    scratch buffer, and with ``columns_ready`` already holds it (made from the same input): the
+    GEMMs are the same either way, so are the numbers.
     """
     oh, ow = out_hw
     (kh, kw), c = spec.kernel_size, xc.shape[0]
@@ -430,23 +490,30 @@ def _correlate(
     else:
         out = _pool.empty((f, oh, ow))
         flat = out.reshape(f, oh * ow)
-    cols = _scratch_buffer("columns", k * rows * ow).reshape(k, rows * ow)
-    if k > taps:
+    if rows == oh and columns_ready and columns is not None and not keras_layout:  # one block, kept: the GEMM alone
+        np.matmul(kmat, columns, out=flat)
+        return out
+    whole = columns is not None
+    cols = columns if columns is not None else _scratch_buffer("columns", k * rows * ow).reshape(k, rows * ow)
+    if k > taps and not columns_ready:
         cols[taps] = 1.0
-    grid = cols[:taps].reshape(kh, kw, c, rows, ow)
+    grid = cols[:taps].reshape(kh, kw, c, oh if whole else rows, ow)  # contiguous: a view
     sc, sy, sx = xc.strides
     for r0 in range(0, oh, rows):
         r1 = min(oh, r0 + rows)
         n = (r1 - r0) * ow
-        # (kh, kw, C, rows, W') taps of rows r0..r1: element [i, j, ch, r, q] is
-        # xc[ch, (r0 + r) * sh + i * dh, q * sw + j * dw].
-        src = _strided(xc, (kh, kw, c, r1 - r0, ow), (dh * sy, dw * sx, sc, sh * sy, sw * sx), r0 * sh * sy)
-        grid[:, :, :, : r1 - r0] = src
+        block = cols[:, r0 * ow : r1 * ow] if whole else cols[:, :n]
+        if not columns_ready:
+            # (kh, kw, C, rows, W') taps of rows r0..r1: element [i, j, ch, r, q] is
+            # xc[ch, (r0 + r) * sh + i * dh, q * sw + j * dw].
+            src = _strided(xc, (kh, kw, c, r1 - r0, ow), (dh * sy, dw * sx, sc, sh * sy, sw * sx), r0 * sh * sy)
+            g0 = r0 if whole else 0
+            grid[:, :, :, g0 : g0 + r1 - r0] = src
         if keras_layout:
-            np.matmul(kmat, cols[:, :n], out=product[:, :n])
+            np.matmul(kmat, block, out=product[:, :n])
             positions[r0 * ow : r1 * ow] = product[:, :n].T
         else:
-            np.matmul(kmat, cols[:, :n], out=flat[:, r0 * ow : r1 * ow])
+            np.matmul(kmat, block, out=flat[:, r0 * ow : r1 * ow])
     return out
 
 
@@ -619,35 +686,71 @@ def _prepare(
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int], tuple[Pair, Pair], np.ndarray]:
     """Validated private read-only float32 copies (the input, the weights matrix), the output
     shape, the padding and the padded channel-major input (read-only too)."""
+    xin, (kmat, _, _), out, pads, xc = _prepare_all(x, kernels, bias, spec)
+    return xin, kmat, out, pads, xc
+
+
+def _prepare_all(
+    x: Any, kernels: Any, bias: Any, spec: ConvSpec
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray], tuple[int, int, int], tuple[Pair, Pair], np.ndarray]:
+    """:func:`_prepare`, with the result's kernels and bias views beside the weights matrix."""
     xin = _as_input(x)
-    kmat = _kernel_matrix(kernels, bias, spec, xin.shape[2])
+    weights = _weights(kernels, bias, spec, xin.shape[2])
     out = output_shape(xin.shape, spec)
     pads = padding_amounts(xin.shape[:2], spec)
     xin.flags.writeable = False  # before the padded copy, so a view of it is read-only too
     xc = _padded_channels(xin, pads)
     xc.flags.writeable = False
-    kmat.flags.writeable = False  # the result's kernels and bias are views of it
-    return xin, kmat, out, pads, xc
+    return xin, weights, out, pads, xc
+
+
+@dataclass(frozen=True, eq=False)
+class _InputPlan:
+    """What a compute derives from an immutable input alone, for the next compute on it (a weight
+    edit does not change the input): the shapes, the padded channel-major input and, when small
+    enough, the filled im2col matrix."""
+
+    out_hw: Pair
+    pads: tuple[Pair, Pair]
+    channels: np.ndarray
+    columns: np.ndarray | None
+
+
+# Plans of the last immutable inputs of up to PLAN_KEEP_BYTES, keyed by the input and the layer's
+# geometry (a plan holds a padded copy of its input).
+_plans: IdentityCache[_InputPlan] = IdentityCache(2)
+PLAN_KEEP_BYTES = 16 << 20
 
 
 def compute(x: Any, kernels: Any, bias: Any, spec: ConvSpec) -> ConvResult:
     """Convolve with a validated spec and keep everything a step needs (no copy on a step)."""
-    xin, kmat, (oh, ow, f), pads, xc = _prepare(x, kernels, bias, spec)
-    pre = _correlate(xc, (oh, ow), spec, kmat)
+    geometry = (spec.kernel_size, spec.strides, spec.padding, spec.dilation_rate, spec.use_bias)
+    plan = _plans.get((x,), geometry) if type(x) is np.ndarray else None
+    if plan is not None:
+        xin = x if x.ndim == 3 else x[:, :, None]
+        xc, pads, (oh, ow) = plan.channels, plan.pads, plan.out_hw
+        kmat, k, b = _weights(kernels, bias, spec, xin.shape[2])
+        pre = _correlate(xc, (oh, ow), spec, kmat, columns=plan.columns, columns_ready=plan.columns is not None)
+    else:
+        # A plan pins its padded copy (a pooled buffer): made at the second compute on an input (a
+        # weight edit), not for the new input of every paint stroke.
+        seen = type(x) is np.ndarray and _checked_inputs.get((x,)) is not None
+        xin, (kmat, k, b), (oh, ow, _), pads, xc = _prepare_all(x, kernels, bias, spec)
+        keep = seen and (xin is x or xin.base is x) and xin.nbytes <= PLAN_KEEP_BYTES and immutable_float32(x)
+        columns = None
+        if keep and kmat.shape[1] * oh * ow <= COLUMNS_KEEP:
+            columns = _columns_pool.empty((kmat.shape[1], oh * ow))
+        pre = _correlate(xc, (oh, ow), spec, kmat, columns=columns)
+        if keep:  # filled now: kept for the next weight edit
+            if columns is not None:
+                columns.flags.writeable = False
+            _plans.put((x,), _InputPlan((oh, ow), pads, xc, columns), geometry)
     pre.flags.writeable = False
     if spec.activation == "linear":
         maps = pre
     else:
         maps = _activate_maps(pre, spec.activation)
         maps.flags.writeable = False
-    (kh, kw), c = spec.kernel_size, xc.shape[0]
-    taps = kh * kw * c
-    k = kmat[:, :taps].T.reshape(kh, kw, c, f)  # views of a read-only matrix: read-only
-    if spec.use_bias:
-        b = kmat[:, taps]
-    else:
-        b = np.zeros(f, dtype=np.float32)
-        b.flags.writeable = False
     return ConvResult(spec, xin, k, b, xc.transpose(1, 2, 0), pads, pre, maps, xc)
 
 

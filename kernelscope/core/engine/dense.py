@@ -7,6 +7,7 @@ float64) tells the same story as the layer's output. Softmax is Keras's stable f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,10 +152,18 @@ class DenseLayer:
         self.output_shape(input_shape)
         return int(self.kernel.size) + (self.units if self.use_bias else 0)
 
+    @functools.cached_property
+    def kernel64(self) -> np.ndarray:
+        """The kernel in float64 for the weighted sums, made at the first pass and kept: the layer
+        never changes, and converting a large kernel cost more than the product itself."""
+        out = self.kernel.astype(np.float64)
+        out.flags.writeable = False
+        return out
+
     def forward(self, x: np.ndarray, /) -> DenseResult:
         xin = frozen(x, "input")
         self.output_shape(xin.shape)
-        pre64 = xin.astype(np.float64) @ self.kernel.astype(np.float64)
+        pre64 = xin.astype(np.float64) @ self.kernel64
         bias = self.bias if self.use_bias else np.zeros_like(self.bias)
         with np.errstate(over="ignore"):
             pre = np.asarray(pre64 + bias, dtype=np.float32)

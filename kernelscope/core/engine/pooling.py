@@ -104,8 +104,47 @@ class PoolResult(MapSteps):
         return PoolTrace(self.kind, channel, row, col, rows, cols, padding, inputs, winner, total, count, value)
 
 
+# Pools of up to this many cells go tap by tap over the whole map (one vectorised pass per tap);
+# larger ones (a global pool) reduce a sliding-window view.
+TAPWISE_MAX_CELLS = 16
+
+
 def _pool(kind: str, x: np.ndarray, pool: Pair, strides: Pair, pads: tuple[Pair, Pair], out_hw: Pair) -> np.ndarray:
-    """(H', W', C) float32 pooled maps of the (H, W, C) input ``x``."""
+    """(H', W', C) float32 pooled maps of the (H, W, C) input ``x``: the max, or the float64 mean
+    rounded once, of each window's cells (padding excluded from the mean's count)."""
+    if pool[0] * pool[1] > TAPWISE_MAX_CELLS:
+        return _pool_reduced(kind, x, pool, strides, pads, out_hw)
+    (top, bottom), (left, right) = pads
+    (ph, pw), (sh, sw), (oh, ow) = pool, strides, out_hw
+    xp = x
+    if top or bottom or left or right:
+        fill = -np.inf if kind == "max" else 0.0
+        xp = np.pad(x, ((top, bottom), (left, right), (0, 0)), constant_values=fill)
+    taps = [xp[i : i + (oh - 1) * sh + 1 : sh, j : j + (ow - 1) * sw + 1 : sw] for i in range(ph) for j in range(pw)]
+    if kind == "max":  # exact in float32: the same bits as through float64
+        out = np.array(taps[0], dtype=np.float32)
+        for tap in taps[1:]:
+            np.maximum(out, tap, out=out)
+        return out
+    total = taps[0].astype(np.float64)
+    for tap in taps[1:]:  # window cells in row-major order, as the sliding-window sum adds them
+        total += tap
+    return np.asarray(total / _counts(x.shape[:2], pool, strides, pads, out_hw)[:, :, None], dtype=np.float32)
+
+
+def _counts(hw: tuple[int, int], pool: Pair, strides: Pair, pads: tuple[Pair, Pair], out_hw: Pair) -> np.ndarray:
+    """(H', W') input cells (padding excluded) in each window."""
+    (top, bottom), (left, right) = pads
+    ones = np.pad(np.ones(hw), ((top, bottom), (left, right)))
+    counts = np.lib.stride_tricks.sliding_window_view(ones, pool)[:: strides[0], :: strides[1]]
+    out: np.ndarray = counts[: out_hw[0], : out_hw[1]].sum(axis=(2, 3))
+    return out
+
+
+def _pool_reduced(
+    kind: str, x: np.ndarray, pool: Pair, strides: Pair, pads: tuple[Pair, Pair], out_hw: Pair
+) -> np.ndarray:
+    """:func:`_pool` by reducing a float64 sliding-window view (few windows of many cells)."""
     (top, bottom), (left, right) = pads
     fill = -np.inf if kind == "max" else 0.0
     xp = np.pad(x.astype(np.float64), ((top, bottom), (left, right), (0, 0)), constant_values=fill)
@@ -113,9 +152,7 @@ def _pool(kind: str, x: np.ndarray, pool: Pair, strides: Pair, pads: tuple[Pair,
     windows = windows[:: strides[0], :: strides[1]][: out_hw[0], : out_hw[1]]  # (H', W', C, ph, pw)
     if kind == "max":
         return np.asarray(windows.max(axis=(3, 4)), dtype=np.float32)
-    ones = np.pad(np.ones(x.shape[:2]), ((top, bottom), (left, right)))
-    counts = np.lib.stride_tricks.sliding_window_view(ones, pool)[:: strides[0], :: strides[1]]
-    counts = counts[: out_hw[0], : out_hw[1]].sum(axis=(2, 3))
+    counts = _counts(x.shape[:2], pool, strides, pads, out_hw)
     return np.asarray(windows.sum(axis=(3, 4)) / counts[:, :, None], dtype=np.float32)
 
 
