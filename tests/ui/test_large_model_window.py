@@ -84,3 +84,25 @@ def test_a_filter_chosen_in_the_list_turns_the_maps_to_its_page(qtbot, wide) -> 
     assert maps.page()[0] == stop
     qtbot.keyClick(maps.view_widget, Qt.Key.Key_Return)  # Enter still shows the selected filter large
     assert maps.focused() == 300
+
+
+def test_512_input_channels_are_picked_with_a_spin_box(qtbot, wide) -> None:  # type: ignore[no-untyped-def]
+    doc, picker = wide.document, wide.kernel_channel
+    doc.select_layer(10)  # conv2d_9: 512 input channels
+    qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
+    assert picker.isVisible() and picker.spin.isVisible() and not picker.tabs.isVisible()
+    assert picker.spin.of.text() == "of 512"
+    box = picker.spin.box
+    box.setFocus()
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "300")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert wide.ports.kernel_channel_index() == 299
+    f = doc.view.selected_filter
+    np.testing.assert_array_equal(wide.kernel_grid.kernel(), doc.kernels[:, :, 299, f])
+    doc.select_layer(1)  # conv2d_1: 64 channels in, still many
+    qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
+    assert picker.spin.of.text() == "of 64" and box.value() == 64  # the nearest channel that exists
+    doc.select_layer(0)  # the picture's three channels: tabs again
+    qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
+    assert picker.tabs.isVisible() and not picker.spin.isVisible()
