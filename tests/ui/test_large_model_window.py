@@ -71,7 +71,8 @@ def test_a_filter_chosen_in_the_list_turns_the_maps_to_its_page(qtbot, wide) -> 
     wide.resize(1280, 800)
     qtbot.waitUntil(lambda: maps.page() != (0, 512))  # too many to read at once: a page of them
     first, stop = maps.page()
-    assert maps.pager.isVisible() and maps.pager.label.text() == f"maps {first + 1}-{stop} of 512"
+    assert maps.pager.isVisible()
+    assert maps.pager.label.text() == f"maps {first + 1}-{stop} of 512"
     assert not first <= 300 < stop
     wide.filter_list.list.setCurrentRow(300)  # a click on "filter 301" in the list
     assert doc.view.selected_filter == 300
@@ -90,7 +91,9 @@ def test_512_input_channels_are_picked_with_a_spin_box(qtbot, wide) -> None:  # 
     doc, picker = wide.document, wide.kernel_channel
     doc.select_layer(10)  # conv2d_9: 512 input channels
     qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
-    assert picker.isVisible() and picker.spin.isVisible() and not picker.tabs.isVisible()
+    assert picker.isVisible()
+    assert picker.spin.isVisible()
+    assert not picker.tabs.isVisible()
     assert picker.spin.of.text() == "of 512"
     box = picker.spin.box
     box.setFocus()
@@ -102,7 +105,9 @@ def test_512_input_channels_are_picked_with_a_spin_box(qtbot, wide) -> None:  # 
     np.testing.assert_array_equal(wide.kernel_grid.kernel(), doc.kernels[:, :, 299, f])
     doc.select_layer(1)  # conv2d_1: 64 channels in, still many
     qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
-    assert picker.spin.of.text() == "of 64" and box.value() == 64  # the nearest channel that exists
+    assert picker.spin.of.text() == "of 64"
+    assert box.value() == 64  # the nearest channel that exists
     doc.select_layer(0)  # the picture's three channels: tabs again
     qtbot.waitUntil(lambda: not doc.computing, timeout=20_000)
-    assert picker.tabs.isVisible() and not picker.spin.isVisible()
+    assert picker.tabs.isVisible()
+    assert not picker.spin.isVisible()

@@ -44,7 +44,8 @@ def test_hundreds_of_channels_are_picked_with_a_spin_box(qtbot) -> None:  # type
     picker.show()
     picker.setCurrentIndex(1)
     picker.set_channels(512)
-    assert picker.spin.isVisible() and not picker.tabs.isVisible()
+    assert picker.spin.isVisible()
+    assert not picker.tabs.isVisible()
     assert picker.spin.of.text() == "of 512"
     assert picker.channel(512) == 1  # the channel chosen stays
     box = picker.spin.box
@@ -64,7 +65,8 @@ def test_hundreds_of_channels_are_picked_with_a_spin_box(qtbot) -> None:  # type
         QApplication.sendEvent(box, wheel)
     assert blocker.args == [298]
     picker.set_channels(MOST_TABS)
-    assert picker.tabs.isVisible() and not picker.spin.isVisible()
+    assert picker.tabs.isVisible()
+    assert not picker.spin.isVisible()
     assert picker.count() == MOST_TABS
     assert picker.currentIndex() == MOST_TABS - 1  # the nearest channel that still exists
     assert texts(picker)[-1] == f"channel {MOST_TABS}"

@@ -39,7 +39,8 @@ def test_a_page_of_many_maps_is_readable_with_its_titles(count: int, hw: tuple[i
 def test_the_whole_mosaic_stays_within_reason_when_nothing_holds_its_titles() -> None:
     m = plan_mosaic(512, 16, 16, 570, 100)
     mh, mw = m.shape
-    assert mh < 10_000 and mw < 10_000  # was a 1.2M x 11M-cell mosaic, every gap thousands of cells
+    assert mh < 10_000
+    assert mw < 10_000  # was a 1.2M x 11M-cell mosaic, every gap thousands of cells
 
 
 def test_maps_that_fit_are_one_page() -> None:
@@ -62,11 +63,13 @@ def many(qtbot) -> FeatureMaps:  # type: ignore[no-untyped-def]
 
 def test_many_maps_show_a_page_with_its_label(many: FeatureMaps) -> None:
     first, stop = many.page()
-    assert first == 0 and 1 < stop < 512
+    assert first == 0
+    assert 1 < stop < 512
     assert many.shown_maps() == list(range(stop))
     assert many.pager.isVisible()
     assert many.pager.label.text() == f"maps 1-{stop} of 512"
-    assert not many.pager.previous.isEnabled() and many.pager.next.isEnabled()
+    assert not many.pager.previous.isEnabled()
+    assert many.pager.next.isEnabled()
     assert many.cell_px() >= MIN_CELL_PX * 0.98  # the view's margin takes a hundredth on each side
 
 
@@ -90,7 +93,8 @@ def test_the_buttons_turn_the_page_up_to_the_last(many: FeatureMaps, qtbot) -> N
     for _ in range(512 // size + 2):
         qtbot.keyClick(many.view_widget, Qt.Key.Key_PageDown)
     first, stop = many.page()
-    assert stop == 512 and first == (511 // size) * size
+    assert stop == 512
+    assert first == (511 // size) * size
     assert many.mosaic().count == 512 - first  # type: ignore[union-attr]
     assert not many.pager.next.isEnabled()
     assert many.pager.label.text() == f"maps {first + 1}-512 of 512"
