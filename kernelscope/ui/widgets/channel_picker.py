@@ -3,9 +3,9 @@ picture, numbered channels for any other count (a stack's input, a layer's maps)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QRect, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QComboBox, QTabBar, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QTabBar, QVBoxLayout, QWidget
 
 RGB = ("R", "G", "B")
 
@@ -46,15 +46,16 @@ class InputChannelPicker(QComboBox):
         return index - 1 if 0 < index <= channels and channels >= 2 else None
 
 
-class KernelChannelTabs(QTabBar):
-    """Each filter has one kh x kw kernel per input channel: the tab picks which one to edit."""
+# Above this many input channels the tabs are reached only with scroll arrows: a spin box instead.
+MOST_TABS = 16
+
+
+class _ChannelTabBar(QTabBar):
+    """One tab per channel, with names short enough to keep a few tabs whole in a narrow pane."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setUsesScrollButtons(True)
-        self.set_channels(3)
-        self.setAccessibleName("Kernel channel")
-        self.setToolTip("Each filter has one kh x kw kernel per input channel: pick which to edit")
 
     _short = False  # the channel's name alone: "channel R" three times did not fit a projector's pane
 
@@ -84,8 +85,8 @@ class KernelChannelTabs(QTabBar):
             self._fit_names()
 
     def _fit_names(self) -> None:
-        """Short names when the long ones would need the scroll arrows (a few channels only: with many,
-        the arrows are how to reach them)."""
+        """Short names when the long ones would need the scroll arrows (a few channels only: with more,
+        the owner shows a spin box)."""
         count = self.count()
         if not 1 < count <= 4 or self.width() <= 0:
             return
@@ -100,6 +101,107 @@ class KernelChannelTabs(QTabBar):
                 self.setTabText(i, names[i] if short else f"channel {names[i]}")
             self.setCurrentIndex(current)
 
+
+class _ChannelSpin(QWidget):
+    """ "channel [n] of 512": every channel one key, one wheel notch or one typed number away."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.box = QSpinBox()
+        self.box.setPrefix("channel ")
+        self.box.setAccessibleName("Kernel channel number")
+        self.box.setKeyboardTracking(False)  # typing "300" is one choice, not 3, 30 and 300
+        self.of = QLabel()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 2, 0, 2)
+        row.addWidget(self.box)
+        row.addWidget(self.of)
+        row.addStretch(1)
+
+    def set_channels(self, channels: int, current: int) -> None:
+        self.box.blockSignals(True)
+        self.box.setRange(1, max(1, channels))
+        self.box.setValue(current + 1)
+        self.box.blockSignals(False)
+        self.of.setText(f"of {channels}")
+
+
+class KernelChannelTabs(QWidget):
+    """Each filter has one kh x kw kernel per input channel: tabs pick which one to edit, or with many
+    channels (a deep layer's 256 or 512) a spin box. ``currentChanged`` is the same either way."""
+
+    currentChanged = Signal(int)  # noqa: N815 (QTabBar's name: the window connects either)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tabs = _ChannelTabBar()
+        self.spin = _ChannelSpin()
+        self.spin.hide()
+        stack = QVBoxLayout(self)
+        stack.setContentsMargins(0, 0, 0, 0)
+        stack.setSpacing(0)
+        stack.addWidget(self.tabs)
+        stack.addWidget(self.spin)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._channels = 0
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.spin.box.valueChanged.connect(self._on_spin)
+        self.set_channels(3)
+        self.setAccessibleName("Kernel channel")
+        self.setToolTip("Each filter has one kh x kw kernel per input channel: pick which to edit")
+
+    def set_channels(self, channels: int) -> None:
+        """One tab per input channel (a spin box past ``MOST_TABS``); the current one stays while it exists."""
+        current = min(max(self.currentIndex(), 0), max(0, channels - 1))
+        many = channels > MOST_TABS
+        self._channels = channels
+        if many:
+            self.spin.set_channels(channels, current)
+            self.tabs.blockSignals(True)
+            self.tabs.set_channels(1)  # no hundreds of hidden tabs to lay out
+            self.tabs.blockSignals(False)
+        else:
+            self.tabs.set_channels(channels)
+            self.tabs.blockSignals(True)
+            self.tabs.setCurrentIndex(current)
+            self.tabs.blockSignals(False)
+        self.tabs.setVisible(not many)
+        self.spin.setVisible(many)
+
+    def many(self) -> bool:
+        """Whether the channels are picked with the spin box."""
+        return self._channels > MOST_TABS
+
+    def currentIndex(self) -> int:  # noqa: N802 (QTabBar's)
+        return self.spin.box.value() - 1 if self.many() else self.tabs.currentIndex()
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802 (QTabBar's)
+        if self.many():
+            self.spin.box.setValue(index + 1)
+        else:
+            self.tabs.setCurrentIndex(index)
+
+    def count(self) -> int:
+        """How many channels there are to pick from."""
+        return self._channels if self.many() else self.tabs.count()
+
+    def tabText(self, index: int) -> str:  # noqa: N802 (QTabBar's)
+        return self.tabs.tabText(index)
+
+    def tabToolTip(self, index: int) -> str:  # noqa: N802 (QTabBar's)
+        return self.tabs.tabToolTip(index)
+
+    def tabRect(self, index: int) -> QRect:  # noqa: N802 (QTabBar's)
+        return self.tabs.tabRect(index)
+
     def channel(self, channels: int) -> int:
         """The channel edited in kernels of ``channels`` channels."""
         return self.currentIndex() if channels > 1 and self.count() == channels else 0
+
+    def _on_tab(self, index: int) -> None:
+        if not self.many():
+            self.currentChanged.emit(index)
+
+    def _on_spin(self, value: int) -> None:
+        if self.many():
+            self.currentChanged.emit(value - 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import replace
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
@@ -57,85 +57,11 @@ from kernelscope.ui.widgets.focus_view import (
     FocusBar,
     focus_text_px,
 )
+from kernelscope.ui.widgets.map_pages import MapPager, Mosaic, plan_mosaic, plan_page
 
 BACKGROUND = (255, 255, 255)
 FRAME_RED = QColor(*WINDOW_RED)
-
-
-@dataclass(frozen=True)
-class Mosaic:
-    """Where each map sits in the tiled image: tile k's top-left is ``origin(k)``."""
-
-    count: int
-    h: int
-    w: int
-    columns: int
-    gap_x: int
-    gap_y: int
-
-    @property
-    def rows(self) -> int:
-        return math.ceil(self.count / self.columns)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.rows * (self.h + self.gap_y), self.columns * (self.w + self.gap_x) - self.gap_x
-
-    def origin(self, k: int) -> tuple[int, int]:
-        r, c = divmod(k, self.columns)
-        return r * (self.h + self.gap_y) + self.gap_y, c * (self.w + self.gap_x)
-
-    def locate(self, y: float, x: float) -> tuple[int, int, int] | None:
-        """(filter, row, col) under a point in image coordinates, or None over a gap."""
-        if y < 0 or x < 0:
-            return None
-        tr, ty = divmod(math.floor(y), self.h + self.gap_y)
-        tc, tx = divmod(math.floor(x), self.w + self.gap_x)
-        k = tr * self.columns + tc
-        row = ty - self.gap_y
-        if tc >= self.columns or k >= self.count or row < 0 or tx >= self.w:
-            return None
-        return k, row, tx
-
-
-def plan_mosaic(count: int, h: int, w: int, width_px: float, height_px: float, title_px: float = 18) -> Mosaic:
-    """The column count that shows the maps largest in the pane, with ``title_px`` above each map.
-
-    Every column count is judged by the scale its real tiling gets (gaps are whole cells, so a
-    title over a 3x3 map costs a whole row of cells), not by an estimate that ignores the rounding.
-    """
-    if count <= 0:
-        return Mosaic(count, h, w, 1, max(1, round(w * 0.1)), 1)
-    best: tuple[float, Mosaic] | None = None
-    for cols in range(1, count + 1):
-        scale, mosaic = _tiled(count, h, w, cols, width_px, height_px, title_px)
-        if best is None or scale > best[0] * 1.0001:
-            best = (scale, mosaic)
-    assert best is not None
-    return best[1]
-
-
-def _tiled(count: int, h: int, w: int, cols: int, width_px: float, height_px: float,
-           title_px: float) -> tuple[float, Mosaic]:
-    """``cols`` columns: the scale the pane gives them and their mosaic, with gaps that hold a title
-    and 8 px at that scale. Starts from the scale with exact-pixel gaps (an upper bound) and lowers
-    it until the gaps it needs stop growing."""
-    rows = math.ceil(count / cols)
-    gap_x0 = max(1.0, w * 0.1)
-    scale = min(width_px / (cols * w + (cols - 1) * gap_x0), (height_px - rows * title_px) / (rows * h))
-    scale = max(scale, 1e-3)
-    mosaic = Mosaic(count, h, w, cols, 1, 1)
-    for _ in range(20):
-        gap_x = max(1, round(max(w * 0.1, 8 / scale)))
-        gap_y = max(1, math.ceil(title_px / scale))
-        mosaic = Mosaic(count, h, w, cols, gap_x, gap_y)
-        mh, mw = mosaic.shape
-        real = min(width_px / mw, height_px / mh)
-        if real >= scale * 0.9999:
-            return real, mosaic
-        scale = real
-    mh, mw = mosaic.shape
-    return min(width_px / mw, height_px / mh), mosaic
+__all__ = ["CellMarks", "ColourBar", "FeatureMaps", "Mosaic", "plan_mosaic"]  # the last two live in map_pages
 
 
 class CellNumbers(QGraphicsItem):
@@ -482,6 +408,9 @@ class FeatureMaps(QWidget):
         self.colour_bar = ColourBar()
         self.focus_bar = FocusBar()
         self.focus_bar.hide()
+        self.pager = MapPager()
+        self.pager.hide()
+        self.pager.turned.connect(self.turn_page)
         self.hover = QLabel(" ")
         self.hover.setAccessibleName("Hovered feature-map cell")
         # The pane's width is never the readout's: a long line is cut at the edge, not pushing the
@@ -496,7 +425,11 @@ class FeatureMaps(QWidget):
         self._column.setContentsMargins(0, 0, 0, 0)
         self._column.addLayout(self._row, 1)
         self._column.addWidget(self.focus_bar)
-        self._column.addWidget(self.hover)
+        self._foot = QHBoxLayout()  # the pager beside the hover line: turning pages never costs the maps a line
+        self._foot.setContentsMargins(0, 0, 0, 0)
+        self._foot.addWidget(self.pager)
+        self._foot.addWidget(self.hover, 1)
+        self._column.addLayout(self._foot)
 
         self._colormap = DEFAULT_COLORMAP
         self._lut = lookup_table(DEFAULT_COLORMAP)
@@ -511,6 +444,9 @@ class FeatureMaps(QWidget):
         self._background = BACKGROUND
         self._focus: int | None = None  # the map shown large, or None for the mosaic of all
         self._current_map = 0  # the map Enter focuses: the last one clicked, or the window's choice
+        self._page_anchor = 0  # too many maps for the pane: the page holding this map is shown
+        self._page = (0, 1)  # the first map shown and how many a page holds
+        self._redraws = 0
         self._planned_for = (0, 0)  # the view's size the mosaic was last planned for
         self._maps_hw: tuple[int, ...] = (1, 1)
         self._min_text_px: int | None = None  # projector: numbers this large, through the focus view
@@ -541,8 +477,36 @@ class FeatureMaps(QWidget):
         return self._mosaic
 
     def shown_maps(self) -> list[int]:
-        """The maps drawn in the view, tile by tile: every one, or the focused one."""
-        return [self._focus] if self._focus is not None else list(range(self.map_count()))
+        """The maps drawn in the view, tile by tile: every one (or a page of them), or the focused one."""
+        if self._focus is not None:
+            return [self._focus]
+        first, size = self._page
+        return list(range(first, min(first + size, self.map_count())))
+
+    def page(self) -> tuple[int, int]:
+        """The maps of the page shown: the first and one past the last (every map: 0 and the count)."""
+        first, size = self._page
+        return first, min(first + size, self.map_count())
+
+    def turn_page(self, pages: int) -> None:
+        """``pages`` pages on (back when negative), within the first and the last page."""
+        first, size = self._page
+        last = (self.map_count() - 1) // max(1, size) * size
+        anchor = max(0, min(last, first + pages * size))
+        if anchor != first:
+            self._page_anchor = anchor
+            self._hovered = None
+            self._redraw()
+
+    def _plan(self, vw: float, vh: float) -> Mosaic:
+        """The page of maps that fits the view (every map when all are readable), its first map chosen
+        so the page holds the anchor."""
+        f, h, w = self._maps.shape
+        page = plan_page(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+        size = max(1, page.count)
+        first = min(max(0, self._page_anchor), max(0, f - 1)) // size * size
+        self._page = (first, size)
+        return page if first + size <= f else replace(page, count=f - first)
 
     def _tile(self, filter_index: int) -> int:
         shown = self.shown_maps()
@@ -633,7 +597,14 @@ class FeatureMaps(QWidget):
     def set_current_map(self, k: int) -> None:
         """The map Enter focuses (the window's selected filter); a click on a map chooses it too. A map
         shown large because the mosaic could not hold the promised digits follows it."""
+        chosen = k != self._current_map
         self._current_map = k
+        first, stop = self.page()
+        if chosen and not first <= k < stop and 0 <= k < self.map_count():  # another page holds it: turn to it
+            self._page_anchor = k
+            if self._focus is None:
+                self._hovered = None
+                self._redraw()
         if self._auto_focused and self._focus is not None and k != self._focus and 0 <= k < self.map_count():
             self.focus(k)
             self._auto_focused = True
@@ -660,7 +631,7 @@ class FeatureMaps(QWidget):
         """The numbers' size the mosaic of every map would have in this view."""
         f, h, w = self._maps.shape
         vw, vh = max(50, self.view_widget.width()), max(50, self.view_widget.height())
-        mosaic = plan_mosaic(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+        mosaic = plan_page(f, h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
         mh, mw = mosaic.shape
         cell = min(vw / mw, vh / mh) * 0.98
         return None if cell < MIN_CELL_PX_FOR_TEXT else int(max(9, min(64, cell * self.numbers._scale)))
@@ -731,6 +702,8 @@ class FeatureMaps(QWidget):
         stays while its map exists (a weight edit, a step), and goes with it."""
         if maps.shape != self._maps.shape:
             self._hovered = None
+        if maps.shape[0] != self._maps.shape[0]:  # another layer: its page holds the chosen map
+            self._page_anchor = min(self._current_map, maps.shape[0] - 1)
         self._maps = maps
         self._ranges = ranges
         lost_focus = self._focus is not None and self._focus >= maps.shape[0]
@@ -787,14 +760,21 @@ class FeatureMaps(QWidget):
     # ------------------------------------------------------------------ drawing
     def _redraw(self) -> None:
         f, h, w = self._maps.shape
-        shown = self.shown_maps()
         vw = max(50, self.view_widget.width())
         vh = max(50, self.view_widget.height())
         self._planned_for = (self.view_widget.width(), self.view_widget.height())
         if self._focus is None:
-            mosaic = plan_mosaic(len(shown), h, w, vw, vh, title_px=QFontMetrics(self.font()).height() + 4)
+            mosaic = self._plan(vw, vh)
         else:
             mosaic = Mosaic(1, h, w, 1, 1, 0)  # its title is in the focus bar: the map fills the view
+        first, stop = self.page()
+        self.pager.set_page(first, stop, f)
+        self._redraws += 1
+        drawing = self._redraws
+        self.pager.setVisible(self._focus is None and (first > 0 or stop < f))
+        if self._redraws != drawing:
+            return  # the pager coming or going resized the view, which has been drawn for its new size
+        shown = self.shown_maps()
         rebuilt = mosaic != self._mosaic
         if rebuilt:
             self._mosaic = mosaic
@@ -808,7 +788,7 @@ class FeatureMaps(QWidget):
         # Never colour more cells than the screen has pixels: large maps are drawn from every s-th
         # cell (numbers, hover and clicks still read the full maps).
         s = max(1, int(1.0 / max(1e-9, min(vw / mw, vh / mh))))
-        drawn = self._maps if self._focus is None else self._maps[self._focus : self._focus + 1]
+        drawn = self._maps[first:stop] if self._focus is None else self._maps[self._focus : self._focus + 1]
         colours = colour_maps(drawn[:, ::s, ::s], self._levels[shown], self._lut)
         rgb = np.empty((-(-mh // s), -(-mw // s), 3), np.uint8)
         rgb[...] = self._background
@@ -851,23 +831,34 @@ class FeatureMaps(QWidget):
                 self.focus_bar.set_title(self._title(self._focus, False), self._title(self.map_count() - 1, False))
             self.titles.set_titles([], QFont(), QColor(), QRectF(0, 0, mw, mh))
             return
-        scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh)
+        # The view shows the mosaic with a margin of a hundredth on each side: a little smaller than fitted.
+        scale = min(max(50, self.view_widget.width()) / mw, max(50, self.view_widget.height()) / mh) / 1.02
         pitch = (m.w + m.gap_x) * scale  # screen pixels from one map's left edge to the next
         fits = QFontMetrics(font).horizontalAdvance(self._title(shown[-1], False)) + 8 <= pitch
-        every = 1
         if not fits:
-            # Numbers alone; narrower type if even "32" is wider than a map, and past a floor of
-            # 7 pt, every n-th map numbered, so titles never run into each other.
-            widest = QFontMetrics(font).horizontalAdvance(str(shown[-1] + 1)) + 4
+            # Numbers alone; narrower type if the widest number is wider than a map, down to 7 pt.
+            widest = max(QFontMetrics(font).horizontalAdvance(str(k + 1)) for k in shown) + 4
             if widest > pitch:
                 font.setPointSizeF(max(7.0, font.pointSizeF() * pitch / widest))
-                widest = QFontMetrics(font).horizontalAdvance(str(shown[-1] + 1)) + 4
-                every = math.ceil(widest / pitch)
+        metrics = QFontMetrics(font)
+        # Every n-th column numbered, n from the widest title, so titles never run into each other.
+        widest = max(metrics.horizontalAdvance(self._title(k, not fits)) for k in shown) + 4
+        every = max(1, math.ceil(widest / pitch))
         ink = QColor(30, 30, 30) if sum(self._background) > 380 else QColor(230, 230, 230)
         titles = []
-        for tile in range(0, m.count, every):
+        right_edge = mw * scale
+        ends: dict[int, float] = {}  # each row's last title's right end, in pixels
+        for tile in range(m.count):
+            row, column = divmod(tile, m.columns)
+            if column % every:
+                continue
+            text = self._title(shown[tile], not fits)
             oy, ox = m.origin(tile)
-            titles.append((self._title(shown[tile], not fits), float(ox), float(oy)))
+            left = min(ox * scale + 2, right_edge - metrics.horizontalAdvance(text))  # as MapTitles draws it
+            if left < ends.get(row, -math.inf) + 4:
+                continue  # the last column's title pushed back into its neighbour: left out
+            ends[row] = left + metrics.horizontalAdvance(text)
+            titles.append((text, float(ox), float(oy)))
         self.titles.set_titles(titles, font, ink, QRectF(0, 0, mw, mh))
 
     def _place_frames(self) -> None:
@@ -957,6 +948,13 @@ class FeatureMaps(QWidget):
     def _on_key(self, event: QKeyEvent, press: bool) -> bool:
         """Enter focuses the current map, Esc goes back to all maps; other keys go on their way."""
         key = event.key()
+        first, stop = self.page()
+        if key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and self._focus is None and (first, stop) != (
+                0, self.map_count()):
+            event.accept()
+            if press:
+                self.turn_page(1 if key == Qt.Key.Key_PageDown else -1)
+            return press
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.map_count():
             wanted: int | None = min(self._current_map, self.map_count() - 1)
         elif key == Qt.Key.Key_Escape and self._focus is not None:
