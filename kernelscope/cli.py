@@ -644,10 +644,15 @@ MAX_INPUT_BYTES = 256 * 1024 * 1024
 """--input X.npy: read up to this many bytes (a 1024x1024x64 float32 input is 256 MB)."""
 
 
+_MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")  # files.models.MODEL_SUFFIXES, without importing it at start-up
+
+
 def _is_model(path: Path | None) -> bool:
+    if path is None or path.suffix.lower() not in _MODEL_SUFFIXES:
+        return False
     from kernelscope.files.models import is_model_file
 
-    return path is not None and is_model_file(path)
+    return is_model_file(path)
 
 
 def _read_npy(path: Path):  # type: ignore[no-untyped-def]

@@ -74,7 +74,13 @@ def _shapes(layers: Sequence[Layer], input_shape: tuple[int, int, int], upto: in
 def _window_back(out: np.ndarray, n: int, k: int, s: int, d: int, before: int) -> np.ndarray:
     """Input indices (inside 0..n-1) of the taps of the output indices ``out`` along one axis."""
     taps = (out[:, None] * s - before + d * np.arange(k)[None, :]).ravel()
-    return np.unique(taps[(taps >= 0) & (taps < n)])
+    return _present(taps[(taps >= 0) & (taps < n)], n)
+
+
+def _present(indices: np.ndarray, n: int) -> np.ndarray:
+    """The distinct indices in 0..n-1, sorted: ``np.unique`` without the numpy.ma import it costs
+    the window's first hover."""
+    return np.flatnonzero(np.bincount(np.asarray(indices, dtype=np.intp), minlength=n))
 
 
 def _everything(shape: tuple[int, ...]) -> _State:
@@ -100,7 +106,7 @@ def _back(layer: Layer, state: _State, shape_in: tuple[int, ...], shape_out: tup
         if state is None or isinstance(state, tuple):
             return _everything(shape_in)
         rows, cols, _ = np.unravel_index(state, shape_in)
-        return np.unique(rows), np.unique(cols)
+        return _present(rows, shape_in[0]), _present(cols, shape_in[1])
     if len(shape_out) != 3:  # a vector in, a vector out, entry by entry
         return state
     assert isinstance(state, tuple)  # a map level

@@ -127,7 +127,11 @@ class Menus:
         def menu(path: str) -> QMenu:
             if path not in by_path:
                 parent, _, title = path.rpartition("/")
-                by_path[path] = menu(parent).addMenu(title) if parent else window.menuBar().addMenu(title)
+                if parent:
+                    by_path[path] = menu(parent).addMenu(title)
+                else:
+                    by_path[path] = DemandMenu(title, window)
+                    window.menuBar().addMenu(by_path[path])
             return by_path[path]
 
         for item in TABLE:
@@ -174,8 +178,39 @@ def fill_colour_maps(menu: QMenu, choose: Callable[[str], object]) -> dict[str, 
     return actions
 
 
+class DemandMenu(QMenu):
+    """A menu bar menu that may be filled the first time it opens or its actions are read: the
+    Lessons menu reads every lesson file, the largest part of start-up, which the first paint
+    does not need."""
+
+    def __init__(self, title: str, parent: QWidget) -> None:
+        super().__init__(title, parent)
+        self._filler: Callable[[], None] | None = None
+        self.aboutToShow.connect(self._fill_once)
+
+    def fill_on_demand(self, filler: Callable[[], None]) -> None:
+        self._filler = filler
+
+    def actions(self) -> list[QAction]:  # type: ignore[override]
+        self._fill_once()
+        return super().actions()
+
+    def _fill_once(self) -> None:
+        filler, self._filler = self._filler, None
+        if filler is not None:
+            filler()
+
+
 def fill_lessons(menu: QMenu, open_lesson: Callable[[Lesson], object]) -> None:
-    """The Lessons menu: numbered titles, the lesson's notes as the tip (or why there are none)."""
+    """The Lessons menu, when it first opens (at once for a plain menu)."""
+    if isinstance(menu, DemandMenu):
+        menu.fill_on_demand(lambda: _fill_lessons(menu, open_lesson))
+    else:
+        _fill_lessons(menu, open_lesson)
+
+
+def _fill_lessons(menu: QMenu, open_lesson: Callable[[Lesson], object]) -> None:
+    """Numbered titles, the lesson's notes as the tip (or why there are none)."""
     try:
         lessons = list_lessons()
     except (OSError, SessionError) as exc:

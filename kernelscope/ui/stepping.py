@@ -179,6 +179,11 @@ class Stepping(QObject):
             source = res.layer.source(cell, res.input.shape)
             if source is not None and len(source) == 3:
                 rows, cols = np.array([[source[0]]]), np.array([[source[1]]])
+            elif source is not None and len(source) == 1:  # a vector, drawn wrapped into rows
+                from kernelscope.ui.pane_drawing import vector_grid
+
+                per_row = vector_grid(res.input.size)[1]
+                rows, cols = np.array([[source[0] // per_row]]), np.array([[source[0] % per_row]])
         self.pixel_grid.set_window(rows, cols)
         self.pixel_grid.set_highlight(winner)
         if len(cell) == 3:

@@ -136,3 +136,10 @@ def test_the_model_bench_opens_millions_of_parameters_in_time() -> None:
     rows = [line for line in proc.stdout.splitlines() if "<3000" in line]
     assert len(rows) == 4
     assert all("4,743,050" in row and row.split("<3000")[1].split()[0] == "ok" for row in rows)
+
+
+def test_the_command_lines_model_suffixes_are_the_readers() -> None:
+    from kernelscope import cli
+    from kernelscope.files.models import MODEL_SUFFIXES
+
+    assert cli._MODEL_SUFFIXES == MODEL_SUFFIXES

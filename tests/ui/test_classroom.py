@@ -396,3 +396,21 @@ def test_projector_map_digits_are_24_px_tall_at_1024x768(qtbot) -> None:  # type
         assert QFontMetrics(font).tightBoundingRect("0123456789").height() >= 24
     finally:
         w.set_projector(False)
+
+
+def test_the_lessons_menu_reads_its_files_only_when_it_first_opens(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Reading every lesson is the largest part of start-up; the first paint does not need it."""
+    from PySide6.QtWidgets import QMenu
+
+    from kernelscope.ui.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    menu = window.lessons_menu
+    assert QMenu.actions(menu) == []  # Qt's own list: nothing read yet
+    menu.aboutToShow.emit()  # what opening it from the menu bar does
+    titles = [a.text() for a in QMenu.actions(menu)]
+    assert titles[0].startswith("&1  ")
+    assert len(titles) >= 13
+    menu.aboutToShow.emit()
+    assert [a.text() for a in QMenu.actions(menu)] == titles  # filled once

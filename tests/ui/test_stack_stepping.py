@@ -31,3 +31,19 @@ def test_a_conv2d_of_32_input_channels_steps_by_channel_sums_or_every_product(qt
     assert shown.count(" x ") == 32 * 9  # every input x weight = product of the 3x3x32 window
     assert every.summary[0].split(" = ")[-1] in panel.summary.text()
     assert plain_text(every).splitlines()[0] == panel.title.text()
+
+
+def test_stepping_an_elementwise_layer_on_a_vector_frames_its_wrapped_input_cell(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Lesson 13's Dropout reads flatten's 400 values, drawn 20 a row: step 43 reads value 42, row 2, column 2."""
+    window = open_window(qtbot, load_lesson(find_lesson("13")))
+    doc = window.document
+    window.stack_view.layer_list.table.selectRow(5)
+    qtbot.waitUntil(lambda: doc.selected_layer == 5)
+    assert window.input_heading.text().endswith("400 values, 20 a row")
+    rows, cols = window.pixel_grid._window
+    assert (rows.tolist(), cols.tolist()) == ([[0]], [[0]])
+    for _ in range(42):
+        qtbot.mouseClick(window.step_panel.forward_button, Qt.MouseButton.LeftButton)
+    assert doc.step == 42
+    rows, cols = window.pixel_grid._window
+    assert (rows.tolist(), cols.tolist()) == ([[2]], [[2]])

@@ -15,6 +15,12 @@ def digit_height(font: QFont) -> int:
     return round(QFontMetricsF(font).tightBoundingRect(DIGITS).height())
 
 
+PROJECTOR_NUMBERS_CAP = 1.0
+"""In projector mode a cell's number stands at most this many times the chosen digit size, however
+large its cell: the numbers follow the type Bigger sets, so a press that takes room from the panes
+for the arithmetic never makes them smaller."""
+
+
 def font_for_digits(font: QFont, digits_px: int) -> QFont:
     """``font`` at the smallest pixel size whose digits stand at least ``digits_px`` tall."""
     sized = QFont(font)

@@ -48,7 +48,7 @@ from kernelscope.core.colour_scale import (
     scale_levels,
 )
 from kernelscope.ui.widgets import loupe
-from kernelscope.ui.widgets.digit_size import font_for_digits
+from kernelscope.ui.widgets.digit_size import PROJECTOR_NUMBERS_CAP, font_for_digits
 from kernelscope.ui.widgets.focus_view import (
     FOCUS_TEXT_SCALE,
     FOCUS_TEXT_SCALE_THICK,
@@ -75,6 +75,7 @@ class CellNumbers(QGraphicsItem):
         self._scale = 0.34
         self._focus_scale: float | None = None  # set: one focused map, numbers as large as they fit
         self._focus_width = FOCUS_TEXT_WIDTH
+        self._cap_px: int | None = None  # projector: numbers follow the type's size, not the cell's
         # Drawn once per change of the maps or the zoom, then blitted: a step repaints the frames.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -89,6 +90,13 @@ class CellNumbers(QGraphicsItem):
         self._focus_scale, self._focus_width = fraction, width
         self.update()
 
+    def set_cap(self, px: int | None) -> None:
+        """The largest pixel size of the numbers (None: as the cells allow). In projector mode the
+        numbers follow the chosen type size, so Bigger, which takes room for the arithmetic and
+        shrinks the cells, never makes the class's digits smaller."""
+        self._cap_px = px
+        self.update()
+
     def set_data(self, maps: np.ndarray, colours: np.ndarray, mosaic: Mosaic) -> None:
         self.prepareGeometryChange()
         self._maps, self._colours, self._mosaic = maps, colours, mosaic
@@ -99,10 +107,12 @@ class CellNumbers(QGraphicsItem):
         if not self._maps.size:
             return None
         if self._focus_scale is not None:
-            return focus_text_px(self._maps, cell_px, self._focus_scale, QFont(), self._focus_width)
-        if cell_px < MIN_CELL_PX_FOR_TEXT:
+            px = focus_text_px(self._maps, cell_px, self._focus_scale, QFont(), self._focus_width)
+        elif cell_px < MIN_CELL_PX_FOR_TEXT:
             return None
-        return int(max(9, min(64, cell_px * self._scale)))
+        else:
+            px = int(max(9, min(64, cell_px * self._scale)))
+        return px if px is None or self._cap_px is None else min(px, self._cap_px)
 
     def texts(self, cell_px: float) -> list[tuple[int, int, int, str]]:
         """(tile, row, col, text) of every number written at ``cell_px``."""
@@ -615,6 +625,7 @@ class FeatureMaps(QWidget):
         neighbourhood, following the cell); None gives the mosaic back if that is what took it."""
         self._min_text_px = None if px is None else font_for_digits(QFont(), px).pixelSize()
         self._digit_px = px
+        self.numbers.set_cap(None if self._min_text_px is None else int(self._min_text_px * PROJECTOR_NUMBERS_CAP))
         self.map_loupe.update()
         if px is None:
             if self._auto_focused:

@@ -105,10 +105,13 @@ def layout(*, widget: QRectF, avoid: QRectF, window: tuple[int, int, int, int], 
     info = _read_once(info)  # the plans below try several sizes over the same cells
     wanted = digit_px or (THICK_DIGIT_PX if thick else DIGIT_PX)
     if thick and least_digit_px and least_digit_px < wanted:
-        larger = layout(widget=widget, avoid=avoid, window=window, bounds=bounds, info=info, thick=thick,
-                        base_font=base_font, digit_px=wanted)
-        if larger.digit_px >= wanted:
-            return larger
+        # the largest size that fits, down to the least: Bigger, which takes room from the panes,
+        # then costs a few pixels, never the whole step back to the least size
+        for px in range(wanted, least_digit_px, -2):
+            larger = layout(widget=widget, avoid=avoid, window=window, bounds=bounds, info=info, thick=thick,
+                            base_font=base_font, digit_px=px)
+            if larger.digit_px >= px:
+                return larger
         wanted = least_digit_px
     font = QFont(base_font)
     font_px = _font_px_for_digits(font.family(), wanted)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from kernelscope.core import colour_scale, paint_tools
 from kernelscope.core.cell_text import MIN_CELL_PX_FOR_TEXT, format_value, text_colour_on
 from kernelscope.ui.widgets import loupe, zoom_marks
+from kernelscope.ui.widgets.digit_size import PROJECTOR_NUMBERS_CAP, font_for_digits
 from kernelscope.ui.widgets.grid_viewport import GridViewport
 
 WINDOW_RED = QColor(*colour_scale.WINDOW_RED)
@@ -505,7 +506,10 @@ class PixelGrid(QWidget):
         cells that already carried the promised digits still grow theirs."""
         font = QFont(self.font())
         share = min(0.8, 0.6 * max(1.0, self._digit_target() / loupe.THICK_DIGIT_PX)) if self._thick else 0.36
-        font.setPixelSize(max(8, int(size * share)))
+        px = max(8, int(size * share))
+        if self._thick:  # the chosen type's size, not the cell's: Bigger never shrinks them
+            px = min(px, int(font_for_digits(font, self._digit_target()).pixelSize() * PROJECTOR_NUMBERS_CAP))
+        font.setPixelSize(px)
         return font
 
     @staticmethod
