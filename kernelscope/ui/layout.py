@@ -60,20 +60,8 @@ class MiddleColumn(QScrollArea):
         return not self.tabs.isHidden()
 
     def needed_height(self) -> int:
-        """What both blocks one over the other need: their least, and the kernel's rows at a size a
-        desk reads comfortably (below that the kernel gets a tab of its own and the whole height)."""
-        from kernelscope.ui.widgets.kernel_grid import COMFORT_CELL_PX, KernelGrid
-
-        least = sum(b.minimumSizeHint().height() for b in self.blocks) + self._layout.spacing()
-        grid = self.findChild(KernelGrid)
-        if grid is None or grid.isHidden():
-            return least
-        # the other parts take what they prefer before the grid (its stretch) gets the rest
-        preferred = sum(max(b.sizeHint().height(), b.minimumSizeHint().height()) for b in self.blocks)
-        rows = min(grid.rowCount(), 5)
-        comfortable = preferred - grid.sizeHint().height() + grid.minimumSizeHint().height() \
-            + rows * max(0, COMFORT_CELL_PX - grid.minimum_cell_px()) + self._layout.spacing()
-        return max(least, comfortable)
+        """What both blocks one over the other need at the least (the same in either arrangement)."""
+        return sum(b.minimumSizeHint().height() for b in self.blocks) + self._layout.spacing()
 
     def fit(self) -> None:
         tabbed = self.needed_height() > self.viewport().height()

@@ -128,15 +128,3 @@ def test_a_deep_models_layer_list_scrolls_on_a_short_screen_and_shows_whole_on_a
     w.resize(1280, 800)
     settle()
     assert not table.verticalScrollBar().isVisible()  # a laptop's 800 px show all seven
-
-
-@pytest.mark.parametrize("lesson", list_lessons(), ids=lambda ls: ls.name[:2])
-def test_a_laptops_kernel_reads_at_a_desk_size_tabbing_the_layer_if_need_be(qtbot, lesson) -> None:  # type: ignore[no-untyped-def]
-    """At 1280x800 a stack's settings and the kernel one over the other left 28 px cells: the
-    middle pane tabs them instead, so the kernel's numbers keep a size one reads at a desk."""
-    from kernelscope.ui.widgets.kernel_grid import COMFORT_CELL_PX
-
-    w = open_window(qtbot, load_lesson(lesson), size=(1280, 800))
-    settle()
-    if w.kernel_grid.isVisible():
-        assert w.kernel_grid.cell_side() >= COMFORT_CELL_PX

@@ -157,10 +157,6 @@ class KernelGrid(QTableWidget):
         header = self.horizontalHeader().sizeHint().height() * self.horizontalHeader().isVisibleTo(self)
         return QSize(hint.width(), header + rows * _MIN_CELL_PX + 2 * self.frameWidth() + 4)
 
-    def minimum_cell_px(self) -> int:
-        """The least side of a weight's cell (what minimumSizeHint counts for each row)."""
-        return _MIN_CELL_PX
-
     def cell_side(self) -> int:
         """The largest square cell that fits the pane, capped so a 1x1 kernel is not a poster (the cap
         grows with the pane: a 4K screen's 3x3 kernel fills its width)."""
@@ -315,7 +311,6 @@ class KernelGrid(QTableWidget):
 
 
 _MIN_CELL_PX = 28  # a weight's cell at the least: its number stays legible
-COMFORT_CELL_PX = 44  # a weight's cell the middle pane keeps before it tabs the layer and the kernel
 _MIN_FONT_PX = 9  # smaller digits are not legible; fewer digits first
 _FORMAT_WIDTHS = (80, 40, 0)  # format_value's widths: most digits first, then shorter forms
 
