@@ -108,9 +108,10 @@ class MainWindow(QMainWindow):
         panes = three_panes(
             [(self.input_heading, 0), (self.input_tools, 0), (self.brush_size, 0), (self.channel_picker, 0),
              (self.pixel_grid, 1)],
-            ([(sv.problem_box, 0), (self.layer_heading, 0), (self.conv_controls, 0)],
-             [(self.kernel_heading, 0), (self.filter_views, 0), (self.kernel_channel, 0), (self.kernel_grid, 1),
-              (self.kernel_actions, 0), (sv.settings_heading, 0), (sv.layer_settings, 0), (sv.weight_table, 1)]),
+            ([(self.layer_heading, 0), (self.conv_controls, 0)],  # a layer's problem: with its weights, in view
+             [(sv.problem_box, 0), (self.kernel_heading, 0), (self.filter_views, 0), (self.kernel_channel, 0),
+              (self.kernel_grid, 1), (self.kernel_actions, 0), (sv.settings_heading, 0), (sv.layer_settings, 0),
+              (sv.weight_table, 1)]),
             [(self.maps_heading, 0), (self.map_options, 0), (self.feature_maps, 1), (sv.vector_bars, 1),
              (self.step_panel, 0)],
             self.status_strip)

@@ -128,3 +128,23 @@ def test_a_deep_models_layer_list_scrolls_on_a_short_screen_and_shows_whole_on_a
     w.resize(1280, 800)
     settle()
     assert not table.verticalScrollBar().isVisible()  # a laptop's 800 px show all seven
+
+
+def test_a_layer_that_no_longer_fits_says_so_on_the_tab_shown_at_1024x600(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The problem and its "Fit its weights" button sit with the weights, on the Kernel tab a short
+    screen opens on, not behind the Layer tab."""
+    from kernelscope.files.lessons import find_lesson
+
+    w = open_window(qtbot, load_lesson(find_lesson("11")), size=NETBOOK)
+    settle()
+    config = {"filters": 16, "kernel_size": [3, 3], "activation": "relu"}
+    w.document.set_layer_config(0, config)  # conv2d_1's kernels still read 32 channels
+    w.controller.select_layer(2)
+    qtbot.waitUntil(lambda: not w.document.computing, timeout=20_000)
+    settle()
+    middle = w.findChild(MiddleColumn)
+    assert w.document.problem is not None
+    assert middle.tabbed()
+    assert middle.tabs.currentIndex() == 1  # the kernel's tab, as a short screen opens
+    assert w.stack_view.problem_box.isVisible()
+    assert seen_whole(w, w.stack_view.fit_button)
