@@ -263,6 +263,7 @@ class MainWindow(QMainWindow):
     def _on_projector_changed(self) -> None:
         self.stepping.columns_follow_kernel = self.projector.on
         panes.show_panels(self)
+        panes.draw_input(self)  # its heading: one short line at the class's size
         self._show_kernel_panel()
         self.stepping.draw()
 

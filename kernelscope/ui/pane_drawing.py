@@ -74,7 +74,10 @@ def draw_input(window: Window) -> None:
     value_range = (lo, hi if hi > lo else lo + 1.0)
     if x.ndim == 3:
         ch = _shown_channel(window, x.shape[2])
-        w.input_heading.setText("Input: {}'s maps {}x{}x{}, channel {}".format(before, *x.shape, ch + 1))
+        if w.projector.on:  # one line at the class's size: the loupe below needs the height
+            w.input_heading.setText("Input {}x{}x{}, ch {}".format(*x.shape, ch + 1))
+        else:
+            w.input_heading.setText("Input: {}'s maps {}x{}x{}, channel {}".format(before, *x.shape, ch + 1))
         w.pixel_grid.set_image(x[:, :, ch : ch + 1], value_range)
     else:
         rows, cols = vector_grid(x.size)
