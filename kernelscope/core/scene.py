@@ -23,6 +23,7 @@ import numpy as np
 from kernelscope.core import engine
 from kernelscope.core.colour_scale import COLORMAPS, DEFAULT_COLORMAP
 from kernelscope.core.engine import ConvError, ConvSpec, stack
+from kernelscope.core.engine.checked import immutable_float32
 from kernelscope.core.engine.stack import StackEntry
 from kernelscope.core.message_text import index_text, kind_of, plural, show_value
 from kernelscope.core.numbers import is_whole, whole_pair
@@ -108,27 +109,12 @@ def check_keys(d: Mapping[Any, Any], known: tuple[str, ...], prefix: str, what: 
             raise SessionError(f"{name}: unknown key ({what} has only {', '.join(known)})")
 
 
-def _immutable_float32(value: Any) -> bool:
-    """A float32 array that nobody can change: read-only, as is every array whose memory it uses.
-
-    The document's arrays are such (frozen private copies), so a session of them can share them.
-    """
-    if type(value) is not np.ndarray or value.dtype != np.float32:
-        return False
-    arr: Any = value
-    while isinstance(arr, np.ndarray):
-        if arr.flags.writeable:
-            return False
-        arr = arr.base
-    return arr is None or isinstance(arr, bytes)
-
-
 def _readonly_float32(value: Any, name: str, ndim: int) -> np.ndarray:
     """A private read-only float32 copy of an array handed to ``Session`` directly (an immutable
     float32 array is shared instead: copying it would only cost time and memory)."""
     try:
         with np.errstate(over="ignore"):
-            arr = value if _immutable_float32(value) else np.array(value, dtype=np.float32, copy=True)
+            arr = value if immutable_float32(value) else np.array(value, dtype=np.float32, copy=True)
     except (TypeError, ValueError, OverflowError) as exc:
         raise SessionError(f"{name}: expected an array of numbers ({exc})") from None
     if arr.ndim != ndim or arr.size == 0:

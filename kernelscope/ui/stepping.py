@@ -14,6 +14,7 @@ from kernelscope.core.document import Document
 from kernelscope.core.engine import ConvResult, ElementResult, LayerOutput, PoolResult
 from kernelscope.core.layer_step_text import layer_step_text
 from kernelscope.core.stack_ops import cell_at
+from kernelscope.ui.pane_drawing import vector_grid
 from kernelscope.ui.playback import MAX_SPEED, MIN_SPEED, Playback
 from kernelscope.ui.widgets.feature_maps import FeatureMaps
 from kernelscope.ui.widgets.pixel_grid import PixelGrid
@@ -179,9 +180,7 @@ class Stepping(QObject):
             source = res.layer.source(cell, res.input.shape)
             if source is not None and len(source) == 3:
                 rows, cols = np.array([[source[0]]]), np.array([[source[1]]])
-            elif source is not None and len(source) == 1:  # a vector, drawn wrapped into rows
-                from kernelscope.ui.pane_drawing import vector_grid
-
+            elif source is not None and len(source) == 1:  # a vector, drawn wrapped into rows as the pane draws it
                 per_row = vector_grid(res.input.size)[1]
                 rows, cols = np.array([[source[0] // per_row]]), np.array([[source[0] % per_row]])
         self.pixel_grid.set_window(rows, cols)

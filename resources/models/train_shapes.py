@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kernelscope.core.paint_tools import line_cells  # the cells kernelscope's line tool paints
+
 CLASS_NAMES = ("X", "+", "-", "=", "O", "/", "\\", "|")
 """The model's output order: unit i of the softmax is CLASS_NAMES[i]. Never reorder."""
 
@@ -122,26 +124,6 @@ def soft_strokes(segments: list[Segment], width: float) -> np.ndarray:
     """Anti-aliased strokes: 1 within half the width of a stroke, fading over one cell."""
     d = np.min([segment_distance(s) for s in segments], axis=0)
     return np.clip(width / 2 - d + 0.5, 0, 1).astype(np.float32)
-
-
-def line_cells(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, int]]:
-    """Every cell on the segment a-b (Bresenham), as kernelscope's line tool paints it."""
-    (r0, c0), (r1, c1) = a, b
-    dr, dc = abs(r1 - r0), abs(c1 - c0)
-    sr, sc = (1 if r1 > r0 else -1), (1 if c1 > c0 else -1)
-    err = dc - dr
-    cells = []
-    while True:
-        cells.append((r0, c0))
-        if (r0, c0) == (r1, c1):
-            return cells
-        e2 = 2 * err
-        if e2 > -dr:
-            err -= dr
-            c0 += sc
-        if e2 < dc:
-            err += dc
-            r0 += sr
 
 
 def brush_strokes(segments: list[Segment], brush: int) -> np.ndarray:
@@ -267,7 +249,7 @@ def say(text: str) -> None:
 
 
 # ----------------------------------------------------------------------------- the model
-def build_model():  # -> keras.Sequential (keras is imported late: the drawings above need only NumPy)
+def build_model():  # -> keras.Sequential (keras is imported late: the drawings above need NumPy and kernelscope)
     import keras
     from keras import layers
 

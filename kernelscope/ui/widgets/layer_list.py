@@ -28,7 +28,7 @@ from kernelscope.ui import theme
 __all__ = ["EDITED_MARK", "EDITED_TIP", "MAX_VISIBLE_ROWS", "NOT_SHOWN", "LayerList", "LayerRow"]
 
 MIN_VISIBLE_ROWS = 4
-SHORT_WINDOW_PX = 700  # below this window height a deep model's list shows MIN_VISIBLE_ROWS rows and scrolls
+SCROLLS_BELOW_WINDOW_PX = 700  # below this window height a deep model's list shows MIN_VISIBLE_ROWS rows and scrolls
 MAX_VISIBLE_ROWS = 10
 """The table grows with the stack up to this many rows, then scrolls."""
 
@@ -344,7 +344,7 @@ class LayerList(QWidget):
         for index in range(self.table.rowCount()):
             vertical.resizeSection(index, row_px)
         window = self.window()
-        short = window is not self and window.height() < SHORT_WINDOW_PX  # the list scrolls to fit 1024x600
+        short = window is not self and window.height() < SCROLLS_BELOW_WINDOW_PX  # the list scrolls to fit 1024x600
         shown = min(max(self.table.rowCount(), 1), MIN_VISIBLE_ROWS if short else MAX_VISIBLE_ROWS)
         header = self.table.horizontalHeader()
         frame = 2 * self.table.frameWidth()
